@@ -1,0 +1,1 @@
+"""HTTP transports: the API façades and the pieces they share."""

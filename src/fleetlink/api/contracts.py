@@ -1,0 +1,41 @@
+"""The contract documents the façades serve: each spec file as it is, plus our extensions."""
+
+import copy
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TOYOTA_SPEC = "toyota-connected-services.openapi.yaml"
+EXTENSIONS_SPEC = "fleetlink-extensions.openapi.yaml"
+
+
+def _spec_dir() -> Path:
+    # The specs ship inside the package (see pyproject's force-include); a checkout has them too.
+    packaged = Path(str(resources.files("fleetlink") / "specs"))
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "specs"
+
+
+@cache
+def load_spec(name: str) -> dict[str, Any]:
+    """A spec file, parsed."""
+    loaded: dict[str, Any] = yaml.safe_load((_spec_dir() / name).read_text(encoding="utf-8"))
+    return loaded
+
+
+def served_document(contract: str, prefix: str) -> dict[str, Any]:
+    """The contract with our extensions under prefix merged in, its server set to prefix."""
+    doc = copy.deepcopy(load_spec(contract))
+    extensions = load_spec(EXTENSIONS_SPEC)
+    doc["servers"] = [{"url": prefix, "description": "this fleetlink server"}]
+    for path, item in extensions["paths"].items():
+        if path.startswith(prefix + "/"):
+            doc["paths"][path.removeprefix(prefix)] = copy.deepcopy(item)
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    for name, schema in extensions["components"]["schemas"].items():
+        schemas.setdefault(name, copy.deepcopy(schema))
+    return doc

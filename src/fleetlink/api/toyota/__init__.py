@@ -1,0 +1,1 @@
+"""The Toyota Connected Services façade, served under /connected/v1."""

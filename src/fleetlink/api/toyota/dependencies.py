@@ -1,0 +1,28 @@
+"""The Toyota façade's dependencies: the authenticated account and the services."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from fleetlink.api.dependencies import bearer_token, get_container
+from fleetlink.auth.tokens import TOYOTA_AUDIENCE
+from fleetlink.domain.accounts import Account
+from fleetlink.services.accounts import authenticate
+from fleetlink.services.context import ServiceContext
+
+
+async def current_account(request: Request) -> Account:
+    """The account whose token signs this request."""
+    container = get_container(request)
+    return await authenticate(
+        container.services, container.tokens, bearer_token(request), TOYOTA_AUDIENCE
+    )
+
+
+def services(request: Request) -> ServiceContext:
+    """The service context."""
+    return get_container(request).services
+
+
+Caller = Annotated[Account, Depends(current_account)]
+Services = Annotated[ServiceContext, Depends(services)]

@@ -1,0 +1,1 @@
+"""Toyota routes, one module per group of the contract's tags."""

@@ -1,0 +1,56 @@
+"""getTrips, getVehicleNotifications, getServiceHistory."""
+
+from datetime import date
+
+from fastapi import APIRouter
+
+from fleetlink.api.toyota import mappers
+from fleetlink.api.toyota import schemas as s
+from fleetlink.api.toyota.dependencies import Caller, Services
+from fleetlink.domain.trips import MAX_TRIPS_PAGE, TripQuery
+from fleetlink.services import history
+
+router = APIRouter(tags=["History"])
+
+
+@router.get("/vehicles/{vin}/trips", response_model_exclude_none=True)
+async def get_trips(
+    vin: str,
+    fromDate: date,
+    toDate: date,
+    caller: Caller,
+    ctx: Services,
+    limit: int = MAX_TRIPS_PAGE,
+    offset: int = 0,
+    includeRoute: bool = False,
+    includeSummary: bool = True,
+) -> s.TripHistoryList:
+    query = TripQuery(fromDate, toDate, limit=limit, offset=offset, include_route=includeRoute)
+    page = await history.list_trips(ctx, caller, vin, query)
+    return mappers.trip_list(
+        page,
+        vin.strip().upper(),
+        limit=limit,
+        offset=offset,
+        include_summary=includeSummary,
+        include_route=includeRoute,
+    )
+
+
+@router.get("/vehicles/{vin}/notifications", response_model_exclude_none=True)
+async def get_vehicle_notifications(
+    vin: str, caller: Caller, ctx: Services, unreadOnly: bool = False
+) -> s.NotificationList:
+    page = await history.list_notifications(ctx, caller, vin, unread_only=unreadOnly)
+    return s.NotificationList(
+        data=[mappers.notification(n) for n in page.notifications],
+        total=page.total,
+        unreadCount=page.unread_count,
+    )
+
+
+@router.get("/vehicles/{vin}/service-history", response_model_exclude_none=True)
+async def get_service_history(vin: str, caller: Caller, ctx: Services) -> s.ServiceHistoryList:
+    records = await history.list_service_records(ctx, caller, vin)
+    canonical = vin.strip().upper()
+    return s.ServiceHistoryList(data=[mappers.service_record(r, canonical) for r in records])

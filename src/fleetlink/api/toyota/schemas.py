@@ -1,0 +1,228 @@
+"""The Toyota contract's shapes, as pydantic models. Units are the contract's: miles, mph, °F."""
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class _Body(BaseModel):
+    """A request body: JSON types are taken as they are, never coerced ("3" is not 3)."""
+
+    model_config = ConfigDict(strict=True)
+
+
+# Requests
+
+
+class AliasUpdate(_Body):
+    alias: str
+    guid: str | None = None
+
+
+class RefreshRequest(_Body):
+    deviceId: str
+    deviceType: str
+    guid: str
+    vin: str
+
+
+MIN_TEMPERATURE_F = 60.0
+MAX_TEMPERATURE_F = 85.0
+
+
+class ClimateSettingsIn(_Body):
+    temperature: float | None = Field(None, ge=MIN_TEMPERATURE_F, le=MAX_TEMPERATURE_F)
+    fanSpeed: int | None = None
+    mode: Literal["auto", "cool", "heat", "defrost"] | None = None
+
+
+class ClimateCommandIn(_Body):
+    command: Literal["start", "stop"]
+    temperature: float | None = Field(None, ge=MIN_TEMPERATURE_F, le=MAX_TEMPERATURE_F)
+
+
+RemoteCommandName = Literal[
+    "lock", "unlock", "horn", "lights", "panic_on", "panic_off", "trunk_open"
+]
+
+
+class RemoteCommandIn(_Body):
+    command: RemoteCommandName
+    beeps: int | None = None
+
+
+# Responses
+
+
+class ConnectedVehicle(_Wire):
+    vin: str
+    alias: str | None = None
+    make: str
+    model: str
+    year: int
+    color: str | None = None
+    trim: str | None = None
+    guid: str
+    isConnected: bool
+    lastConnectedAt: datetime | None = None
+
+
+class ConnectedVehicleList(_Wire):
+    data: list[ConnectedVehicle]
+
+
+class DoorStatus(_Wire):
+    frontLeft: str
+    frontRight: str
+    rearLeft: str
+    rearRight: str
+    trunk: str
+
+
+class WindowStatus(_Wire):
+    frontLeft: str
+    frontRight: str
+
+
+class VehicleStatus(_Wire):
+    vin: str
+    ignition: str | None = None
+    doorsLocked: bool | None = None
+    doorStatus: DoorStatus | None = None
+    windowStatus: WindowStatus | None = None
+    lastUpdatedAt: datetime | None = None
+
+
+class WarningLightOut(_Wire):
+    name: str
+    severity: str
+    description: str
+
+
+class VehicleHealth(_Wire):
+    vin: str
+    overallStatus: str | None = None
+    oilQuantity: str | None = None
+    warningLights: list[WarningLightOut] | None = None
+    maintenanceRequired: bool | None = None
+    lastReportedAt: datetime | None = None
+
+
+class VehiclePosition(_Wire):
+    vin: str
+    latitude: float | None = None
+    longitude: float | None = None
+    isParked: bool | None = None
+    timestamp: datetime | None = None
+
+
+class ElectricStatus(_Wire):
+    vin: str
+    batteryLevel: int | None = None
+    batteryRange: float | None = None
+    fuelLevel: int | None = None
+    fuelRange: float | None = None
+    totalRange: float | None = None
+    chargingStatus: str | None = None
+    pluggedIn: bool | None = None
+    estimatedChargeCompleteTime: datetime | None = None
+    lastUpdatedAt: datetime | None = None
+
+
+class ClimateStatus(_Wire):
+    vin: str
+    isRunning: bool
+    temperature: float
+    fanSpeed: int
+    mode: str
+    lastUpdatedAt: datetime | None = None
+
+
+class ClimateSettingsOut(_Wire):
+    temperature: float
+    fanSpeed: int
+    mode: str
+
+
+class RefreshStatus(_Wire):
+    requestId: str
+    status: str
+    returnCode: str
+    timestamp: datetime
+
+
+class CommandState(_Wire):
+    requestId: str
+    vin: str
+    command: str
+    status: str
+    returnCode: str
+    reason: str | None = None
+    createdAt: datetime
+    updatedAt: datetime
+    expiresAt: datetime
+
+
+class Coordinates(_Wire):
+    latitude: float
+    longitude: float
+    timestamp: datetime | None = None
+
+
+class TripHistory(_Wire):
+    id: str
+    vin: str
+    startTime: datetime
+    endTime: datetime
+    distanceMiles: float | None = None
+    durationMinutes: int | None = None
+    averageSpeedMph: float | None = None
+    maxSpeedMph: float | None = None
+    startAddress: str | None = None
+    endAddress: str | None = None
+    startCoordinates: Coordinates
+    endCoordinates: Coordinates
+    route: list[Coordinates] | None = None
+
+
+class TripHistoryList(_Wire):
+    data: list[TripHistory]
+    total: int
+    limit: int
+    offset: int
+
+
+class NotificationOut(_Wire):
+    id: str
+    type: str
+    title: str
+    message: str
+    isRead: bool
+    severity: str
+    createdAt: datetime
+
+
+class NotificationList(_Wire):
+    data: list[NotificationOut]
+    total: int
+    unreadCount: int
+
+
+class ServiceHistory(_Wire):
+    id: str
+    vin: str
+    category: str
+    description: str
+    serviceDate: date
+    mileage: int | None = None
+    dealerCode: str | None = None
+    dealerName: str | None = None
+
+
+class ServiceHistoryList(_Wire):
+    data: list[ServiceHistory]

@@ -1,0 +1,63 @@
+"""create_app(settings) -> the ASGI app: both façades, health, keys, one lifespan."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from fleetlink import __version__
+from fleetlink.api.dependencies import get_container
+from fleetlink.api.middleware import RequestContextMiddleware
+from fleetlink.api.toyota.app import PREFIX as TOYOTA_PREFIX
+from fleetlink.api.toyota.app import create_toyota_app
+from fleetlink.bootstrap import Container, build
+from fleetlink.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
+    """Build the app from settings; a container passed in is used as it is (and left open)."""
+    owned = container is None
+    wired = container if container is not None else build(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if owned:
+            await wired.start()
+        log.info("server.ready", database=wired.store.engine.url.render_as_string())
+        try:
+            yield
+        finally:
+            if owned:
+                await wired.close()
+
+    app = FastAPI(
+        title="fleetlink",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.container = wired
+    app.add_middleware(RequestContextMiddleware)
+
+    @app.get("/healthz")
+    async def healthz(request: Request) -> JSONResponse:
+        try:
+            await get_container(request).store.ping()
+        except Exception as exc:
+            log.warning("health.store_unreachable", error=str(exc))
+            return JSONResponse({"status": "unavailable", "detail": "store unreachable"}, 503)
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/.well-known/jwks.json")
+    async def jwks(request: Request) -> dict[str, Any]:
+        return await get_container(request).tokens.jwks()
+
+    app.mount(TOYOTA_PREFIX, create_toyota_app(wired))
+    return app

@@ -1,0 +1,1 @@
+"""The pure core: vehicles, state, trips, commands and their rules. No I/O here."""

@@ -1,0 +1,139 @@
+"""Trips and their routes, and the compact encoding a route is stored in."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from fleetlink.domain.errors import InvalidInput
+
+MAX_TRIPS_PAGE = 50
+_COORD_SCALE = 1e5  # 1e-5 degree is about 1.1 m: finer than consumer GPS
+
+
+@dataclass(frozen=True, slots=True)
+class RoutePoint:
+    """A point of a route, with the vehicle's time for it."""
+
+    latitude: float
+    longitude: float
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Trip:
+    """A finished trip, in SI units."""
+
+    id: str
+    vehicle_id: int
+    start: RoutePoint
+    end: RoutePoint
+    distance_km: float
+    max_speed_kmh: float
+    route: tuple[RoutePoint, ...] = ()
+    start_address: str | None = None
+    end_address: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.end.at < self.start.at:
+            raise InvalidInput("a trip cannot end before it starts")
+        if self.distance_km < 0 or self.max_speed_kmh < 0:
+            raise InvalidInput("trip distance and speed cannot be negative")
+
+    @property
+    def duration(self) -> timedelta:
+        """How long the trip took."""
+        return self.end.at - self.start.at
+
+    @property
+    def average_speed_kmh(self) -> float:
+        """Distance over duration; zero for a trip of no duration."""
+        hours = self.duration.total_seconds() / 3600.0
+        return self.distance_km / hours if hours > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class TripQuery:
+    """A page of trips that started between two dates, inclusive."""
+
+    from_date: date
+    to_date: date
+    limit: int = MAX_TRIPS_PAGE
+    offset: int = 0
+    include_route: bool = False
+
+    def __post_init__(self) -> None:
+        if self.from_date > self.to_date:
+            raise InvalidInput(
+                f"fromDate ({self.from_date}) must not be after toDate ({self.to_date})"
+            )
+        if not 1 <= self.limit <= MAX_TRIPS_PAGE:
+            raise InvalidInput(f"limit must be between 1 and {MAX_TRIPS_PAGE}, got {self.limit}")
+        if self.offset < 0:
+            raise InvalidInput(f"offset must not be negative, got {self.offset}")
+
+
+@dataclass(frozen=True, slots=True)
+class TripPage:
+    """One page of trips and how many there are in the whole range."""
+
+    trips: tuple[Trip, ...]
+    total: int
+
+
+def _encode_signed(value: int, out: list[str]) -> None:
+    value = ~(value << 1) if value < 0 else value << 1
+    while value >= 0x20:
+        out.append(chr((0x20 | (value & 0x1F)) + 63))
+        value >>= 5
+    out.append(chr(value + 63))
+
+
+def encode_route(points: tuple[RoutePoint, ...] | list[RoutePoint]) -> str:
+    """Encode a route as one string: Google's polyline algorithm over (lat, lon, seconds).
+
+    The first point's time is absolute (Unix seconds); every value after is a delta,
+    so a route of a few hundred points takes a few kilobytes.
+    """
+    out: list[str] = []
+    previous = (0, 0, 0)
+    for point in points:
+        current = (
+            round(point.latitude * _COORD_SCALE),
+            round(point.longitude * _COORD_SCALE),
+            int(point.at.timestamp()),
+        )
+        for now_value, before in zip(current, previous, strict=True):
+            _encode_signed(now_value - before, out)
+        previous = current
+    return "".join(out)
+
+
+def decode_route(encoded: str) -> tuple[RoutePoint, ...]:
+    """Decode what encode_route wrote, times in UTC."""
+    values: list[int] = []
+    index = 0
+    while index < len(encoded):
+        shift = result = 0
+        while True:
+            byte = ord(encoded[index]) - 63
+            index += 1
+            result |= (byte & 0x1F) << shift
+            shift += 5
+            if byte < 0x20:
+                break
+        values.append(~(result >> 1) if result & 1 else result >> 1)
+    if len(values) % 3:
+        raise InvalidInput("corrupt route encoding")
+    points: list[RoutePoint] = []
+    lat = lon = seconds = 0
+    for i in range(0, len(values), 3):
+        lat += values[i]
+        lon += values[i + 1]
+        seconds += values[i + 2]
+        points.append(
+            RoutePoint(
+                latitude=lat / _COORD_SCALE,
+                longitude=lon / _COORD_SCALE,
+                at=datetime.fromtimestamp(seconds, UTC),
+            )
+        )
+    return tuple(points)

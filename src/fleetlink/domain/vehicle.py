@@ -1,0 +1,120 @@
+"""Vehicles: identity, powertrain, owner, alias and the climate preset kept for them."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from fleetlink.domain.errors import InvalidInput
+
+MAX_ALIAS_LENGTH = 64
+
+
+class Powertrain(StrEnum):
+    """How a vehicle moves; it decides which signals apply to it."""
+
+    ICE = "ice"
+    HYBRID = "hybrid"
+    PHEV = "phev"
+    BEV = "bev"
+
+    @property
+    def has_fuel_tank(self) -> bool:
+        """Whether the vehicle burns fuel."""
+        return self is not Powertrain.BEV
+
+    @property
+    def has_traction_battery(self) -> bool:
+        """Whether a battery drives the wheels (hybrids included)."""
+        return self is not Powertrain.ICE
+
+    @property
+    def is_pluggable(self) -> bool:
+        """Whether the vehicle charges from the grid and has an electric range."""
+        return self in (Powertrain.PHEV, Powertrain.BEV)
+
+    @property
+    def has_engine_oil(self) -> bool:
+        """Whether there is an engine whose oil can run low."""
+        return self is not Powertrain.BEV
+
+
+class ConnectionState(StrEnum):
+    """What the vehicle's modem last said about itself."""
+
+    ONLINE = "online"
+    ASLEEP = "asleep"
+    OFFLINE = "offline"
+
+
+class ClimateMode(StrEnum):
+    """Climate preset modes a user can choose."""
+
+    AUTO = "auto"
+    COOL = "cool"
+    HEAT = "heat"
+    DEFROST = "defrost"
+
+
+MIN_CLIMATE_TARGET_C = 15.5
+MAX_CLIMATE_TARGET_C = 29.5
+MIN_FAN_SPEED = 1
+MAX_FAN_SPEED = 5
+
+
+@dataclass(frozen=True, slots=True)
+class ClimateSettings:
+    """The preset the vehicle's climate system starts with."""
+
+    target_c: float = 22.0
+    fan_speed: int = 3
+    mode: ClimateMode = ClimateMode.AUTO
+
+    def __post_init__(self) -> None:
+        if not MIN_CLIMATE_TARGET_C <= self.target_c <= MAX_CLIMATE_TARGET_C:
+            raise InvalidInput(
+                f"temperature must be between {MIN_CLIMATE_TARGET_C} and "
+                f"{MAX_CLIMATE_TARGET_C} °C, got {self.target_c:.1f} °C"
+            )
+        if not MIN_FAN_SPEED <= self.fan_speed <= MAX_FAN_SPEED:
+            raise InvalidInput(
+                f"fanSpeed must be between {MIN_FAN_SPEED} and {MAX_FAN_SPEED}, "
+                f"got {self.fan_speed}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Vehicle:
+    """A registered vehicle and what the cloud knows of its identity and connection."""
+
+    id: int
+    vin: str
+    owner_id: int
+    owner_guid: str
+    make: str
+    model: str
+    year: int
+    powertrain: Powertrain
+    color: str | None = None
+    trim: str | None = None
+    alias: str | None = None
+    connection: ConnectionState = ConnectionState.OFFLINE
+    last_connected_at: datetime | None = None
+    climate: ClimateSettings = ClimateSettings()
+
+    @property
+    def is_connected(self) -> bool:
+        """Whether the modem is reachable right now (asleep modems can be woken)."""
+        return self.connection is not ConnectionState.OFFLINE
+
+
+def validate_alias(alias: str) -> str:
+    """Return the alias if it is 1–64 printable characters, else raise InvalidInput."""
+    if not 1 <= len(alias) <= MAX_ALIAS_LENGTH:
+        raise InvalidInput(
+            f"alias must be 1 to {MAX_ALIAS_LENGTH} characters long, got {len(alias)}"
+        )
+    if not alias.isprintable():
+        raise InvalidInput("alias must contain only printable characters")
+    if not alias.strip():
+        raise InvalidInput("alias must not be blank")
+    return alias

@@ -1,0 +1,55 @@
+"""Accounts: create them, find them, and know who a token speaks for."""
+
+import uuid
+
+from sqlalchemy.exc import IntegrityError
+
+from fleetlink.auth.passwords import hash_password
+from fleetlink.auth.tokens import TokenService
+from fleetlink.domain.accounts import Account, check_password_strength, normalize_email
+from fleetlink.domain.errors import Conflict, NotFound, Unauthenticated
+from fleetlink.services.context import ServiceContext
+
+
+async def create_account(ctx: ServiceContext, email: str, password: str) -> Account:
+    """Register a new account; its email must be unused."""
+    address = normalize_email(email)
+    check_password_strength(password)
+    account = Account(
+        id=0,
+        guid=str(uuid.uuid4()),
+        email=address,
+        password_hash=hash_password(password),
+        created_at=ctx.clock(),
+    )
+    try:
+        async with ctx.store.writing() as uow:
+            if await uow.accounts.by_email(address) is not None:
+                raise Conflict(f"an account for {address} already exists")
+            account = await uow.accounts.add(account)
+            await uow.commit()
+    except IntegrityError as exc:
+        raise Conflict(f"an account for {address} already exists") from exc
+    return account
+
+
+async def find_account(ctx: ServiceContext, email: str) -> Account:
+    """The account registered with email."""
+    address = normalize_email(email)
+    async with ctx.store.reading() as uow:
+        account = await uow.accounts.by_email(address)
+    if account is None:
+        raise NotFound(f"no account for {address}")
+    return account
+
+
+async def authenticate(
+    ctx: ServiceContext, tokens: TokenService, token: str, audience: str
+) -> Account:
+    """The account a bearer token speaks for, after checking the token in full."""
+    claims = await tokens.verify(token, audience, ctx.clock())
+    async with ctx.store.reading() as uow:
+        account = await uow.accounts.by_guid(claims.subject)
+    if account is None:
+        raise Unauthenticated("token's account no longer exists")
+    return account

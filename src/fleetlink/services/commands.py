@@ -1,0 +1,59 @@
+"""Commands: store what a user asks of a vehicle, hand it to the dispatchers, report how it went."""
+
+import uuid
+
+import structlog
+
+from fleetlink.domain.accounts import Account
+from fleetlink.domain.commands import Command, CommandKind, CommandRequest
+from fleetlink.domain.errors import CommandNotFound
+from fleetlink.services.context import ServiceContext
+from fleetlink.services.ownership import owned_vehicle
+
+log = structlog.get_logger(__name__)
+
+
+async def send_command(
+    ctx: ServiceContext, account: Account, vin: str, request: CommandRequest
+) -> Command:
+    """Store a pending command for the caller's vehicle and start its delivery."""
+    async with ctx.store.writing() as uow:
+        vehicle = await owned_vehicle(uow, account, vin)
+        if request.kind is CommandKind.CLIMATE_START and "target_c" not in request.params:
+            # The vehicle starts with the user's preset unless told otherwise.
+            request = CommandRequest(request.kind, {"target_c": vehicle.climate.target_c})
+        command = Command.new(
+            id=str(uuid.uuid4()),
+            vehicle_id=vehicle.id,
+            vin=vehicle.vin,
+            request=request,
+            now=ctx.clock(),
+            timeout=ctx.command_timeout,
+        )
+        await uow.commands.add(command)
+        await uow.commit()
+    log.info("command.stored", vin=command.vin, request_id=command.id, command=command.kind)
+    for dispatcher in ctx.dispatchers:
+        try:
+            await dispatcher.dispatch(command)
+        except Exception:
+            # The command is safe in the store; delivery is retried from there or it expires.
+            log.exception("command.dispatch_failed", vin=command.vin, request_id=command.id)
+    return command
+
+
+async def get_command(ctx: ServiceContext, account: Account, vin: str, request_id: str) -> Command:
+    """The command as it stands now; one past its deadline is recorded as expired."""
+    async with ctx.store.writing() as uow:
+        vehicle = await owned_vehicle(uow, account, vin)
+        command = await uow.commands.get(vehicle.id, request_id)
+        if command is None:
+            raise CommandNotFound(request_id)
+        settled = command.settled(ctx.clock())
+        if settled is not command:
+            if await uow.commands.save(settled, expected=command.status):
+                await uow.commit()
+            else:
+                # Another process settled it first: report what it wrote.
+                settled = await uow.commands.get(vehicle.id, request_id) or settled
+    return settled

@@ -1,0 +1,36 @@
+"""What every service function needs, built once in bootstrap and passed down."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from fleetlink.domain.commands import Command
+from fleetlink.storage.uow import Store
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class CommandDispatcher(Protocol):
+    """Delivers stored commands to vehicles. The telematics layer plugs one in.
+
+    dispatch() is called after the command is committed, so the store is the outbox:
+    a dispatcher that fails or restarts can find pending commands there again.
+    """
+
+    async def dispatch(self, command: Command) -> None:
+        """Start delivering one freshly stored command."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceContext:
+    """The store, the clock and the policies the services apply."""
+
+    store: Store
+    command_timeout: timedelta = timedelta(seconds=60)
+    clock: Callable[[], datetime] = utc_now
+    dispatchers: list[CommandDispatcher] = field(default_factory=list)

@@ -1,0 +1,49 @@
+"""What a vehicle has done and been through: trips, notifications, service visits."""
+
+from collections.abc import Sequence
+
+from fleetlink.domain.accounts import Account
+from fleetlink.domain.notifications import Notification, NotificationPage, ServiceRecord
+from fleetlink.domain.trips import Trip, TripPage, TripQuery
+from fleetlink.services.context import ServiceContext
+from fleetlink.services.ownership import owned_vehicle
+
+
+async def list_trips(ctx: ServiceContext, account: Account, vin: str, query: TripQuery) -> TripPage:
+    """A page of the vehicle's trips, newest first."""
+    async with ctx.store.reading() as uow:
+        vehicle = await owned_vehicle(uow, account, vin)
+        return await uow.trips.page(vehicle.id, query)
+
+
+async def list_notifications(
+    ctx: ServiceContext, account: Account, vin: str, *, unread_only: bool
+) -> NotificationPage:
+    """The vehicle's notifications, newest first, with true counts."""
+    async with ctx.store.reading() as uow:
+        vehicle = await owned_vehicle(uow, account, vin)
+        return await uow.notifications.page(vehicle.id, unread_only)
+
+
+async def list_service_records(
+    ctx: ServiceContext, account: Account, vin: str
+) -> list[ServiceRecord]:
+    """The vehicle's service visits, newest first."""
+    async with ctx.store.reading() as uow:
+        vehicle = await owned_vehicle(uow, account, vin)
+        return await uow.service_records.for_vehicle(vehicle.id)
+
+
+async def record_history(
+    ctx: ServiceContext,
+    *,
+    trips: Sequence[Trip] = (),
+    notifications: Sequence[Notification] = (),
+    service_records: Sequence[ServiceRecord] = (),
+) -> None:
+    """Store finished trips, new notifications and service visits together, in batches."""
+    async with ctx.store.writing() as uow:
+        await uow.trips.add_many(trips)
+        await uow.notifications.add_many(notifications)
+        await uow.service_records.add_many(service_records)
+        await uow.commit()

@@ -1,0 +1,81 @@
+"""Vehicles as their owner sees them: list, look up, rename, read the latest state."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from fleetlink.domain.accounts import Account
+from fleetlink.domain.errors import Conflict, InvalidInput
+from fleetlink.domain.state import VehicleState
+from fleetlink.domain.vehicle import Vehicle, validate_alias
+from fleetlink.domain.vin import normalize_vin
+from fleetlink.services.context import ServiceContext
+from fleetlink.services.ownership import owned_vehicle
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleSnapshot:
+    """A vehicle with the latest state it reported (None if it never did)."""
+
+    vehicle: Vehicle
+    state: VehicleState | None
+
+
+async def list_vehicles(ctx: ServiceContext, account: Account) -> list[Vehicle]:
+    """Every vehicle of the account."""
+    async with ctx.store.reading() as uow:
+        return await uow.vehicles.list_owned(account.id)
+
+
+async def get_vehicle(ctx: ServiceContext, account: Account, vin: str) -> Vehicle:
+    """One vehicle of the account."""
+    async with ctx.store.reading() as uow:
+        return await owned_vehicle(uow, account, vin)
+
+
+async def get_snapshot(ctx: ServiceContext, account: Account, vin: str) -> VehicleSnapshot:
+    """One vehicle of the account and its latest reported state."""
+    async with ctx.store.reading() as uow:
+        vehicle = await owned_vehicle(uow, account, vin)
+        return VehicleSnapshot(vehicle, await uow.states.get(vehicle.id))
+
+
+async def rename_vehicle(
+    ctx: ServiceContext, account: Account, vin: str, alias: str, guid: str | None
+) -> Vehicle:
+    """Set the vehicle's alias; a guid, if given, must be the caller's own."""
+    async with ctx.store.writing() as uow:
+        vehicle = await owned_vehicle(uow, account, vin)
+        if guid is not None and guid != account.guid:
+            raise InvalidInput("guid does not match the authenticated account")
+        alias = validate_alias(alias)
+        await uow.vehicles.set_alias(vehicle.id, alias)
+        await uow.commit()
+    return replace(vehicle, alias=alias)
+
+
+@dataclass(frozen=True, slots=True)
+class NewVehicle:
+    """A vehicle to register, with the state it starts in."""
+
+    vehicle: Vehicle
+    state: VehicleState | None = None
+
+
+async def register_vehicles(
+    ctx: ServiceContext, owner: Account, new: Sequence[NewVehicle]
+) -> list[Vehicle]:
+    """Register vehicles to owner in one transaction; every VIN must be valid and unused."""
+    vins = [normalize_vin(n.vehicle.vin) for n in new]
+    if len(set(vins)) != len(vins):
+        raise InvalidInput("the same VIN appears twice")
+    async with ctx.store.writing() as uow:
+        taken = await uow.vehicles.existing_vins(vins)
+        if taken:
+            raise Conflict(f"already registered: {', '.join(sorted(taken))}")
+        ids = await uow.vehicles.add_many(owner.id, [n.vehicle for n in new], ctx.clock())
+        await uow.states.put_many({ids[n.vehicle.vin]: n.state for n in new if n.state is not None})
+        await uow.commit()
+    return [
+        replace(n.vehicle, id=ids[n.vehicle.vin], owner_id=owner.id, owner_guid=owner.guid)
+        for n in new
+    ]

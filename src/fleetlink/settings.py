@@ -1,0 +1,35 @@
+"""One typed settings object, read from FLEETLINK_* variables once, at start-up, and passed down."""
+
+from datetime import timedelta
+from typing import Annotated
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Defaults run on one machine with nothing installed."""
+
+    model_config = SettingsConfigDict(env_prefix="FLEETLINK_", frozen=True, extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./fleetlink.db"
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8000
+    demo: bool = False
+    demo_seed: int = 2026
+    demo_vehicles: Annotated[int, Field(ge=1, le=10_000)] = 25
+    issuer: str = "fleetlink"
+    token_ttl_seconds: Annotated[int, Field(ge=60)] = 3600
+    command_timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
+    log_level: str = "info"
+    log_json: bool = False
+
+    @property
+    def token_ttl(self) -> timedelta:
+        """How long an access token lives."""
+        return timedelta(seconds=self.token_ttl_seconds)
+
+    @property
+    def command_timeout(self) -> timedelta:
+        """How long a command may go unanswered before it expires."""
+        return timedelta(seconds=self.command_timeout_seconds)

@@ -1,0 +1,1 @@
+"""The store: SQLAlchemy tables, repositories, the unit of work and Alembic migrations."""

@@ -1,0 +1,1 @@
+"""Repositories: one per aggregate, mapping rows to domain values and back."""

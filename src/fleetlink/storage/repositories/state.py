@@ -1,0 +1,121 @@
+"""The latest reported state of each vehicle: one row per vehicle."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from fleetlink.domain.state import (
+    ChargingStatus,
+    Doors,
+    OilLevel,
+    Position,
+    Severity,
+    VehicleState,
+    WarningLight,
+    WindowPosition,
+    Windows,
+)
+from fleetlink.storage.tables import vehicle_state
+
+
+def _row(vehicle_id: int, s: VehicleState) -> dict[str, Any]:
+    return {
+        "vehicle_id": vehicle_id,
+        "reported_at": s.reported_at,
+        "ignition_on": s.ignition_on,
+        "doors_locked": s.doors_locked,
+        "door_front_left_open": s.doors.front_left_open,
+        "door_front_right_open": s.doors.front_right_open,
+        "door_rear_left_open": s.doors.rear_left_open,
+        "door_rear_right_open": s.doors.rear_right_open,
+        "trunk_open": s.doors.trunk_open,
+        "window_front_left": s.windows.front_left.value,
+        "window_front_right": s.windows.front_right.value,
+        "window_rear_left": s.windows.rear_left.value,
+        "window_rear_right": s.windows.rear_right.value,
+        "latitude": s.position.latitude if s.position else None,
+        "longitude": s.position.longitude if s.position else None,
+        "position_at": s.position.at if s.position else None,
+        "is_parked": s.is_parked,
+        "odometer_km": s.odometer_km,
+        "battery_soc_pct": s.battery_soc_pct,
+        "battery_range_km": s.battery_range_km,
+        "fuel_level_pct": s.fuel_level_pct,
+        "fuel_range_km": s.fuel_range_km,
+        "charging_status": s.charging_status.value if s.charging_status else None,
+        "plugged_in": s.plugged_in,
+        "charge_complete_at": s.charge_complete_at,
+        "climate_running": s.climate_running,
+        "cabin_temperature_c": s.cabin_temperature_c,
+        "oil_level": s.oil_level.value if s.oil_level else None,
+        "warning_lights": [
+            {"name": w.name, "severity": w.severity.value, "description": w.description}
+            for w in s.warning_lights
+        ],
+        "maintenance_due": s.maintenance_due,
+    }
+
+
+def _state(row: Any) -> VehicleState:
+    position = None
+    if row.latitude is not None and row.longitude is not None:
+        position = Position(row.latitude, row.longitude, row.position_at or row.reported_at)
+    return VehicleState(
+        reported_at=row.reported_at,
+        ignition_on=row.ignition_on,
+        doors_locked=row.doors_locked,
+        doors=Doors(
+            row.door_front_left_open,
+            row.door_front_right_open,
+            row.door_rear_left_open,
+            row.door_rear_right_open,
+            row.trunk_open,
+        ),
+        windows=Windows(
+            WindowPosition(row.window_front_left),
+            WindowPosition(row.window_front_right),
+            WindowPosition(row.window_rear_left),
+            WindowPosition(row.window_rear_right),
+        ),
+        position=position,
+        is_parked=row.is_parked,
+        odometer_km=row.odometer_km,
+        battery_soc_pct=row.battery_soc_pct,
+        battery_range_km=row.battery_range_km,
+        fuel_level_pct=row.fuel_level_pct,
+        fuel_range_km=row.fuel_range_km,
+        charging_status=ChargingStatus(row.charging_status) if row.charging_status else None,
+        plugged_in=row.plugged_in,
+        charge_complete_at=row.charge_complete_at,
+        climate_running=row.climate_running,
+        cabin_temperature_c=row.cabin_temperature_c,
+        oil_level=OilLevel(row.oil_level) if row.oil_level else None,
+        warning_lights=tuple(
+            WarningLight(w["name"], Severity(w["severity"]), w["description"])
+            for w in row.warning_lights
+        ),
+        maintenance_due=row.maintenance_due,
+    )
+
+
+class VehicleStateRepository:
+    """Reads and replaces the latest state."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def get(self, vehicle_id: int) -> VehicleState | None:
+        """The latest state of one vehicle, if it ever reported."""
+        stmt = select(vehicle_state).where(vehicle_state.c.vehicle_id == vehicle_id)
+        row = (await self._conn.execute(stmt)).first()
+        return _state(row) if row else None
+
+    async def put_many(self, states: Mapping[int, VehicleState]) -> None:
+        """Replace the latest state of several vehicles in two statements."""
+        if not states:
+            return
+        ids = list(states)
+        await self._conn.execute(delete(vehicle_state).where(vehicle_state.c.vehicle_id.in_(ids)))
+        await self._conn.execute(insert(vehicle_state), [_row(vid, s) for vid, s in states.items()])

@@ -1,0 +1,117 @@
+"""Vehicles in the store, always looked up through their owner."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from fleetlink.domain.vehicle import (
+    ClimateMode,
+    ClimateSettings,
+    ConnectionState,
+    Powertrain,
+    Vehicle,
+)
+from fleetlink.storage.tables import accounts, vehicles
+
+_SELECT = select(vehicles, accounts.c.guid.label("owner_guid")).join(
+    accounts, accounts.c.id == vehicles.c.owner_id
+)
+
+
+def _vehicle(row: Any) -> Vehicle:
+    return Vehicle(
+        id=row.id,
+        vin=row.vin,
+        owner_id=row.owner_id,
+        owner_guid=row.owner_guid,
+        make=row.make,
+        model=row.model,
+        year=row.year,
+        powertrain=Powertrain(row.powertrain),
+        color=row.color,
+        trim=row.trim,
+        alias=row.alias,
+        connection=ConnectionState(row.connection),
+        last_connected_at=row.last_connected_at,
+        climate=ClimateSettings(
+            target_c=row.climate_target_c,
+            fan_speed=row.climate_fan_speed,
+            mode=ClimateMode(row.climate_mode),
+        ),
+    )
+
+
+class VehicleRepository:
+    """Reads and writes vehicles."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def owned(self, owner_id: int, vin: str) -> Vehicle | None:
+        """The vehicle with this VIN if owner_id owns it; None for unknown and foreign alike."""
+        stmt = _SELECT.where(vehicles.c.vin == vin, vehicles.c.owner_id == owner_id)
+        row = (await self._conn.execute(stmt)).first()
+        return _vehicle(row) if row else None
+
+    async def list_owned(self, owner_id: int) -> list[Vehicle]:
+        """Every vehicle of owner_id, in VIN order."""
+        stmt = _SELECT.where(vehicles.c.owner_id == owner_id).order_by(vehicles.c.vin)
+        return [_vehicle(row) for row in await self._conn.execute(stmt)]
+
+    async def existing_vins(self, vins: Sequence[str]) -> set[str]:
+        """Which of vins are registered already, to anyone."""
+        if not vins:
+            return set()
+        stmt = select(vehicles.c.vin).where(vehicles.c.vin.in_(list(vins)))
+        return {row.vin for row in await self._conn.execute(stmt)}
+
+    async def add_many(
+        self, owner_id: int, new: Sequence[Vehicle], now: datetime
+    ) -> dict[str, int]:
+        """Insert vehicles in one statement; return their store ids by VIN."""
+        if not new:
+            return {}
+        rows = [
+            {
+                "vin": v.vin,
+                "owner_id": owner_id,
+                "make": v.make,
+                "model": v.model,
+                "year": v.year,
+                "powertrain": v.powertrain.value,
+                "color": v.color,
+                "trim": v.trim,
+                "alias": v.alias,
+                "connection": v.connection.value,
+                "last_connected_at": v.last_connected_at,
+                "climate_target_c": v.climate.target_c,
+                "climate_fan_speed": v.climate.fan_speed,
+                "climate_mode": v.climate.mode.value,
+                "created_at": now,
+            }
+            for v in new
+        ]
+        await self._conn.execute(insert(vehicles), rows)
+        stmt = select(vehicles.c.id, vehicles.c.vin).where(vehicles.c.vin.in_([v.vin for v in new]))
+        return {row.vin: row.id for row in await self._conn.execute(stmt)}
+
+    async def set_alias(self, vehicle_id: int, alias: str) -> None:
+        """Rename the vehicle."""
+        await self._conn.execute(
+            update(vehicles).where(vehicles.c.id == vehicle_id).values(alias=alias)
+        )
+
+    async def set_climate(self, vehicle_id: int, settings: ClimateSettings) -> None:
+        """Store the climate preset."""
+        await self._conn.execute(
+            update(vehicles)
+            .where(vehicles.c.id == vehicle_id)
+            .values(
+                climate_target_c=settings.target_c,
+                climate_fan_speed=settings.fan_speed,
+                climate_mode=settings.mode.value,
+            )
+        )

@@ -1,0 +1,171 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations create it; this mirrors them."""
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from fleetlink.storage.types import UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("guid", String(36), nullable=False, unique=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("kid", String(64), primary_key=True),
+    # Unique, so that processes racing to create the first key agree on one.
+    Column("generation", Integer, nullable=False, unique=True),
+    Column("algorithm", String(16), nullable=False),
+    Column("private_pem", Text, nullable=False),
+    Column("public_jwk", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+vehicles = Table(
+    "vehicles",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("vin", String(17), nullable=False, unique=True),
+    Column("owner_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("make", String(64), nullable=False),
+    Column("model", String(64), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("powertrain", String(8), nullable=False),
+    Column("color", String(64)),
+    Column("trim", String(64)),
+    Column("alias", String(64)),
+    Column("connection", String(8), nullable=False),
+    Column("last_connected_at", UTCDateTime),
+    Column("climate_target_c", Float, nullable=False),
+    Column("climate_fan_speed", Integer, nullable=False),
+    Column("climate_mode", String(8), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+vehicle_state = Table(
+    "vehicle_state",
+    metadata,
+    Column("vehicle_id", Integer, ForeignKey("vehicles.id"), primary_key=True),
+    Column("reported_at", UTCDateTime, nullable=False),
+    Column("ignition_on", Boolean, nullable=False),
+    Column("doors_locked", Boolean, nullable=False),
+    Column("door_front_left_open", Boolean, nullable=False),
+    Column("door_front_right_open", Boolean, nullable=False),
+    Column("door_rear_left_open", Boolean, nullable=False),
+    Column("door_rear_right_open", Boolean, nullable=False),
+    Column("trunk_open", Boolean, nullable=False),
+    Column("window_front_left", String(8), nullable=False),
+    Column("window_front_right", String(8), nullable=False),
+    Column("window_rear_left", String(8), nullable=False),
+    Column("window_rear_right", String(8), nullable=False),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("position_at", UTCDateTime),
+    Column("is_parked", Boolean, nullable=False),
+    Column("odometer_km", Float),
+    Column("battery_soc_pct", Float),
+    Column("battery_range_km", Float),
+    Column("fuel_level_pct", Float),
+    Column("fuel_range_km", Float),
+    Column("charging_status", String(16)),
+    Column("plugged_in", Boolean),
+    Column("charge_complete_at", UTCDateTime),
+    Column("climate_running", Boolean, nullable=False),
+    Column("cabin_temperature_c", Float),
+    Column("oil_level", String(16)),
+    Column("warning_lights", JSON, nullable=False),
+    Column("maintenance_due", Boolean, nullable=False),
+)
+
+commands = Table(
+    "commands",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("vehicle_id", Integer, ForeignKey("vehicles.id"), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("return_code", String(16), nullable=False),
+    Column("reason", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_commands_vehicle_id_created_at", "vehicle_id", "created_at"),
+    # The dispatcher's and the expiry sweep's lookup: open commands by deadline.
+    Index("ix_commands_status_expires_at", "status", "expires_at"),
+)
+
+trips = Table(
+    "trips",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("vehicle_id", Integer, ForeignKey("vehicles.id"), nullable=False),
+    Column("start_at", UTCDateTime, nullable=False),
+    Column("end_at", UTCDateTime, nullable=False),
+    Column("start_latitude", Float, nullable=False),
+    Column("start_longitude", Float, nullable=False),
+    Column("end_latitude", Float, nullable=False),
+    Column("end_longitude", Float, nullable=False),
+    Column("distance_km", Float, nullable=False),
+    Column("max_speed_kmh", Float, nullable=False),
+    Column("start_address", String(255)),
+    Column("end_address", String(255)),
+    # The whole route in one value: see fleetlink.domain.trips.encode_route.
+    Column("route", Text, nullable=False),
+    Index("ix_trips_vehicle_id_start_at", "vehicle_id", "start_at"),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("vehicle_id", Integer, ForeignKey("vehicles.id"), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("title", String(255), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("is_read", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_notifications_vehicle_id_created_at", "vehicle_id", "created_at"),
+)
+
+service_records = Table(
+    "service_records",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("vehicle_id", Integer, ForeignKey("vehicles.id"), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("service_date", Date, nullable=False),
+    Column("odometer_km", Float),
+    Column("dealer_code", String(32)),
+    Column("dealer_name", String(255)),
+    Index("ix_service_records_vehicle_id_service_date", "vehicle_id", "service_date"),
+)
