@@ -19,7 +19,7 @@ from fleetlink.logging import configure_logging
 from fleetlink.services.accounts import create_account, find_account
 from fleetlink.services.demo import ensure_demo_fleet
 from fleetlink.settings import Settings
-from fleetlink.storage.migrate import current_revision, upgrade
+from fleetlink.storage.migrate import current_revision
 
 app = typer.Typer(no_args_is_help=True, help="fleetlink: a self-hostable connected-vehicle cloud.")
 db_app = typer.Typer(no_args_is_help=True, help="The database schema.")
@@ -133,18 +133,12 @@ def serve(
 
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
-    """Apply every pending migration."""
+    """Apply every pending migration (the server also does this when it starts)."""
 
-    async def work() -> str | None:
-        container = build(_settings(ctx))
-        try:
-            await upgrade(container.store.engine)
-            return await current_revision(container.store.engine)
-        finally:
-            await container.close()
+    async def work(container: Container) -> str | None:
+        return await current_revision(container.store.engine)
 
-    revision = asyncio.run(work())
-    out.print(f"database at revision {revision}")
+    out.print(f"database at revision {_run(_settings(ctx), work)}")
 
 
 @accounts_app.command("create")

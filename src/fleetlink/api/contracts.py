@@ -1,6 +1,7 @@
 """The contract documents the façades serve: each spec file as it is, plus our extensions."""
 
 import copy
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -20,10 +21,38 @@ def _spec_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "specs"
 
 
+class _Yaml12Loader(yaml.SafeLoader):
+    """YAML 1.2 scalars, as OpenAPI documents are written: `on`, `off`, `yes` and `no` are strings.
+
+    PyYAML follows YAML 1.1, which would turn the Toyota contract's `enum: [on, off]`
+    into booleans; dates stay strings too, as JSON Schema expects.
+    """
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def parse_yaml(text: str) -> Any:
+    """Parse a YAML 1.2 document."""
+    return yaml.load(text, Loader=_Yaml12Loader)
+
+
 @cache
 def load_spec(name: str) -> dict[str, Any]:
     """A spec file, parsed."""
-    loaded: dict[str, Any] = yaml.safe_load((_spec_dir() / name).read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = parse_yaml((_spec_dir() / name).read_text(encoding="utf-8"))
     return loaded
 
 

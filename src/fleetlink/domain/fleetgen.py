@@ -13,6 +13,7 @@ from fleetlink.domain.catalog import (
     Metro,
     ModelSpec,
 )
+from fleetlink.domain.errors import InvalidInput
 from fleetlink.domain.state import (
     ChargingStatus,
     OilLevel,
@@ -27,6 +28,7 @@ from fleetlink.domain.vin import with_check_digit
 _VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 _KM_PER_YEAR = 18_000.0
 _DEGREES_PER_KM = 1 / 111.0
+_MAX_SERIAL = 99_999  # five digits after the plant code and one random character
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,11 +120,19 @@ def _starting_state(
     )
 
 
-def generate_fleet(seed: int, count: int, now: datetime) -> list[FleetVehicle]:
-    """Generate count vehicles; the same seed and now give the same fleet."""
+def generate_fleet(
+    seed: int, count: int, now: datetime, *, first_serial: int = 1
+) -> list[FleetVehicle]:
+    """Generate count vehicles; the same seed and now give the same fleet.
+
+    Serial numbers run from first_serial, so fleets generated with disjoint
+    serial ranges never share a VIN.
+    """
+    if not (first_serial >= 0 and first_serial + count <= _MAX_SERIAL + 1):
+        raise InvalidInput(f"serials {first_serial}..{first_serial + count - 1} do not fit a VIN")
     rng = random.Random(seed)
     fleet: list[FleetVehicle] = []
-    for serial, spec in enumerate(_pick_models(rng, count), start=1):
+    for serial, spec in enumerate(_pick_models(rng, count), start=first_serial):
         years = [y for y in MODEL_YEAR_CODES if spec.first_year <= y <= now.year]
         year = rng.choice(years or [spec.first_year])
         colors = LEXUS_COLORS if spec.make == "Lexus" else TOYOTA_COLORS

@@ -111,18 +111,21 @@ def decode_route(encoded: str) -> tuple[RoutePoint, ...]:
     """Decode what encode_route wrote, times in UTC."""
     values: list[int] = []
     index = 0
-    while index < len(encoded):
-        shift = result = 0
-        while True:
-            byte = ord(encoded[index]) - 63
-            index += 1
-            result |= (byte & 0x1F) << shift
-            shift += 5
-            if byte < 0x20:
-                break
-        values.append(~(result >> 1) if result & 1 else result >> 1)
+    try:
+        while index < len(encoded):
+            shift = result = 0
+            while True:
+                byte = ord(encoded[index]) - 63
+                index += 1
+                result |= (byte & 0x1F) << shift
+                shift += 5
+                if byte < 0x20:
+                    break
+            values.append(~(result >> 1) if result & 1 else result >> 1)
+    except IndexError as exc:
+        raise InvalidInput("corrupt route encoding: it ends in the middle of a value") from exc
     if len(values) % 3:
-        raise InvalidInput("corrupt route encoding")
+        raise InvalidInput("corrupt route encoding: points are not whole")
     points: list[RoutePoint] = []
     lat = lon = seconds = 0
     for i in range(0, len(values), 3):

@@ -1,7 +1,7 @@
 """Vehicle Identification Numbers (ISO 3779), validated once, here."""
 
-from vininfo import Vin
 from vininfo import ValidationError as _VininfoError
+from vininfo import Vin
 
 from fleetlink.domain.errors import InvalidInput
 
@@ -31,6 +31,10 @@ def is_valid_vin(raw: str) -> bool:
 
 def with_check_digit(vin: str) -> str:
     """Return vin with its 9th character set to the correct ISO 3779 check digit."""
+    try:
+        vin = Vin.validate(vin)
+    except _VininfoError as exc:
+        raise InvalidInput(f"{vin!r} cannot take a check digit: {exc}") from exc
     for digit in _CHECK_DIGITS:
         candidate = vin[:_CHECK_DIGIT_POSITION] + digit + vin[_CHECK_DIGIT_POSITION + 1 :]
         if Vin(candidate).verify_checksum(check_year=False):

@@ -24,7 +24,7 @@ class DemoFleet:
     vehicles: list[Vehicle]
 
 
-def _new_vehicle(generated: FleetVehicle) -> NewVehicle:
+def as_new_vehicle(generated: FleetVehicle) -> NewVehicle:
     spec = generated.spec
     vehicle = Vehicle(
         id=0,
@@ -57,7 +57,7 @@ async def ensure_demo_fleet(ctx: ServiceContext, *, seed: int, count: int) -> De
             account = await find_account(ctx, DEMO_EMAIL)
     vehicles = await list_vehicles(ctx, account)
     if not vehicles:
-        fleet = [_new_vehicle(v) for v in generate_fleet(seed, count, ctx.clock())]
+        fleet = [as_new_vehicle(v) for v in generate_fleet(seed, count, ctx.clock())]
         # Another process may have registered the same fleet a moment ago.
         with contextlib.suppress(Conflict):
             await register_vehicles(ctx, account, fleet)

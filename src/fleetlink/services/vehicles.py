@@ -69,7 +69,7 @@ async def register_vehicles(
     if len(set(vins)) != len(vins):
         raise InvalidInput("the same VIN appears twice")
     async with ctx.store.writing() as uow:
-        taken = await uow.vehicles.existing_vins(vins)
+        taken = await uow.vehicles.existing_ids(vins)
         if taken:
             raise Conflict(f"already registered: {', '.join(sorted(taken))}")
         ids = await uow.vehicles.add_many(owner.id, [n.vehicle for n in new], ctx.clock())

@@ -4,9 +4,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from fleetlink.storage.database import WRITE_OPTION
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # Any constant will do: it only has to be the same in every fleetlink process.
@@ -32,13 +35,15 @@ def _upgrade(connection: Connection, config: Config, revision: str) -> None:
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Bring the schema up to revision."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    async with engine.begin() as conn:
-        await conn.run_sync(_upgrade, config, revision)
+    async with engine.connect() as plain:
+        # On SQLite, take the write lock up front so a second server starting at the
+        # same moment waits for this one instead of failing with "database is locked".
+        conn = await plain.execution_options(**{WRITE_OPTION: True})
+        async with conn.begin():
+            await conn.run_sync(_upgrade, config, revision)
 
 
 def _current(connection: Connection, config: Config) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
     return MigrationContext.configure(connection).get_current_revision()
 
 

@@ -61,12 +61,12 @@ class VehicleRepository:
         stmt = _SELECT.where(vehicles.c.owner_id == owner_id).order_by(vehicles.c.vin)
         return [_vehicle(row) for row in await self._conn.execute(stmt)]
 
-    async def existing_vins(self, vins: Sequence[str]) -> set[str]:
-        """Which of vins are registered already, to anyone."""
+    async def existing_ids(self, vins: Sequence[str]) -> dict[str, int]:
+        """The store ids of those of vins that are registered, to anyone."""
         if not vins:
-            return set()
-        stmt = select(vehicles.c.vin).where(vehicles.c.vin.in_(list(vins)))
-        return {row.vin for row in await self._conn.execute(stmt)}
+            return {}
+        stmt = select(vehicles.c.id, vehicles.c.vin).where(vehicles.c.vin.in_(list(vins)))
+        return {row.vin: row.id for row in await self._conn.execute(stmt)}
 
     async def add_many(
         self, owner_id: int, new: Sequence[Vehicle], now: datetime

@@ -1,0 +1,5 @@
+"""`python -m fleetlink` runs the CLI."""
+
+from fleetlink.cli import main
+
+main()

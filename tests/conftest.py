@@ -1,0 +1,227 @@
+"""Shared fixtures: real databases (SQLite always, PostgreSQL when reachable), the app over
+real ASGI, owners with fleets, and contract validation of every response."""
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from sqlalchemy import make_url, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from fleetlink.app import create_app
+from fleetlink.auth.tokens import TOYOTA_AUDIENCE
+from fleetlink.bootstrap import Container, build
+from fleetlink.domain.accounts import Account
+from fleetlink.domain.fleetgen import generate_fleet
+from fleetlink.domain.state import VehicleState
+from fleetlink.domain.vehicle import Vehicle
+from fleetlink.services.accounts import create_account
+from fleetlink.services.demo import as_new_vehicle
+from fleetlink.services.vehicles import register_vehicles
+from fleetlink.settings import Settings
+from fleetlink.storage.tables import metadata
+from tests.contract import ContractValidator
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+POSTGRES_URL = os.environ.get(
+    "FLEETLINK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+CONTRACTS = ContractValidator()
+
+
+def service_unavailable(reason: str) -> None:
+    """Skip a test whose service is missing, except under CI, where that is a failure."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: the service must be running)", pytrace=False)
+    pytest.skip(reason)
+
+
+class Clock:
+    """A clock tests move by hand."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+class Databases:
+    """Makes fresh, empty databases of one backend; PostgreSQL ones are dropped at the end."""
+
+    def __init__(self, backend: str, tmp: pytest.TempPathFactory) -> None:
+        self.backend = backend
+        self._tmp = tmp
+        self._made: list[str] = []
+
+    async def new(self) -> str:
+        if self.backend == "sqlite":
+            return f"sqlite+aiosqlite:///{self._tmp.mktemp('sqlite') / 'fleetlink.db'}"
+        admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        name = f"fleetlink_test_{uuid.uuid4().hex[:12]}"
+        try:
+            async with admin.connect() as conn:
+                await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        except (OSError, SQLAlchemyError) as exc:
+            service_unavailable(f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc}")
+        finally:
+            await admin.dispose()
+        self._made.append(name)
+        return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+    async def drop_all(self) -> None:
+        if not self._made:
+            return
+        admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        try:
+            async with admin.connect() as conn:
+                for name in self._made:
+                    await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        finally:
+            await admin.dispose()
+
+
+@pytest_asyncio.fixture(
+    scope="session",
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
+async def databases(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Databases]:
+    """Each test that touches the store runs once per backend."""
+    made = Databases(request.param, tmp_path_factory)
+    yield made
+    await made.drop_all()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def database_url(databases: Databases) -> str:
+    """The session's database of the backend under test."""
+    return await databases.new()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def _started(database_url: str) -> AsyncIterator[Container]:
+    container = build(Settings(database_url=database_url))
+    await container.start()
+    yield container
+    await container.close()
+
+
+@pytest_asyncio.fixture
+async def container(_started: Container) -> Container:
+    """A started container over an emptied store (the signing key is kept)."""
+    async with _started.store.engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            if table.name != "signing_keys":
+                await conn.execute(table.delete())
+    return _started
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def clocked(container: Container, clock: Clock) -> Container:
+    """The container with a clock the test moves."""
+    return replace(container, services=replace(container.services, clock=clock))
+
+
+async def _validate(response: httpx.Response) -> None:
+    await response.aread()
+    CONTRACTS.check(
+        response.request.method,
+        response.request.url.path,
+        response.status_code,
+        response.headers.get("content-type", ""),
+        response.content,
+    )
+
+
+ClientFactory = Callable[[Container], Awaitable[httpx.AsyncClient]]
+
+
+@pytest_asyncio.fixture
+async def make_client() -> AsyncIterator[ClientFactory]:
+    """Build clients over the real ASGI app; every response is checked against its contract."""
+    clients: list[httpx.AsyncClient] = []
+
+    async def make(container: Container) -> httpx.AsyncClient:
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_app(container=container)),
+            base_url="http://fleetlink.test",
+            event_hooks={"response": [_validate]},
+        )
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()
+
+
+@pytest_asyncio.fixture
+async def client(container: Container, make_client: ClientFactory) -> httpx.AsyncClient:
+    return await make_client(container)
+
+
+@dataclass
+class Owner:
+    """An account with a token and a fleet."""
+
+    account: Account
+    token: str
+    vehicles: list[Vehicle]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def vehicle(self, powertrain: str) -> Vehicle:
+        return next(v for v in self.vehicles if v.powertrain.value == powertrain)
+
+
+OwnerFactory = Callable[..., Awaitable[Owner]]
+
+
+@pytest.fixture
+def make_owner(container: Container) -> OwnerFactory:
+    """Create owners, each with a generated fleet whose VINs no other owner shares."""
+    serials = iter(range(1, 90_000, 500))
+
+    async def make(email: str | None = None, *, count: int = 4, seed: int = 7) -> Owner:
+        address = email or f"owner-{uuid.uuid4().hex[:8]}@example.com"
+        account = await create_account(container.services, address, "correct horse battery")
+        now = container.services.clock()
+        fleet = generate_fleet(seed, count, now, first_serial=next(serials))
+        vehicles = await register_vehicles(
+            container.services, account, [as_new_vehicle(v) for v in fleet]
+        )
+        token = await container.tokens.issue(account.guid, TOYOTA_AUDIENCE, timedelta(hours=1), now)
+        return Owner(account, token, vehicles)
+
+    return make
+
+
+@pytest.fixture
+def repo_root() -> Iterator[Path]:
+    yield Path(__file__).resolve().parent.parent
+
+
+async def put_state(container: Container, vehicle: Vehicle, state: VehicleState) -> None:
+    """Store a state as if the vehicle had just reported it."""
+    async with container.store.writing() as uow:
+        await uow.states.put_many({vehicle.id: state})
+        await uow.commit()

@@ -1,0 +1,126 @@
+"""Validate every response the suite sees against the contract that governs its path."""
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openapi_schema_validator import OAS30Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
+
+from fleetlink.api.contracts import parse_yaml
+
+SPECS = Path(__file__).resolve().parent.parent / "specs"
+# Served documents and docs pages are not API operations of any contract.
+_UNGOVERNED = re.compile(r"^/connected/v1/(openapi\.json|docs)$")
+
+
+@dataclass(frozen=True)
+class _Operation:
+    spec_uri: str
+    pattern: re.Pattern[str]
+    template: str
+    method: str
+    responses: dict[str, Any]
+
+
+class ContractViolation(AssertionError):
+    """A response that its contract does not allow."""
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^}]+\})", template)
+    regex = "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts)
+    return re.compile(f"^{regex}$")
+
+
+class ContractValidator:
+    """Knows the Toyota contract (under /connected/v1) and fleetlink's extensions (absolute)."""
+
+    def __init__(self) -> None:
+        self._registry: Registry[Any] = Registry()
+        self._operations: list[_Operation] = []
+        self._load("toyota-connected-services.openapi.yaml", prefix="/connected/v1")
+        self._load("fleetlink-extensions.openapi.yaml", prefix="")
+        # Literal paths win over templated ones (/vehicles/x/status before /vehicles/{vin}).
+        self._operations.sort(key=lambda op: op.template.count("{"))
+
+    def _load(self, name: str, prefix: str) -> None:
+        spec = parse_yaml((SPECS / name).read_text())
+        uri = f"urn:fleetlink-test:{name}"
+        self._registry = self._registry.with_resource(
+            uri, Resource.from_contents(spec, default_specification=DRAFT4)
+        )
+        for path, item in spec["paths"].items():
+            for method, op in item.items():
+                if method in {"get", "put", "post", "delete", "patch"}:
+                    template = prefix + path
+                    self._operations.append(
+                        _Operation(
+                            uri, _template_regex(template), template, method, op["responses"]
+                        )
+                    )
+
+    def operation(self, method: str, path: str) -> _Operation | None:
+        """The operation of either contract that serves method and path."""
+        for op in self._operations:
+            if op.method == method.lower() and op.pattern.match(path):
+                return op
+        return None
+
+    def check(self, method: str, path: str, status: int, content_type: str, body: bytes) -> None:
+        """Raise ContractViolation unless the response is one the contract allows."""
+        if _UNGOVERNED.match(path):
+            return
+        op = self.operation(method, path)
+        if op is None:
+            if status in (404, 405):
+                ref = "#/components/schemas/Error"
+                spec_uri = "urn:fleetlink-test:toyota-connected-services.openapi.yaml"
+                self._validate(spec_uri, ref, body, f"{method} {path} → {status}")
+                return
+            raise ContractViolation(f"{method} {path} answered {status} but no contract has it")
+        documented = op.responses.get(str(status)) or op.responses.get("default")
+        where = f"{method} {op.template} → {status}"
+        if documented is None and status < 400:
+            raise ContractViolation(f"{where}: status not in the contract")
+        schema_ref: str | None = None
+        if documented is not None:
+            content = documented.get("content")
+            if content is None and "$ref" in documented:
+                schema_ref = self._response_ref(op.spec_uri, documented["$ref"])
+            elif content:
+                schema = content["application/json"]["schema"]
+                schema_ref = schema.get("$ref")
+                if schema_ref is None:
+                    raise ContractViolation(f"{where}: inline schemas are not handled here")
+        elif status >= 400:
+            # Errors the contract does not list still take its Error shape.
+            schema_ref = "#/components/schemas/Error"
+        if schema_ref is None:
+            return
+        if not content_type.startswith("application/json"):
+            raise ContractViolation(f"{where}: content type {content_type!r}, not JSON")
+        self._validate(op.spec_uri, schema_ref, body, where)
+
+    def _response_ref(self, spec_uri: str, ref: str) -> str:
+        resolved = self._registry.resolver(spec_uri).lookup(ref).contents
+        schema_ref: str = resolved["content"]["application/json"]["schema"]["$ref"]
+        return schema_ref
+
+    def _validate(self, spec_uri: str, ref: str, body: bytes, where: str) -> None:
+        try:
+            instance = json.loads(body)
+        except ValueError as exc:
+            raise ContractViolation(f"{where}: body is not JSON: {body[:200]!r}") from exc
+        validator = OAS30Validator(
+            {"$ref": spec_uri + ref},
+            registry=self._registry,
+            format_checker=OAS30Validator.FORMAT_CHECKER,
+        )
+        errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.path))
+        if errors:
+            details = "; ".join(f"{list(e.path)}: {e.message}" for e in errors[:5])
+            raise ContractViolation(f"{where}: {details}")

@@ -1,0 +1,96 @@
+"""A real `fleetlink serve` process on a free port, for tests that go over real HTTP."""
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from dataclasses import dataclass, field
+
+import httpx
+
+
+def free_port() -> int:
+    """A port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class LiveServer:
+    """A started server and what it printed."""
+
+    process: asyncio.subprocess.Process
+    port: int
+    stdout: list[str] = field(default_factory=list)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def printed_token(self) -> str:
+        lines = self.stdout
+        index = next(i for i, line in enumerate(lines) if "access token" in line)
+        return lines[index + 1].strip()
+
+    async def stop(self) -> int:
+        """Stop the server as an operator would (SIGTERM) and return its exit code."""
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return await asyncio.wait_for(self.process.wait(), timeout=20)
+        except TimeoutError:
+            self.process.kill()
+            return await self.process.wait()
+
+
+async def start_server(database_url: str, *args: str, port: int | None = None) -> LiveServer:
+    """Run `fleetlink serve` and wait until /healthz answers 200."""
+    port = port or free_port()
+    env = {
+        **os.environ,
+        "FLEETLINK_DATABASE_URL": database_url,
+        "FLEETLINK_LOG_LEVEL": "warning",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "fleetlink",
+        "serve",
+        "--port",
+        str(port),
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    server = LiveServer(process, port)
+    async with httpx.AsyncClient() as client:
+        for _ in range(300):
+            if process.returncode is not None:
+                break
+            try:
+                if (await client.get(f"{server.base_url}/healthz")).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+        else:
+            await server.stop()
+            raise RuntimeError("fleetlink serve did not become healthy within 30 s")
+    if process.returncode is not None:
+        err = (await process.stderr.read()).decode() if process.stderr else ""
+        raise RuntimeError(f"fleetlink serve exited with {process.returncode}: {err}")
+    # Everything the server prints before it is healthy is the start-up banner.
+    assert process.stdout is not None
+    while True:
+        try:
+            line = await asyncio.wait_for(process.stdout.readline(), timeout=0.5)
+        except TimeoutError:
+            break
+        if not line:
+            break
+        server.stdout.append(line.decode())
+    return server

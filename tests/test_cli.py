@@ -1,0 +1,123 @@
+"""The operator's CLI, run as a user runs it: accounts, tokens, migrations, bad settings."""
+
+import asyncio
+import os
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from fleetlink.auth.tokens import TOYOTA_AUDIENCE
+from fleetlink.bootstrap import build
+from fleetlink.settings import Settings
+from tests.conftest import Databases
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+
+async def fleetlink(url: str, *args: str, **env: str) -> Result:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "fleetlink",
+        *args,
+        env={**os.environ, "FLEETLINK_DATABASE_URL": url, **env},
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return Result(process.returncode, out.decode(), err.decode())
+
+
+async def _subject_of(url: str, token: str) -> str:
+    container = build(Settings(database_url=url))
+    try:
+        claims = await container.tokens.verify(token, TOYOTA_AUDIENCE, datetime.now(UTC))
+    finally:
+        await container.close()
+    return claims.subject
+
+
+async def test_an_operator_creates_an_account_and_gets_a_bare_token(databases: Databases) -> None:
+    url = await databases.new()
+
+    created = await fleetlink(
+        url, "accounts", "create", "Ops@Example.com", "--password", "s3cret-pass"
+    )
+    token = await fleetlink(url, "token", "ops@example.com")
+
+    assert created.code == 0, created.stderr
+    guid = created.stdout.strip()
+    assert len(guid) == 36
+    assert token.code == 0, token.stderr
+    assert token.stdout.count("\n") == 1 and token.stdout.count(".") == 2, "only the bare JWT"
+    assert await _subject_of(url, token.stdout.strip()) == guid
+
+
+async def test_account_creation_refuses_duplicates_bad_emails_and_short_passwords(
+    databases: Databases,
+) -> None:
+    url = await databases.new()
+    await fleetlink(url, "accounts", "create", "dup@example.com", "--password", "long-enough")
+
+    duplicate = await fleetlink(
+        url, "accounts", "create", "DUP@example.com", "--password", "long-enough"
+    )
+    bad_email = await fleetlink(
+        url, "accounts", "create", "not-an-email", "--password", "long-enough"
+    )
+    short = await fleetlink(url, "accounts", "create", "new@example.com", "--password", "short")
+
+    assert (duplicate.code, bad_email.code, short.code) == (1, 1, 1)
+    assert "already exists" in duplicate.stderr
+    assert "not a valid email" in bad_email.stderr
+    assert "at least 8 characters" in short.stderr
+    for result in (duplicate, bad_email, short):
+        assert "Traceback" not in result.stderr
+        assert result.stdout == ""
+
+
+async def test_a_token_for_an_unknown_account_prints_nothing_and_fails(
+    databases: Databases,
+) -> None:
+    result = await fleetlink(await databases.new(), "token", "nobody@example.com")
+
+    assert result.code == 1
+    assert result.stdout == ""
+    assert "no account for nobody@example.com" in result.stderr
+
+
+async def test_db_upgrade_migrates_and_is_idempotent(databases: Databases) -> None:
+    url = await databases.new()
+
+    first = await fleetlink(url, "db", "upgrade")
+    second = await fleetlink(url, "db", "upgrade")
+
+    assert first.code == second.code == 0
+    assert "revision 0001" in first.stdout and "revision 0001" in second.stdout
+
+
+async def test_an_invalid_setting_is_named_without_a_traceback() -> None:
+    result = await fleetlink(
+        "sqlite+aiosqlite:///:memory:", "db", "upgrade", FLEETLINK_PORT="eighty"
+    )
+
+    assert result.code == 2
+    assert "FLEETLINK_" in result.stderr and "port" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_an_unreachable_database_is_reported_plainly() -> None:
+    result = await fleetlink(
+        "postgresql+asyncpg://nobody@127.0.0.1:1/none", "token", "x@example.com"
+    )
+
+    assert result.code == 1
+    assert "cannot reach the database" in result.stderr
+    assert "Traceback" not in result.stderr
