@@ -32,13 +32,13 @@ async def send_command(
         )
         await uow.commands.add(command)
         await uow.commit()
-    log.info("command.stored", vin=command.vin, request_id=command.id, command=command.kind)
+    log.info("command.stored", vin=command.vin, command_id=command.id, command=command.kind)
     for dispatcher in ctx.dispatchers:
         try:
             await dispatcher.dispatch(command)
         except Exception:
             # The command is safe in the store; delivery is retried from there or it expires.
-            log.exception("command.dispatch_failed", vin=command.vin, request_id=command.id)
+            log.exception("command.dispatch_failed", vin=command.vin, command_id=command.id)
     return command
 
 

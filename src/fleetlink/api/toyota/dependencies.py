@@ -2,6 +2,7 @@
 
 from typing import Annotated
 
+import structlog
 from fastapi import Depends, Request
 
 from fleetlink.api.dependencies import bearer_token, get_container
@@ -13,6 +14,10 @@ from fleetlink.services.context import ServiceContext
 
 async def current_account(request: Request) -> Account:
     """The account whose token signs this request."""
+    vin = request.path_params.get("vin")
+    if vin is not None:
+        # Every log line of this request, the access log included, names the vehicle.
+        structlog.contextvars.bind_contextvars(vin=vin)
     container = get_container(request)
     return await authenticate(
         container.services, container.tokens, bearer_token(request), TOYOTA_AUDIENCE
