@@ -46,13 +46,16 @@ class LiveServer:
             return await self.process.wait()
 
 
-async def start_server(database_url: str, *args: str, port: int | None = None) -> LiveServer:
+async def start_server(
+    database_url: str, *args: str, port: int | None = None, env: dict[str, str] | None = None
+) -> LiveServer:
     """Run `fleetlink serve` and wait until /healthz answers 200."""
     port = port or free_port()
     env = {
         **os.environ,
         "FLEETLINK_DATABASE_URL": database_url,
         "FLEETLINK_LOG_LEVEL": "warning",
+        **(env or {}),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -10,6 +10,7 @@ from fleetlink.auth.tokens import TOYOTA_AUDIENCE
 from fleetlink.bootstrap import build
 from fleetlink.settings import Settings
 from tests.conftest import Databases
+from tests.storage.test_migrations import HEAD
 
 
 @dataclass
@@ -100,7 +101,7 @@ async def test_db_upgrade_migrates_and_is_idempotent(databases: Databases) -> No
     second = await fleetlink(url, "db", "upgrade")
 
     assert first.code == second.code == 0
-    assert "revision 0001" in first.stdout and "revision 0001" in second.stdout
+    assert f"revision {HEAD}" in first.stdout and f"revision {HEAD}" in second.stdout
 
 
 async def test_an_invalid_setting_is_named_without_a_traceback() -> None:

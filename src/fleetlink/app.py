@@ -1,12 +1,14 @@
 """create_app(settings) -> the ASGI app: both façades, health, keys, one lifespan."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from fleetlink import __version__
 from fleetlink.api.dependencies import get_container
@@ -14,9 +16,23 @@ from fleetlink.api.middleware import RequestContextMiddleware
 from fleetlink.api.toyota.app import PREFIX as TOYOTA_PREFIX
 from fleetlink.api.toyota.app import create_toyota_app
 from fleetlink.bootstrap import Container, build
+from fleetlink.services.telemetry import sweep_messages
 from fleetlink.settings import Settings
 
 log = structlog.get_logger(__name__)
+SWEEP_INTERVAL_S = 3600.0
+
+
+async def _sweep_messages(container: Container) -> None:
+    """Delete raw vehicle messages past their retention, hourly."""
+    while True:
+        try:
+            gone = await sweep_messages(container.services, container.settings.message_retention)
+            if gone:
+                log.info("retention.swept", messages=gone)
+        except Exception:
+            log.exception("retention.sweep_failed")
+        await asyncio.sleep(SWEEP_INTERVAL_S)
 
 
 def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
@@ -28,10 +44,16 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if owned:
             await wired.start()
+        background = [asyncio.create_task(_sweep_messages(wired), name="retention")]
+        if wired.telematics is not None:
+            background.append(asyncio.create_task(wired.telematics.run(), name="telematics"))
         log.info("server.ready", database=wired.store.engine.url.render_as_string())
         try:
             yield
         finally:
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
             if owned:
                 await wired.close()
 
@@ -58,6 +80,10 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     @app.get("/.well-known/jwks.json")
     async def jwks(request: Request) -> dict[str, Any]:
         return await get_container(request).tokens.jwks()
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.mount(TOYOTA_PREFIX, create_toyota_app(wired))
     return app

@@ -9,6 +9,7 @@ from fleetlink.settings import Settings
 from fleetlink.storage.database import create_engine
 from fleetlink.storage.migrate import upgrade
 from fleetlink.storage.uow import Store
+from fleetlink.telematics.link import BrokerAddress, TelematicsLink
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +20,7 @@ class Container:
     store: Store
     tokens: TokenService
     services: ServiceContext
+    telematics: TelematicsLink | None = None
 
     async def start(self) -> None:
         """Bring the schema up to date and make sure a signing key exists."""
@@ -33,11 +35,17 @@ class Container:
 def build(settings: Settings) -> Container:
     """Wire a container from settings; nothing connects until start()."""
     store = Store(create_engine(settings.database_url))
+    services = ServiceContext(store=store, command_timeout=settings.command_timeout, clock=utc_now)
+    link = None
+    if settings.mqtt_url:
+        link = TelematicsLink(
+            services, BrokerAddress.parse(settings.mqtt_url), client_id=settings.mqtt_client_id
+        )
+        services.dispatchers.append(link)
     return Container(
         settings=settings,
         store=store,
         tokens=TokenService(store, settings.issuer),
-        services=ServiceContext(
-            store=store, command_timeout=settings.command_timeout, clock=utc_now
-        ),
+        services=services,
+        telematics=link,
     )

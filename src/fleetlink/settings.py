@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     issuer: str = "fleetlink"
     token_ttl_seconds: Annotated[int, Field(ge=60)] = 3600
     command_timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
+    mqtt_url: str | None = None
+    mqtt_client_id: str = "fleetlink-cloud"
+    message_retention_days: Annotated[float, Field(gt=0)] = 7.0
     log_level: str = "info"
     log_json: bool = False
 
@@ -28,6 +31,11 @@ class Settings(BaseSettings):
     def token_ttl(self) -> timedelta:
         """How long an access token lives."""
         return timedelta(seconds=self.token_ttl_seconds)
+
+    @property
+    def message_retention(self) -> timedelta:
+        """How long raw vehicle messages are kept."""
+        return timedelta(days=self.message_retention_days)
 
     @property
     def command_timeout(self) -> timedelta:

@@ -6,15 +6,17 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fleetlink.storage.database import create_engine
-from fleetlink.storage.migrate import current_revision, upgrade
+from fleetlink.storage.migrate import alembic_config, current_revision, upgrade
 from fleetlink.storage.tables import metadata
 
-HEAD = "0001"
+# The newest migration the code ships; upgrade() must reach it.
+HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
 def _schema_diff(connection: Connection) -> list[Any]:

@@ -3,6 +3,7 @@
 pending ──► sent ──► succeeded
    │          ├────► failed
    │          └────► expired
+   ├────────────────► succeeded   (the answer overtook the record that it was sent)
    ├────────────────► failed
    └────────────────► expired
 """
@@ -54,8 +55,9 @@ class CommandStatus(StrEnum):
 
 _TERMINAL = frozenset({CommandStatus.SUCCEEDED, CommandStatus.FAILED, CommandStatus.EXPIRED})
 _ALLOWED: dict[CommandStatus, frozenset[CommandStatus]] = {
+    # A vehicle's answer can overtake the record that the command was sent.
     CommandStatus.PENDING: frozenset(
-        {CommandStatus.SENT, CommandStatus.FAILED, CommandStatus.EXPIRED}
+        {CommandStatus.SENT, CommandStatus.SUCCEEDED, CommandStatus.FAILED, CommandStatus.EXPIRED}
     ),
     CommandStatus.SENT: frozenset(_TERMINAL),
 }

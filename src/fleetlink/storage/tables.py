@@ -169,3 +169,17 @@ service_records = Table(
     Column("dealer_name", String(255)),
     Index("ix_service_records_vehicle_id_service_date", "vehicle_id", "service_date"),
 )
+
+vehicle_messages = Table(
+    "vehicle_messages",
+    metadata,
+    # The key makes ingestion idempotent: a redelivered message id is inserted once.
+    Column("vehicle_id", Integer, ForeignKey("vehicles.id"), primary_key=True),
+    Column("message_id", String(64), primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("payload", JSON, nullable=False),
+    # The retention sweep deletes by age.
+    Index("ix_vehicle_messages_received_at", "received_at"),
+)

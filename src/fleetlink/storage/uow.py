@@ -9,6 +9,7 @@ from fleetlink.storage.database import WRITE_OPTION
 from fleetlink.storage.repositories.accounts import AccountRepository
 from fleetlink.storage.repositories.commands import CommandRepository
 from fleetlink.storage.repositories.keys import SigningKeyRepository
+from fleetlink.storage.repositories.messages import MessageRepository
 from fleetlink.storage.repositories.notifications import (
     NotificationRepository,
     ServiceRecordRepository,
@@ -29,6 +30,7 @@ class UnitOfWork:
     trips: TripRepository
     notifications: NotificationRepository
     service_records: ServiceRecordRepository
+    messages: MessageRepository
 
     def __init__(self, engine: AsyncEngine, *, write: bool) -> None:
         self._engine = engine
@@ -49,6 +51,7 @@ class UnitOfWork:
         self.trips = TripRepository(conn)
         self.notifications = NotificationRepository(conn)
         self.service_records = ServiceRecordRepository(conn)
+        self.messages = MessageRepository(conn)
         return self
 
     async def commit(self) -> None:

@@ -1,8 +1,10 @@
 """Commands in the store: the outbox a dispatcher reads and the record users poll."""
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fleetlink.domain.commands import Command, CommandKind, CommandStatus
@@ -55,6 +57,53 @@ class CommandRepository:
         stmt = _SELECT.where(commands.c.id == command_id, commands.c.vehicle_id == vehicle_id)
         row = (await self._conn.execute(stmt)).first()
         return _command(row) if row else None
+
+    async def get_many(self, command_ids: Sequence[str]) -> dict[str, Command]:
+        """Several commands by id, in one query."""
+        if not command_ids:
+            return {}
+        stmt = _SELECT.where(commands.c.id.in_(list(command_ids)))
+        return {row.id: _command(row) for row in await self._conn.execute(stmt)}
+
+    async def open_ones(self, now: datetime, limit: int = 1000) -> list[Command]:
+        """Pending commands not yet expired, oldest first: what a dispatcher still owes."""
+        stmt = (
+            _SELECT.where(
+                commands.c.status == CommandStatus.PENDING.value, commands.c.expires_at > now
+            )
+            .order_by(commands.c.created_at)
+            .limit(limit)
+        )
+        return [_command(row) for row in await self._conn.execute(stmt)]
+
+    async def save_many(self, changed: Sequence[tuple[Command, CommandStatus]]) -> None:
+        """Write several status changes, each only if the command still has its expected status."""
+        if not changed:
+            return
+        stmt = (
+            update(commands)
+            .where(commands.c.id == bindparam("cid"), commands.c.status == bindparam("expected"))
+            .values(
+                status=bindparam("new_status"),
+                return_code=bindparam("code"),
+                reason=bindparam("why"),
+                updated_at=bindparam("at"),
+            )
+        )
+        await self._conn.execute(
+            stmt,
+            [
+                {
+                    "cid": c.id,
+                    "expected": expected.value,
+                    "new_status": c.status.value,
+                    "code": c.return_code,
+                    "why": c.reason,
+                    "at": c.updated_at,
+                }
+                for c, expected in changed
+            ],
+        )
 
     async def save(self, command: Command, expected: CommandStatus) -> bool:
         """Write the command's new status if it still has the expected one.

@@ -1,6 +1,6 @@
 """The latest reported state of each vehicle: one row per vehicle."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -111,6 +111,13 @@ class VehicleStateRepository:
         stmt = select(vehicle_state).where(vehicle_state.c.vehicle_id == vehicle_id)
         row = (await self._conn.execute(stmt)).first()
         return _state(row) if row else None
+
+    async def get_many(self, vehicle_ids: Sequence[int]) -> dict[int, VehicleState]:
+        """The latest states of several vehicles in one query."""
+        if not vehicle_ids:
+            return {}
+        stmt = select(vehicle_state).where(vehicle_state.c.vehicle_id.in_(list(vehicle_ids)))
+        return {row.vehicle_id: _state(row) for row in await self._conn.execute(stmt)}
 
     async def put_many(self, states: Mapping[int, VehicleState]) -> None:
         """Replace the latest state of several vehicles in two statements."""

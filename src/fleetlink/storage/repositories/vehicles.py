@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fleetlink.domain.vehicle import (
@@ -97,6 +97,27 @@ class VehicleRepository:
         await self._conn.execute(insert(vehicles), rows)
         stmt = select(vehicles.c.id, vehicles.c.vin).where(vehicles.c.vin.in_([v.vin for v in new]))
         return {row.vin: row.id for row in await self._conn.execute(stmt)}
+
+    async def set_connections(
+        self, changes: Sequence[tuple[int, ConnectionState, datetime]]
+    ) -> None:
+        """Record connection states; one older than what is stored changes nothing."""
+        if not changes:
+            return
+        stmt = (
+            update(vehicles)
+            .where(
+                vehicles.c.id == bindparam("vid"),
+                or_(
+                    vehicles.c.last_connected_at.is_(None),
+                    vehicles.c.last_connected_at <= bindparam("at"),
+                ),
+            )
+            .values(connection=bindparam("state"), last_connected_at=bindparam("at"))
+        )
+        await self._conn.execute(
+            stmt, [{"vid": vid, "state": state.value, "at": at} for vid, state, at in changes]
+        )
 
     async def set_alias(self, vehicle_id: int, alias: str) -> None:
         """Rename the vehicle."""

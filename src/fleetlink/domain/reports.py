@@ -1,0 +1,220 @@
+"""What vehicles report, as domain values, and how a report moves the latest state."""
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TypeVar
+
+from fleetlink.domain.state import (
+    ChargingStatus,
+    Doors,
+    OilLevel,
+    Position,
+    VehicleState,
+    WarningLight,
+    WindowPosition,
+    Windows,
+)
+from fleetlink.domain.vehicle import ConnectionState
+
+FULL_BATTERY_PCT = 99.0
+_T = TypeVar("_T")
+
+
+class Door(StrEnum):
+    """The four side doors, by row and side."""
+
+    FRONT_LEFT = "front_left"
+    FRONT_RIGHT = "front_right"
+    REAR_LEFT = "rear_left"
+    REAR_RIGHT = "rear_right"
+
+
+@dataclass(frozen=True, slots=True)
+class StateReport:
+    """A telemetry sample: only the fields the vehicle sent are set."""
+
+    vin: str
+    message_id: str
+    at: datetime
+    speed_kmh: float | None = None
+    is_moving: bool | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    odometer_km: float | None = None
+    ignition_on: bool | None = None
+    doors_open: dict[Door, bool] = field(default_factory=dict)
+    doors_locked: dict[Door, bool] = field(default_factory=dict)
+    windows: dict[Door, WindowPosition] = field(default_factory=dict)
+    trunk_open: bool | None = None
+    battery_soc_pct: float | None = None
+    battery_range_km: float | None = None
+    plugged_in: bool | None = None
+    charging: bool | None = None
+    charge_time_remaining_s: float | None = None
+    fuel_level_pct: float | None = None
+    fuel_range_km: float | None = None
+    oil_level: OilLevel | None = None
+    climate_running: bool | None = None
+    cabin_temperature_c: float | None = None
+    maintenance_due: bool | None = None
+
+
+class EventKind(StrEnum):
+    """Things a vehicle says happened."""
+
+    IGNITION_ON = "ignition_on"
+    IGNITION_OFF = "ignition_off"
+    DOOR_OPENED = "door_opened"
+    DOOR_CLOSED = "door_closed"
+    CHARGING_STARTED = "charging_started"
+    CHARGING_STOPPED = "charging_stopped"
+    CHARGING_COMPLETED = "charging_completed"
+    WARNING_LIGHT_ON = "warning_light_on"
+    WARNING_LIGHT_OFF = "warning_light_off"
+
+
+@dataclass(frozen=True, slots=True)
+class EventReport:
+    """An event; a warning light event names its light."""
+
+    vin: str
+    message_id: str
+    at: datetime
+    kind: EventKind
+    light: WarningLight | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionReport:
+    """What the vehicle's modem says about itself."""
+
+    vin: str
+    message_id: str | None
+    at: datetime
+    state: ConnectionState
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResultReport:
+    """The vehicle's answer to a command."""
+
+    vin: str
+    message_id: str
+    at: datetime
+    command_id: str
+    succeeded: bool
+    code: str
+    reason: str | None = None
+
+
+Report = StateReport | EventReport | ConnectionReport | CommandResultReport
+
+
+def _doors(doors: Doors, r: StateReport) -> Doors:
+    o = r.doors_open
+    return Doors(
+        front_left_open=o.get(Door.FRONT_LEFT, doors.front_left_open),
+        front_right_open=o.get(Door.FRONT_RIGHT, doors.front_right_open),
+        rear_left_open=o.get(Door.REAR_LEFT, doors.rear_left_open),
+        rear_right_open=o.get(Door.REAR_RIGHT, doors.rear_right_open),
+        trunk_open=doors.trunk_open if r.trunk_open is None else r.trunk_open,
+    )
+
+
+def _windows(windows: Windows, r: StateReport) -> Windows:
+    w = r.windows
+    return Windows(
+        front_left=w.get(Door.FRONT_LEFT, windows.front_left),
+        front_right=w.get(Door.FRONT_RIGHT, windows.front_right),
+        rear_left=w.get(Door.REAR_LEFT, windows.rear_left),
+        rear_right=w.get(Door.REAR_RIGHT, windows.rear_right),
+    )
+
+
+def _charging_status(
+    plugged: bool | None, charging: bool | None, soc: float | None
+) -> ChargingStatus | None:
+    if plugged is None and charging is None:
+        return None
+    if charging:
+        return ChargingStatus.CHARGING
+    if not plugged:
+        return ChargingStatus.NOT_CHARGING
+    if soc is not None and soc >= FULL_BATTERY_PCT:
+        return ChargingStatus.FULLY_CHARGED
+    return ChargingStatus.PLUGGED_IN
+
+
+def _pick(new: _T | None, old: _T) -> _T:
+    return old if new is None else new
+
+
+def apply_report(state: VehicleState | None, r: StateReport) -> VehicleState:
+    """The state after a sample; a sample older than the state changes nothing."""
+    if state is None:
+        state = VehicleState(reported_at=r.at)
+    elif r.at < state.reported_at:
+        return state
+    position = state.position
+    if r.latitude is not None and r.longitude is not None:
+        position = Position(r.latitude, r.longitude, r.at)
+    locked = state.doors_locked
+    if r.doors_locked:
+        # The car is locked when every door it reported is; doors it did not report keep theirs.
+        locked = all(r.doors_locked.values()) and (len(r.doors_locked) == len(Door) or locked)
+    soc = _pick(r.battery_soc_pct, state.battery_soc_pct)
+    plugged = _pick(r.plugged_in, state.plugged_in)
+    was_charging = state.charging_status is ChargingStatus.CHARGING
+    charging = _pick(r.charging, was_charging if state.charging_status else None)
+    status = _charging_status(plugged, charging, soc) or state.charging_status
+    complete_at = state.charge_complete_at if status is ChargingStatus.CHARGING else None
+    if r.charge_time_remaining_s is not None and status is ChargingStatus.CHARGING:
+        complete_at = r.at + timedelta(seconds=r.charge_time_remaining_s)
+    moving = r.is_moving if r.is_moving is not None else None
+    if moving is None and r.speed_kmh is not None:
+        moving = r.speed_kmh > 0
+    return replace(
+        state,
+        reported_at=r.at,
+        ignition_on=_pick(r.ignition_on, state.ignition_on),
+        doors_locked=locked,
+        doors=_doors(state.doors, r),
+        windows=_windows(state.windows, r),
+        position=position,
+        is_parked=state.is_parked if moving is None else not moving,
+        odometer_km=_pick(r.odometer_km, state.odometer_km),
+        battery_soc_pct=soc,
+        battery_range_km=_pick(r.battery_range_km, state.battery_range_km),
+        fuel_level_pct=_pick(r.fuel_level_pct, state.fuel_level_pct),
+        fuel_range_km=_pick(r.fuel_range_km, state.fuel_range_km),
+        charging_status=status,
+        plugged_in=plugged,
+        charge_complete_at=complete_at,
+        climate_running=_pick(r.climate_running, state.climate_running),
+        cabin_temperature_c=_pick(r.cabin_temperature_c, state.cabin_temperature_c),
+        oil_level=_pick(r.oil_level, state.oil_level),
+        maintenance_due=_pick(r.maintenance_due, state.maintenance_due),
+    )
+
+
+def apply_event(state: VehicleState | None, e: EventReport) -> VehicleState:
+    """The state after an event: ignition and warning lights follow what happened."""
+    if state is None:
+        state = VehicleState(reported_at=e.at)
+    lights = {light.name: light for light in state.warning_lights}
+    ignition = state.ignition_on
+    if e.kind is EventKind.IGNITION_ON:
+        ignition = True
+    elif e.kind is EventKind.IGNITION_OFF:
+        ignition = False
+    elif e.kind is EventKind.WARNING_LIGHT_ON and e.light is not None:
+        lights[e.light.name] = e.light
+    elif e.kind is EventKind.WARNING_LIGHT_OFF and e.light is not None:
+        lights.pop(e.light.name, None)
+    if e.at < state.reported_at:
+        # A late event still lights or clears its lamp, but cannot undo newer ignition state.
+        return replace(state, warning_lights=tuple(lights.values()))
+    return replace(
+        state, reported_at=e.at, ignition_on=ignition, warning_lights=tuple(lights.values())
+    )

@@ -1,0 +1,239 @@
+"""Ingest what vehicles report: batched, idempotent, newest state wins, all in one transaction."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+
+from fleetlink.domain.commands import Command, CommandStatus
+from fleetlink.domain.errors import InvalidTransition
+from fleetlink.domain.notifications import Notification, NotificationType
+from fleetlink.domain.reports import (
+    CommandResultReport,
+    ConnectionReport,
+    EventKind,
+    EventReport,
+    Report,
+    StateReport,
+    apply_event,
+    apply_report,
+)
+from fleetlink.domain.state import Severity, VehicleState
+from fleetlink.domain.vehicle import ConnectionState
+from fleetlink.services.context import ServiceContext
+from fleetlink.storage.repositories.messages import StoredMessage
+from fleetlink.storage.uow import UnitOfWork
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """A decoded report with what came with it off the wire."""
+
+    report: Report
+    channel: str
+    payload: dict[str, Any]
+    received_at: datetime
+
+
+@dataclass
+class IngestResult:
+    """What one batch did."""
+
+    applied: int = 0
+    duplicates: int = 0
+    unknown_vehicle: int = 0
+    commands_settled: int = 0
+    notifications: list[Notification] = field(default_factory=list)
+
+
+def _message_key(arrival: Arrival) -> str:
+    report = arrival.report
+    if isinstance(report, ConnectionReport) and report.message_id is None:
+        # A last will has no id of its own: its arrival time stands in.
+        return f"will-{arrival.received_at.timestamp():.6f}"
+    assert report.message_id is not None
+    return report.message_id
+
+
+async def ingest(ctx: ServiceContext, batch: Sequence[Arrival]) -> IngestResult:
+    """Store a batch of reports: each message once, state and history in one commit."""
+    result = IngestResult()
+    if not batch:
+        return result
+    async with ctx.store.writing() as uow:
+        ids = await uow.vehicles.existing_ids(sorted({a.report.vin for a in batch}))
+        known = [a for a in batch if a.report.vin in ids]
+        result.unknown_vehicle = len(batch) - len(known)
+        for arrival in batch:
+            if arrival.report.vin not in ids:
+                log.warning("telemetry.unknown_vehicle", vin=arrival.report.vin)
+        fresh_keys = await uow.messages.add_new(
+            [
+                StoredMessage(
+                    ids[a.report.vin],
+                    _message_key(a),
+                    a.channel,
+                    a.report.at,
+                    a.received_at,
+                    a.payload,
+                )
+                for a in known
+            ]
+        )
+        fresh = [a for a in known if (ids[a.report.vin], _message_key(a)) in fresh_keys]
+        # A batch may carry the same message twice; keep the first.
+        seen: set[tuple[int, str]] = set()
+        unique = []
+        for a in fresh:
+            key = (ids[a.report.vin], _message_key(a))
+            if key not in seen:
+                seen.add(key)
+                unique.append(a)
+        result.duplicates = len(known) - len(unique)
+        await _apply_states(uow, ids, unique, result)
+        await _apply_connections(uow, ids, unique)
+        result.commands_settled = await _apply_results(uow, unique, result, ctx.clock())
+        await uow.notifications.add_many(result.notifications)
+        await uow.commit()
+    result.applied = len(unique)
+    return result
+
+
+def _event_notification(vehicle_id: int, e: EventReport) -> Notification | None:
+    if e.kind is EventKind.WARNING_LIGHT_ON and e.light is not None:
+        return Notification(
+            str(uuid.uuid4()),
+            vehicle_id,
+            NotificationType.ALERT,
+            e.light.severity,
+            f"Warning light: {e.light.name.replace('_', ' ')}",
+            e.light.description,
+            e.at,
+        )
+    if e.kind is EventKind.CHARGING_COMPLETED:
+        return Notification(
+            str(uuid.uuid4()),
+            vehicle_id,
+            NotificationType.MESSAGE,
+            Severity.INFO,
+            "Charging complete",
+            "The battery has finished charging.",
+            e.at,
+        )
+    return None
+
+
+async def _apply_states(
+    uow: UnitOfWork,
+    ids: dict[str, int],
+    arrivals: Sequence[Arrival],
+    result: IngestResult,
+) -> None:
+    touched = [a for a in arrivals if isinstance(a.report, StateReport | EventReport)]
+    if not touched:
+        return
+    vehicle_ids = sorted({ids[a.report.vin] for a in touched})
+    states: dict[int, VehicleState | None] = dict(await uow.states.get_many(vehicle_ids))
+    changed: dict[int, VehicleState] = {}
+    # Apply in the vehicles' own time order, so a late sample cannot win over a newer one.
+    for a in sorted(touched, key=lambda a: a.report.at):
+        vid = ids[a.report.vin]
+        report = a.report
+        if isinstance(report, StateReport):
+            new = apply_report(states.get(vid), report)
+        else:
+            assert isinstance(report, EventReport)
+            new = apply_event(states.get(vid), report)
+            note = _event_notification(vid, report)
+            if note is not None:
+                result.notifications.append(note)
+        states[vid] = new
+        changed[vid] = new
+    await uow.states.put_many(changed)
+
+
+async def _apply_connections(
+    uow: UnitOfWork, ids: dict[str, int], arrivals: Sequence[Arrival]
+) -> None:
+    changes: list[tuple[int, ConnectionState, datetime]] = []
+    for a in arrivals:
+        if isinstance(a.report, ConnectionReport):
+            changes.append((ids[a.report.vin], a.report.state, a.report.at))
+    # The newest report of a vehicle is the one that counts; older ones are no-ops in SQL too.
+    changes.sort(key=lambda c: c[2])
+    await uow.vehicles.set_connections(changes)
+
+
+async def _apply_results(
+    uow: UnitOfWork, arrivals: Sequence[Arrival], result: IngestResult, now: datetime
+) -> int:
+    reports = [a.report for a in arrivals if isinstance(a.report, CommandResultReport)]
+    if not reports:
+        return 0
+    commands = await uow.commands.get_many([r.command_id for r in reports])
+    changed: list[tuple[Command, CommandStatus]] = []
+    for r in reports:
+        command = commands.get(r.command_id)
+        if command is None or command.vin != r.vin:
+            log.warning("command.result_for_unknown_command", vin=r.vin, command_id=r.command_id)
+            continue
+        expected = command.status
+        command = command.settled(now)
+        if command.status.is_terminal:
+            if command.status is not expected:
+                changed.append((command, expected))  # it ran out of time before the answer
+            log.info("command.late_result", vin=r.vin, command_id=r.command_id)
+            continue
+        try:
+            settled = (
+                command.succeed(r.at)
+                if r.succeeded
+                else command.fail(r.at, r.code, r.reason or "refused by the vehicle")
+            )
+        except InvalidTransition:
+            log.info(
+                "command.late_result", vin=r.vin, command_id=r.command_id, status=command.status
+            )
+            continue
+        changed.append((settled, expected))
+        commands[r.command_id] = settled
+        if not r.succeeded:
+            result.notifications.append(
+                Notification(
+                    str(uuid.uuid4()),
+                    command.vehicle_id,
+                    NotificationType.ALERT,
+                    Severity.WARNING,
+                    f"Command {command.kind.value} failed",
+                    r.reason or f"The vehicle refused the command (code {r.code}).",
+                    r.at,
+                )
+            )
+    await uow.commands.save_many(changed)
+    return len(changed)
+
+
+async def mark_sent(ctx: ServiceContext, command: Command) -> None:
+    """Record that a command was handed to the broker."""
+    async with ctx.store.writing() as uow:
+        await uow.commands.save(command.mark_sent(ctx.clock()), expected=CommandStatus.PENDING)
+        await uow.commit()
+
+
+async def open_commands(ctx: ServiceContext) -> list[Command]:
+    """Commands still owed to vehicles (pending and not expired)."""
+    async with ctx.store.reading() as uow:
+        return await uow.commands.open_ones(ctx.clock())
+
+
+async def sweep_messages(ctx: ServiceContext, retention: timedelta) -> int:
+    """Delete raw messages past the retention."""
+    async with ctx.store.writing() as uow:
+        gone = await uow.messages.delete_received_before(ctx.clock() - retention)
+        await uow.commit()
+    return gone

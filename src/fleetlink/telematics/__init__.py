@@ -1,0 +1,1 @@
+"""The MQTT side: topics and codec (pure), the ingestor, the command publisher."""

@@ -1,0 +1,257 @@
+"""Protocol v1 payloads: decoded and checked once, where they enter, into domain reports."""
+
+import json
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from fleetlink.domain.commands import Command
+from fleetlink.domain.reports import (
+    CommandResultReport,
+    ConnectionReport,
+    EventKind,
+    EventReport,
+    Report,
+    StateReport,
+)
+from fleetlink.domain.state import Severity, WarningLight
+from fleetlink.domain.vehicle import ConnectionState
+from fleetlink.domain.vin import is_valid_vin
+from fleetlink.telematics.signals import SIGNALS, domain_value
+from fleetlink.telematics.topics import Channel, parse_topic
+
+VERSION = 1
+MAX_ID_LENGTH = 64
+MAX_PAYLOAD_BYTES = 64 * 1024
+
+
+class MalformedMessage(ValueError):
+    """A message that breaks the protocol; reason says how, for the log and the counter."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+def _object(payload: bytes) -> dict[str, Any]:
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise MalformedMessage("too_large", f"{len(payload)} bytes")
+    try:
+        body = json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedMessage("not_json", str(exc)) from exc
+    if not isinstance(body, dict):
+        raise MalformedMessage("not_an_object", type(body).__name__)
+    if body.get("v") != VERSION:
+        raise MalformedMessage("unsupported_version", repr(body.get("v")))
+    return body
+
+
+def _message_id(body: dict[str, Any]) -> str:
+    mid = body.get("id")
+    if not isinstance(mid, str) or not 1 <= len(mid) <= MAX_ID_LENGTH:
+        raise MalformedMessage("bad_id", "id must be a string of 1 to 64 characters")
+    return mid
+
+
+def _timestamp(body: dict[str, Any], key: str = "ts") -> datetime:
+    raw = body.get(key)
+    if not isinstance(raw, str):
+        raise MalformedMessage("bad_timestamp", f"{key} must be an RFC 3339 string")
+    try:
+        at = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise MalformedMessage("bad_timestamp", f"{key}={raw!r}") from exc
+    if at.tzinfo is None:
+        raise MalformedMessage("bad_timestamp", f"{key}={raw!r} has no offset")
+    return at.astimezone(UTC)
+
+
+def _check(name: str, value: Any) -> Any:
+    signal = SIGNALS.get(name)
+    if signal is None:
+        raise MalformedMessage("unknown_signal", name)
+    if signal.kind is bool:
+        if not isinstance(value, bool):
+            raise MalformedMessage("bad_value", f"{name} must be true or false")
+        return value
+    if signal.kind is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise MalformedMessage("bad_value", f"{name} must be a number")
+        assert signal.low is not None and signal.high is not None
+        if not math.isfinite(value) or not signal.low <= value <= signal.high:
+            raise MalformedMessage(
+                "out_of_range", f"{name}={value} outside {signal.low}..{signal.high}"
+            )
+        return float(value)
+    if not isinstance(value, str) or value not in signal.choices:
+        raise MalformedMessage("bad_value", f"{name}={value!r} not one of {sorted(signal.choices)}")
+    return value
+
+
+def _state(vin: str, body: dict[str, Any]) -> StateReport:
+    signals = body.get("signals")
+    if not isinstance(signals, dict) or not signals:
+        raise MalformedMessage("bad_signals", "signals must be a non-empty object")
+    fields: dict[str, Any] = {}
+    for name, raw in signals.items():
+        value = _check(name, raw)
+        signal = SIGNALS[name]
+        converted = domain_value(signal, value)
+        if signal.door is not None:
+            fields.setdefault(signal.field, {})[signal.door] = converted
+        else:
+            fields[signal.field] = converted
+    if ("latitude" in fields) != ("longitude" in fields):
+        raise MalformedMessage("bad_signals", "latitude and longitude come together")
+    return StateReport(vin, _message_id(body), _timestamp(body), **fields)
+
+
+def _event(vin: str, body: dict[str, Any]) -> EventReport:
+    try:
+        kind = EventKind(str(body.get("event")))
+    except ValueError as exc:
+        raise MalformedMessage("unknown_event", repr(body.get("event"))) from exc
+    light = None
+    if kind in (EventKind.WARNING_LIGHT_ON, EventKind.WARNING_LIGHT_OFF):
+        data = body.get("data")
+        name = data.get("name") if isinstance(data, dict) else None
+        if not isinstance(name, str) or not name:
+            raise MalformedMessage("bad_event", "a warning light event needs data.name")
+        assert isinstance(data, dict)
+        try:
+            severity = Severity(data.get("severity", "warning"))
+        except ValueError as exc:
+            raise MalformedMessage("bad_event", f"severity {data.get('severity')!r}") from exc
+        description = data.get("description", name.replace("_", " "))
+        if not isinstance(description, str):
+            raise MalformedMessage("bad_event", "description must be a string")
+        light = WarningLight(name[:64], severity, description[:255])
+    return EventReport(vin, _message_id(body), _timestamp(body), kind, light)
+
+
+def _connection(vin: str, body: dict[str, Any], received_at: datetime) -> ConnectionReport:
+    try:
+        state = ConnectionState(str(body.get("state")))
+    except ValueError as exc:
+        raise MalformedMessage("bad_connection", repr(body.get("state"))) from exc
+    # The last will cannot know the time it is sent, so it may leave out id and ts.
+    at = _timestamp(body) if "ts" in body else received_at
+    mid = _message_id(body) if "id" in body else None
+    return ConnectionReport(vin, mid, at, state)
+
+
+def _result(vin: str, body: dict[str, Any]) -> CommandResultReport:
+    command_id = body.get("command_id")
+    status = body.get("status")
+    code = body.get("code", "000000")
+    reason = body.get("reason")
+    if not isinstance(command_id, str) or not command_id:
+        raise MalformedMessage("bad_result", "command_id must be a string")
+    if status not in ("succeeded", "failed"):
+        raise MalformedMessage("bad_result", f"status {status!r}")
+    if not isinstance(code, str) or (reason is not None and not isinstance(reason, str)):
+        raise MalformedMessage("bad_result", "code and reason must be strings")
+    return CommandResultReport(
+        vin,
+        _message_id(body),
+        _timestamp(body),
+        command_id,
+        status == "succeeded",
+        code[:16],
+        reason[:500] if reason else None,
+    )
+
+
+def decode(topic_name: str, payload: bytes, received_at: datetime) -> Report:
+    """Decode one uplink message, or raise MalformedMessage."""
+    parsed = parse_topic(topic_name)
+    if parsed is None or parsed.channel is Channel.COMMANDS:
+        raise MalformedMessage("unknown_topic", topic_name)
+    if not is_valid_vin(parsed.vin) or parsed.vin != parsed.vin.upper():
+        raise MalformedMessage("bad_vin", parsed.vin)
+    body = _object(payload)
+    if parsed.channel is Channel.TELEMETRY:
+        return _state(parsed.vin, body)
+    if parsed.channel is Channel.EVENTS:
+        return _event(parsed.vin, body)
+    if parsed.channel is Channel.CONNECTION:
+        return _connection(parsed.vin, body, received_at)
+    return _result(parsed.vin, body)
+
+
+def _dumps(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _ts(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def encode_command(command: Command, now: datetime) -> bytes:
+    """The payload the cloud publishes to a vehicle's commands topic."""
+    return _dumps(
+        {
+            "v": VERSION,
+            "id": command.id,
+            "ts": _ts(now),
+            "command": command.kind.value,
+            "params": command.params,
+            "expires_at": _ts(command.expires_at),
+        }
+    )
+
+
+def encode_telemetry(message_id: str, at: datetime, signals: dict[str, Any]) -> bytes:
+    """A telemetry payload, as a vehicle sends it."""
+    return _dumps({"v": VERSION, "id": message_id, "ts": _ts(at), "signals": signals})
+
+
+def encode_connection(message_id: str, at: datetime, state: ConnectionState) -> bytes:
+    """A connection payload, as a vehicle sends it."""
+    return _dumps({"v": VERSION, "id": message_id, "ts": _ts(at), "state": state.value})
+
+
+LAST_WILL = _dumps({"v": VERSION, "state": ConnectionState.OFFLINE.value})
+
+
+def encode_event(
+    message_id: str, at: datetime, kind: EventKind, light: WarningLight | None = None
+) -> bytes:
+    """An event payload, as a vehicle sends it."""
+    body: dict[str, Any] = {"v": VERSION, "id": message_id, "ts": _ts(at), "event": kind.value}
+    if light is not None:
+        body["data"] = {
+            "name": light.name,
+            "severity": light.severity.value,
+            "description": light.description,
+        }
+    return _dumps(body)
+
+
+def encode_result(
+    message_id: str, at: datetime, command_id: str, *, ok: bool, code: str, reason: str | None
+) -> bytes:
+    """A command-result payload, as a vehicle sends it."""
+    body: dict[str, Any] = {
+        "v": VERSION,
+        "id": message_id,
+        "ts": _ts(at),
+        "command_id": command_id,
+        "status": "succeeded" if ok else "failed",
+        "code": code,
+    }
+    if reason:
+        body["reason"] = reason
+    return _dumps(body)
+
+
+def decode_command(payload: bytes) -> dict[str, Any]:
+    """What a vehicle reads from its commands topic (used by the simulator and tests)."""
+    body = _object(payload)
+    _message_id(body)
+    _timestamp(body, "expires_at")
+    if not isinstance(body.get("command"), str) or not isinstance(body.get("params"), dict):
+        raise MalformedMessage("bad_command", "command and params are required")
+    return body

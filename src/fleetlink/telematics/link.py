@@ -1,0 +1,197 @@
+"""The cloud's MQTT session: ingest uplink in durable batches, publish commands to vehicles.
+
+Acknowledgements are manual: a QoS 1 message is acknowledged only after the batch that
+holds it is committed, and the session is persistent, so a crash before the commit means
+the broker delivers the message again. Ingestion is idempotent, so that is harmless.
+"""
+
+import asyncio
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiomqtt
+import structlog
+
+from fleetlink.domain.commands import Command
+from fleetlink.services.context import ServiceContext
+from fleetlink.services.telemetry import Arrival, ingest, mark_sent, open_commands
+from fleetlink.telematics import metrics
+from fleetlink.telematics.codec import MalformedMessage, decode, encode_command
+from fleetlink.telematics.topics import Channel, parse_topic, topic, uplink_filters
+
+log = structlog.get_logger(__name__)
+RECONNECT_DELAY_S = 1.0
+MAX_RECONNECT_DELAY_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerAddress:
+    """Where the broker is and how to sign in."""
+
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+
+    @classmethod
+    def parse(cls, url: str) -> "BrokerAddress":
+        """Read mqtt://user:pass@host:port."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("mqtt", "tcp") or not parts.hostname:
+            raise ValueError(f"{url!r} is not an mqtt://host:port URL")
+        return cls(parts.hostname, parts.port or 1883, parts.username, parts.password)
+
+
+@dataclass(frozen=True, slots=True)
+class _Received:
+    topic: str
+    payload: bytes
+    mid: int
+    qos: int
+
+
+class TelematicsLink:
+    """One persistent MQTT session: a reader, a batching writer, and the command publisher."""
+
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        broker: BrokerAddress,
+        *,
+        client_id: str,
+        batch_size: int = 500,
+        batch_window_s: float = 0.05,
+    ) -> None:
+        self._ctx = ctx
+        self._broker = broker
+        self._client_id = client_id
+        self._batch_size = batch_size
+        self._window = batch_window_s
+        self._client: aiomqtt.Client | None = None
+        self.connected = asyncio.Event()
+
+    async def run(self) -> None:
+        """Stay connected until cancelled, reconnecting with backoff."""
+        delay = RECONNECT_DELAY_S
+        while True:
+            try:
+                await self._session()
+            except aiomqtt.MqttError as exc:
+                log.warning("mqtt.disconnected", error=str(exc), retry_in_s=delay)
+            finally:
+                self._client = None
+                self.connected.clear()
+                metrics.CONNECTED.set(0)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_RECONNECT_DELAY_S)
+
+    async def _session(self) -> None:
+        client = aiomqtt.Client(
+            self._broker.host,
+            self._broker.port,
+            username=self._broker.username,
+            password=self._broker.password,
+            identifier=self._client_id,
+            clean_session=False,
+        )
+        # aiomqtt has no manual-ack option yet; paho's is the documented way. Set before
+        # connecting: a persistent session may deliver queued messages at once.
+        client._client.manual_ack_set(True)
+        async with client:
+            for pattern in uplink_filters():
+                await client.subscribe(pattern, qos=1)
+            self._client = client
+            self.connected.set()
+            metrics.CONNECTED.set(1)
+            log.info("mqtt.connected", host=self._broker.host, port=self._broker.port)
+            await self._redispatch()
+            queue: asyncio.Queue[_Received] = asyncio.Queue()
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._read(client, queue))
+                group.create_task(self._write(client, queue))
+
+    async def _read(self, client: aiomqtt.Client, queue: "asyncio.Queue[_Received]") -> None:
+        async for message in client.messages:
+            payload = message.payload
+            raw = payload if isinstance(payload, bytes) else str(payload).encode()
+            await queue.put(_Received(message.topic.value, raw, message.mid, message.qos))
+
+    async def _write(self, client: aiomqtt.Client, queue: "asyncio.Queue[_Received]") -> None:
+        while True:
+            batch = [await queue.get()]
+            deadline = asyncio.get_running_loop().time() + self._window
+            while len(batch) < self._batch_size:
+                timeout = deadline - asyncio.get_running_loop().time()
+                if timeout <= 0:
+                    break
+                try:
+                    batch.append(await asyncio.wait_for(queue.get(), timeout))
+                except TimeoutError:
+                    break
+            await self._store(batch)
+            for received in batch:
+                if received.qos > 0:
+                    client._client.ack(received.mid, received.qos)
+
+    def _decode(self, batch: Sequence[_Received]) -> list[Arrival]:
+        now = self._ctx.clock()
+        arrivals = []
+        for received in batch:
+            parsed = parse_topic(received.topic)
+            channel = parsed.channel.value if parsed else "unknown"
+            metrics.RECEIVED.labels(channel).inc()
+            try:
+                report = decode(received.topic, received.payload, now)
+                body: dict[str, Any] = json.loads(received.payload)
+            except MalformedMessage as exc:
+                metrics.DROPPED.labels(exc.reason).inc()
+                log.warning(
+                    "mqtt.malformed",
+                    topic=received.topic,
+                    vin=parsed.vin if parsed else None,
+                    reason=exc.reason,
+                    detail=exc.detail,
+                )
+                continue
+            arrivals.append(Arrival(report, channel, body, now))
+        return arrivals
+
+    async def _store(self, batch: Sequence[_Received]) -> None:
+        """Store until it works: an unacknowledged message is worth waiting for."""
+        arrivals = self._decode(batch)
+        delay = RECONNECT_DELAY_S
+        while True:
+            try:
+                with metrics.BATCH_SECONDS.time():
+                    result = await ingest(self._ctx, arrivals)
+                break
+            except Exception:
+                log.exception("ingest.failed", messages=len(arrivals), retry_in_s=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_RECONNECT_DELAY_S)
+        metrics.DUPLICATES.inc(result.duplicates)
+        if result.unknown_vehicle:
+            metrics.DROPPED.labels("unknown_vehicle").inc(result.unknown_vehicle)
+
+    async def dispatch(self, command: Command) -> None:
+        """Publish a stored command to its vehicle and record it as sent."""
+        client = self._client
+        if client is None:
+            # Not connected: it stays pending and goes out when the session is back.
+            log.info("command.deferred", vin=command.vin, command_id=command.id)
+            return
+        await client.publish(
+            topic(command.vin, Channel.COMMANDS),
+            encode_command(command, self._ctx.clock()),
+            qos=1,
+        )
+        metrics.COMMANDS_PUBLISHED.labels(command.kind.value).inc()
+        await mark_sent(self._ctx, command)
+        log.info("command.sent", vin=command.vin, command_id=command.id, command=command.kind)
+
+    async def _redispatch(self) -> None:
+        for command in await open_commands(self._ctx):
+            await self.dispatch(command)

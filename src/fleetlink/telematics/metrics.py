@@ -1,0 +1,19 @@
+"""Counters of the telematics link, exported at /metrics."""
+
+from prometheus_client import Counter, Gauge, Histogram
+
+CONNECTED = Gauge("fleetlink_mqtt_connected", "1 while the cloud's MQTT session is up")
+
+RECEIVED = Counter(
+    "fleetlink_mqtt_messages_received_total", "Uplink messages received", ["channel"]
+)
+DROPPED = Counter(
+    "fleetlink_mqtt_messages_dropped_total", "Uplink messages dropped, by reason", ["reason"]
+)
+DUPLICATES = Counter(
+    "fleetlink_mqtt_messages_duplicate_total", "Redelivered messages applied only once before"
+)
+BATCH_SECONDS = Histogram("fleetlink_ingest_batch_seconds", "Time to store one batch durably")
+COMMANDS_PUBLISHED = Counter(
+    "fleetlink_commands_published_total", "Commands published to vehicles", ["command"]
+)

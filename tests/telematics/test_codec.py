@@ -1,0 +1,202 @@
+"""Protocol v1 payloads: good ones decode to domain reports; bad ones say exactly why."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from fleetlink.domain.commands import Command, CommandKind, CommandRequest
+from fleetlink.domain.reports import (
+    CommandResultReport,
+    ConnectionReport,
+    Door,
+    EventKind,
+    EventReport,
+    StateReport,
+)
+from fleetlink.domain.state import OilLevel, Severity, WarningLight, WindowPosition
+from fleetlink.domain.vehicle import ConnectionState
+from fleetlink.telematics.codec import (
+    LAST_WILL,
+    MalformedMessage,
+    decode,
+    decode_command,
+    encode_command,
+    encode_connection,
+    encode_event,
+    encode_result,
+    encode_telemetry,
+)
+from fleetlink.telematics.topics import Channel, parse_topic, topic, uplink_filters
+
+VIN = "JTMAAAAA7PJ000001"
+AT = datetime(2026, 5, 1, 8, 30, tzinfo=UTC)
+NOW = AT + timedelta(seconds=2)
+
+
+def _telemetry(signals: dict[str, object], **extra: object) -> bytes:
+    return json.dumps(
+        {"v": 1, "id": "m-1", "ts": "2026-05-01T08:30:00Z", "signals": signals, **extra}
+    ).encode()
+
+
+def test_topics_are_per_vehicle_under_a_versioned_prefix() -> None:
+    assert topic(VIN, Channel.TELEMETRY) == f"fleetlink/v1/{VIN}/telemetry"
+    assert parse_topic(f"fleetlink/v1/{VIN}/command-results") is not None
+    assert parse_topic("fleetlink/v2/x/telemetry") is None
+    assert parse_topic(f"fleetlink/v1/{VIN}/telemetry/extra") is None
+    assert f"fleetlink/v1/+/{Channel.COMMANDS.value}" not in uplink_filters()
+
+
+def test_a_telemetry_sample_decodes_into_a_state_report() -> None:
+    payload = _telemetry(
+        {
+            "Vehicle.Speed": 48,
+            "Vehicle.CurrentLocation.Latitude": 33.0198,
+            "Vehicle.CurrentLocation.Longitude": -96.6989,
+            "Vehicle.TraveledDistance": 18250.4,
+            "Vehicle.LowVoltageSystemState": "ON",
+            "Vehicle.Cabin.Door.Row1.DriverSide.IsOpen": True,
+            "Vehicle.Cabin.Door.Row2.PassengerSide.IsLocked": False,
+            "Vehicle.Cabin.Door.Row1.PassengerSide.Window.Position": 10,
+            "Vehicle.Powertrain.CombustionEngine.EngineOilLevel": "LOW",
+        }
+    )
+
+    report = decode(f"fleetlink/v1/{VIN}/telemetry", payload, NOW)
+
+    assert report == StateReport(
+        vin=VIN,
+        message_id="m-1",
+        at=AT,
+        speed_kmh=48.0,
+        latitude=33.0198,
+        longitude=-96.6989,
+        odometer_km=18250.4,
+        ignition_on=True,
+        doors_open={Door.FRONT_LEFT: True},
+        doors_locked={Door.REAR_RIGHT: False},
+        windows={Door.FRONT_RIGHT: WindowPosition.VENTING},
+        oil_level=OilLevel.LOW,
+    )
+
+
+@pytest.mark.parametrize(
+    ("topic_name", "payload", "reason"),
+    [
+        (f"fleetlink/v1/{VIN}/telemetry", b"\xff\xfe", "not_json"),
+        (f"fleetlink/v1/{VIN}/telemetry", b"[1, 2]", "not_an_object"),
+        (
+            f"fleetlink/v1/{VIN}/telemetry",
+            b'{"v": 2, "id": "a", "ts": "2026-05-01T08:30:00Z"}',
+            "unsupported_version",
+        ),
+        (f"fleetlink/v1/{VIN}/telemetry", _telemetry({"Vehicle.Speed": 1}, id=""), "bad_id"),
+        (
+            f"fleetlink/v1/{VIN}/telemetry",
+            _telemetry({"Vehicle.Speed": 1}, ts="yesterday"),
+            "bad_timestamp",
+        ),
+        (
+            f"fleetlink/v1/{VIN}/telemetry",
+            _telemetry({"Vehicle.Speed": 1}, ts="2026-05-01T08:30:00"),
+            "bad_timestamp",
+        ),
+        (f"fleetlink/v1/{VIN}/telemetry", _telemetry({}), "bad_signals"),
+        (f"fleetlink/v1/{VIN}/telemetry", _telemetry({"Vehicle.Warp": 9}), "unknown_signal"),
+        (f"fleetlink/v1/{VIN}/telemetry", _telemetry({"Vehicle.Speed": "fast"}), "bad_value"),
+        (f"fleetlink/v1/{VIN}/telemetry", _telemetry({"Vehicle.Speed": True}), "bad_value"),
+        (f"fleetlink/v1/{VIN}/telemetry", _telemetry({"Vehicle.Speed": 900}), "out_of_range"),
+        (
+            f"fleetlink/v1/{VIN}/telemetry",
+            _telemetry({"Vehicle.Powertrain.TractionBattery.StateOfCharge.Current": -1}),
+            "out_of_range",
+        ),
+        (
+            f"fleetlink/v1/{VIN}/telemetry",
+            _telemetry({"Vehicle.CurrentLocation.Latitude": 10}),
+            "bad_signals",
+        ),
+        (
+            f"fleetlink/v1/{VIN}/telemetry",
+            _telemetry({"Vehicle.LowVoltageSystemState": "WARP"}),
+            "bad_value",
+        ),
+        (
+            f"fleetlink/v1/{VIN}/telemetry",
+            b'{"v":1,"id":"a","ts":"2026-05-01T08:30:00Z","signals":{"Vehicle.Speed":NaN}}',
+            "out_of_range",
+        ),
+        ("fleetlink/v1/NOTAVIN/telemetry", _telemetry({"Vehicle.Speed": 1}), "bad_vin"),
+        (f"fleetlink/v1/{VIN.lower()}/telemetry", _telemetry({"Vehicle.Speed": 1}), "bad_vin"),
+        (f"fleetlink/v1/{VIN}/commands", _telemetry({"Vehicle.Speed": 1}), "unknown_topic"),
+        (f"elsewhere/{VIN}/telemetry", _telemetry({"Vehicle.Speed": 1}), "unknown_topic"),
+        (
+            f"fleetlink/v1/{VIN}/events",
+            b'{"v":1,"id":"a","ts":"2026-05-01T08:30:00Z","event":"explode"}',
+            "unknown_event",
+        ),
+        (
+            f"fleetlink/v1/{VIN}/events",
+            b'{"v":1,"id":"a","ts":"2026-05-01T08:30:00Z","event":"warning_light_on"}',
+            "bad_event",
+        ),
+        (f"fleetlink/v1/{VIN}/connection", b'{"v":1,"state":"dancing"}', "bad_connection"),
+        (
+            f"fleetlink/v1/{VIN}/command-results",
+            b'{"v":1,"id":"a","ts":"2026-05-01T08:30:00Z","command_id":"c","status":"maybe"}',
+            "bad_result",
+        ),
+        (f"fleetlink/v1/{VIN}/telemetry", b"{" + b" " * 70_000 + b"}", "too_large"),
+    ],
+)
+def test_a_malformed_message_is_refused_with_its_reason(
+    topic_name: str, payload: bytes, reason: str
+) -> None:
+    with pytest.raises(MalformedMessage) as caught:
+        decode(topic_name, payload, NOW)
+
+    assert caught.value.reason == reason
+    assert caught.value.detail
+
+
+def test_what_a_vehicle_encodes_the_cloud_decodes() -> None:
+    light = WarningLight("tire_pressure", Severity.WARNING, "Low tire pressure")
+    assert decode(
+        f"fleetlink/v1/{VIN}/telemetry", encode_telemetry("a", AT, {"Vehicle.Speed": 3.5}), NOW
+    ) == StateReport(VIN, "a", AT, speed_kmh=3.5)
+    assert decode(
+        f"fleetlink/v1/{VIN}/events", encode_event("b", AT, EventKind.WARNING_LIGHT_ON, light), NOW
+    ) == EventReport(VIN, "b", AT, EventKind.WARNING_LIGHT_ON, light)
+    assert decode(
+        f"fleetlink/v1/{VIN}/connection", encode_connection("c", AT, ConnectionState.ASLEEP), NOW
+    ) == ConnectionReport(VIN, "c", AT, ConnectionState.ASLEEP)
+    assert decode(
+        f"fleetlink/v1/{VIN}/command-results",
+        encode_result("d", AT, "cmd-1", ok=False, code="DRIVING", reason="vehicle is moving"),
+        NOW,
+    ) == CommandResultReport(VIN, "d", AT, "cmd-1", False, "DRIVING", "vehicle is moving")
+
+
+def test_the_last_will_has_no_time_so_arrival_time_stands_in() -> None:
+    report = decode(f"fleetlink/v1/{VIN}/connection", LAST_WILL, NOW)
+
+    assert report == ConnectionReport(VIN, None, NOW, ConnectionState.OFFLINE)
+
+
+def test_a_command_payload_carries_its_request_id_and_deadline() -> None:
+    command = Command.new(
+        id="req-1",
+        vehicle_id=1,
+        vin=VIN,
+        request=CommandRequest.remote(CommandKind.HORN, 2),
+        now=AT,
+        timeout=timedelta(seconds=60),
+    )
+
+    body = decode_command(encode_command(command, AT))
+
+    assert body["id"] == "req-1"
+    assert body["command"] == "horn"
+    assert body["params"] == {"beeps": 2}
+    assert body["expires_at"] == "2026-05-01T08:31:00Z"
