@@ -122,3 +122,18 @@ async def test_an_unreachable_database_is_reported_plainly() -> None:
     assert result.code == 1
     assert "cannot reach the database" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_out_of_range_options_are_refused_plainly(databases: Databases) -> None:
+    url = await databases.new()
+    await fleetlink(url, "accounts", "create", "ttl@example.com", "--password", "long-enough")
+
+    huge_ttl = await fleetlink(url, "token", "ttl@example.com", "--ttl", "99999999999999")
+    negative_ttl = await fleetlink(url, "token", "ttl@example.com", "--ttl", "-100")
+    bad_port = await fleetlink(url, "serve", "--port", "99999")
+
+    for result in (huge_ttl, negative_ttl, bad_port):
+        assert result.code == 2
+        assert result.stdout == ""
+        assert "Traceback" not in result.stderr
+    assert "port" in bad_port.stderr

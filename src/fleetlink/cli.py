@@ -111,9 +111,17 @@ def serve(
 ) -> None:
     """Migrate the store and serve both APIs."""
     overrides = {"host": host, "port": port, "demo": demo}
-    settings = _settings(ctx).model_copy(
-        update={k: v for k, v in overrides.items() if v is not None}
-    )
+    try:
+        # Validated like the environment, so --port 99999 is refused as FLEETLINK_PORT would be.
+        settings = Settings.model_validate(
+            {
+                **_settings(ctx).model_dump(),
+                **{k: v for k, v in overrides.items() if v is not None},
+            }
+        )
+    except ValidationError as exc:
+        err.print(f"[red]invalid option:[/red]\n{exc}")
+        raise typer.Exit(2) from exc
     _check_port_free(settings.host, settings.port)
 
     async def run(container: Container) -> None:
@@ -162,7 +170,10 @@ def accounts_create(
 def token(
     ctx: typer.Context,
     email: str,
-    ttl: Annotated[int | None, typer.Option(help="Lifetime in seconds.")] = None,
+    ttl: Annotated[
+        int | None,
+        typer.Option(min=60, max=31_536_000, help="Lifetime in seconds (60 s to a year)."),
+    ] = None,
 ) -> None:
     """Print a Toyota API access token for an account: the bare token, nothing else."""
     settings = _settings(ctx)

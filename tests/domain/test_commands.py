@@ -14,6 +14,7 @@ from fleetlink.domain.commands import (
     CommandStatus,
 )
 from fleetlink.domain.errors import InvalidInput, InvalidTransition
+from fleetlink.domain.vehicle import MAX_CLIMATE_TARGET_C, MIN_CLIMATE_TARGET_C
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 TIMEOUT = timedelta(seconds=60)
@@ -139,7 +140,7 @@ def test_settled_expires_an_open_command_at_or_after_its_deadline(
     settled = command.settled(now)
 
     assert settled.status is CommandStatus.EXPIRED
-    assert settled.updated_at == now
+    assert settled.updated_at == command.expires_at, "it expired at its deadline, not when seen"
     assert settled.return_code == EXPIRED_RETURN_CODE
 
 
@@ -174,7 +175,7 @@ def test_a_remote_command_without_beeps_has_no_params() -> None:
     assert CommandRequest.remote(CommandKind.UNLOCK) == CommandRequest(CommandKind.UNLOCK)
 
 
-@pytest.mark.parametrize("target_c", [15.5, 22.0, 29.5])
+@pytest.mark.parametrize("target_c", [MIN_CLIMATE_TARGET_C, 22.0, MAX_CLIMATE_TARGET_C])
 def test_climate_start_accepts_a_target_within_bounds(target_c: float) -> None:
     request = CommandRequest.climate_start(target_c)
 
@@ -186,7 +187,7 @@ def test_climate_start_without_a_target_has_no_params() -> None:
     assert CommandRequest.climate_start(None) == CommandRequest(CommandKind.CLIMATE_START)
 
 
-@pytest.mark.parametrize("target_c", [15.4, 29.6, -40.0, 100.0, float("nan")])
+@pytest.mark.parametrize("target_c", [15.5, 29.5, -40.0, 100.0, float("nan")])
 def test_climate_start_refuses_a_target_out_of_bounds(target_c: float) -> None:
-    with pytest.raises(InvalidInput, match=r"between 15\.5 and 29\.5 °C"):
+    with pytest.raises(InvalidInput, match=r"between 15\.6 and 29\.4 °C \(60–85 °F\)"):
         CommandRequest.climate_start(target_c)

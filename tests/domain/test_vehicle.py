@@ -6,6 +6,8 @@ import pytest
 
 from fleetlink.domain.errors import InvalidInput
 from fleetlink.domain.vehicle import (
+    MAX_CLIMATE_TARGET_C,
+    MIN_CLIMATE_TARGET_C,
     ClimateMode,
     ClimateSettings,
     ConnectionState,
@@ -42,14 +44,14 @@ def test_the_default_climate_preset_is_22_degrees_fan_3_auto() -> None:
     assert ClimateSettings() == ClimateSettings(22.0, 3, ClimateMode.AUTO)
 
 
-@pytest.mark.parametrize("target_c", [15.5, 29.5])
+@pytest.mark.parametrize("target_c", [MIN_CLIMATE_TARGET_C, MAX_CLIMATE_TARGET_C])
 def test_a_climate_target_at_the_bounds_is_accepted(target_c: float) -> None:
     assert ClimateSettings(target_c=target_c).target_c == target_c
 
 
-@pytest.mark.parametrize("target_c", [15.4, 29.6, math.nan, math.inf])
-def test_a_climate_target_outside_15_5_to_29_5_is_refused(target_c: float) -> None:
-    with pytest.raises(InvalidInput, match=r"temperature must be between 15\.5 and 29\.5 °C"):
+@pytest.mark.parametrize("target_c", [15.5, 29.5, math.nan, math.inf])
+def test_a_climate_target_outside_60_to_85_fahrenheit_is_refused(target_c: float) -> None:
+    with pytest.raises(InvalidInput, match=r"temperature must be between 15\.6 and 29\.4 °C"):
         ClimateSettings(target_c=target_c)
 
 

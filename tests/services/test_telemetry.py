@@ -1,5 +1,6 @@
 """Ingestion: each message once, newest state wins, history and state in one commit."""
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -337,3 +338,17 @@ async def test_raw_messages_past_the_retention_are_swept(
 
     assert gone == 1
     assert await _stored_messages(container) == 1
+
+
+async def test_servers_creating_the_demo_fleet_together_agree_on_one(
+    container: Container,
+) -> None:
+    from fleetlink.services.demo import ensure_demo_fleet
+
+    fleets = await asyncio.gather(
+        *(ensure_demo_fleet(container.services, seed=2026, count=25) for _ in range(4))
+    )
+
+    assert {f.account.guid for f in fleets} == {fleets[0].account.guid}
+    assert all(len(f.vehicles) == 25 for f in fleets)
+    assert sum(f.password is not None for f in fleets) == 1, "the password is shown once"

@@ -9,8 +9,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
-from sqlalchemy.exc import IntegrityError
 
+from fleetlink.domain.errors import Conflict
 from fleetlink.storage.repositories.keys import StoredKey
 from fleetlink.storage.uow import Store
 
@@ -54,7 +54,7 @@ async def ensure_signing_key(store: Store, now: datetime) -> StoredKey:
             await uow.keys.add(candidate)
             await uow.commit()
         return candidate
-    except IntegrityError:
+    except Conflict:
         async with store.reading() as uow:
             winner = await uow.keys.current()
         if winner is None:

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from fleetlink.domain.errors import InvalidInput, InvalidTransition
-from fleetlink.domain.vehicle import MAX_CLIMATE_TARGET_C, MIN_CLIMATE_TARGET_C
+from fleetlink.domain.vehicle import check_climate_target
 
 ACCEPTED_RETURN_CODE = "000000"
 EXPIRED_RETURN_CODE = "TIMEOUT"
@@ -86,12 +86,7 @@ class CommandRequest:
         """Build a climate start, optionally with a target cabin temperature."""
         if target_c is None:
             return cls(CommandKind.CLIMATE_START)
-        if not MIN_CLIMATE_TARGET_C <= target_c <= MAX_CLIMATE_TARGET_C:
-            raise InvalidInput(
-                f"temperature must be between {MIN_CLIMATE_TARGET_C} and "
-                f"{MAX_CLIMATE_TARGET_C} °C, got {target_c:.1f} °C"
-            )
-        return cls(CommandKind.CLIMATE_START, {"target_c": target_c})
+        return cls(CommandKind.CLIMATE_START, {"target_c": check_climate_target(target_c)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,5 +157,6 @@ class Command:
     def settled(self, now: datetime) -> "Command":
         """Return the command as it stands at now: expired if its deadline has passed."""
         if not self.status.is_terminal and now >= self.expires_at:
-            return self.expire(max(now, self.expires_at))
+            # It expired at its deadline, whenever someone first noticed.
+            return self.expire(max(self.updated_at, self.expires_at))
         return self

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from fleetlink.domain.errors import InvalidInput
 
 MAX_TRIPS_PAGE = 50
+MAX_OFFSET = 2**31 - 1
 _COORD_SCALE = 1e5  # 1e-5 degree is about 1.1 m: finer than consumer GPS
 
 
@@ -67,8 +68,8 @@ class TripQuery:
             )
         if not 1 <= self.limit <= MAX_TRIPS_PAGE:
             raise InvalidInput(f"limit must be between 1 and {MAX_TRIPS_PAGE}, got {self.limit}")
-        if self.offset < 0:
-            raise InvalidInput(f"offset must not be negative, got {self.offset}")
+        if not 0 <= self.offset <= MAX_OFFSET:
+            raise InvalidInput(f"offset must be between 0 and {MAX_OFFSET}, got {self.offset}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,10 +55,21 @@ class ClimateMode(StrEnum):
     DEFROST = "defrost"
 
 
-MIN_CLIMATE_TARGET_C = 15.5
-MAX_CLIMATE_TARGET_C = 29.5
+# 60–85 °F, the range Toyota's head units accept, kept in °C inside.
+MIN_CLIMATE_TARGET_C = (60.0 - 32.0) * 5.0 / 9.0
+MAX_CLIMATE_TARGET_C = (85.0 - 32.0) * 5.0 / 9.0
 MIN_FAN_SPEED = 1
 MAX_FAN_SPEED = 5
+
+
+def check_climate_target(target_c: float) -> float:
+    """Return a cabin target inside 60–85 °F, else raise InvalidInput saying the range."""
+    if not MIN_CLIMATE_TARGET_C <= target_c <= MAX_CLIMATE_TARGET_C:
+        raise InvalidInput(
+            f"temperature must be between {MIN_CLIMATE_TARGET_C:.1f} and "
+            f"{MAX_CLIMATE_TARGET_C:.1f} °C (60–85 °F), got {target_c:.1f} °C"
+        )
+    return target_c
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +81,7 @@ class ClimateSettings:
     mode: ClimateMode = ClimateMode.AUTO
 
     def __post_init__(self) -> None:
-        if not MIN_CLIMATE_TARGET_C <= self.target_c <= MAX_CLIMATE_TARGET_C:
-            raise InvalidInput(
-                f"temperature must be between {MIN_CLIMATE_TARGET_C} and "
-                f"{MAX_CLIMATE_TARGET_C} °C, got {self.target_c:.1f} °C"
-            )
+        check_climate_target(self.target_c)
         if not MIN_FAN_SPEED <= self.fan_speed <= MAX_FAN_SPEED:
             raise InvalidInput(
                 f"fanSpeed must be between {MIN_FAN_SPEED} and {MAX_FAN_SPEED}, "

@@ -2,8 +2,6 @@
 
 import uuid
 
-from sqlalchemy.exc import IntegrityError
-
 from fleetlink.auth.passwords import hash_password
 from fleetlink.auth.tokens import TokenService
 from fleetlink.domain.accounts import Account, check_password_strength, normalize_email
@@ -28,7 +26,7 @@ async def create_account(ctx: ServiceContext, email: str, password: str) -> Acco
                 raise Conflict(f"an account for {address} already exists")
             account = await uow.accounts.add(account)
             await uow.commit()
-    except IntegrityError as exc:
+    except Conflict as exc:
         raise Conflict(f"an account for {address} already exists") from exc
     return account
 

@@ -1,9 +1,7 @@
 """The climate preset a user keeps for a vehicle."""
 
-from dataclasses import replace
-
 from fleetlink.domain.accounts import Account
-from fleetlink.domain.vehicle import ClimateMode, ClimateSettings
+from fleetlink.domain.vehicle import ClimateMode, ClimateSettings, check_climate_target
 from fleetlink.services.context import ServiceContext
 from fleetlink.services.ownership import owned_vehicle
 
@@ -17,17 +15,20 @@ async def update_climate_settings(
     fan_speed: int | None = None,
     mode: ClimateMode | None = None,
 ) -> ClimateSettings:
-    """Change the given parts of the preset; the others keep their values."""
+    """Change the given parts of the preset; the others keep their values.
+
+    Only the given columns are written, so two users changing different parts at
+    the same moment (through two servers) both keep their change.
+    """
+    if target_c is not None:
+        check_climate_target(target_c)
+    if fan_speed is not None:
+        ClimateSettings(fan_speed=fan_speed)
     async with ctx.store.writing() as uow:
         vehicle = await owned_vehicle(uow, account, vin)
-        changes: dict[str, object] = {}
-        if target_c is not None:
-            changes["target_c"] = target_c
-        if fan_speed is not None:
-            changes["fan_speed"] = fan_speed
-        if mode is not None:
-            changes["mode"] = mode
-        settings: ClimateSettings = replace(vehicle.climate, **changes)  # type: ignore[arg-type]
-        await uow.vehicles.set_climate(vehicle.id, settings)
+        await uow.vehicles.set_climate(
+            vehicle.id, target_c=target_c, fan_speed=fan_speed, mode=mode
+        )
+        updated = await owned_vehicle(uow, account, vehicle.vin)
         await uow.commit()
-    return settings
+    return updated.climate

@@ -44,16 +44,22 @@ async def send_command(
 
 async def get_command(ctx: ServiceContext, account: Account, vin: str, request_id: str) -> Command:
     """The command as it stands now; one past its deadline is recorded as expired."""
-    async with ctx.store.writing() as uow:
+    try:
+        canonical = str(uuid.UUID(request_id))
+    except ValueError as exc:
+        raise CommandNotFound(request_id) from exc
+    async with ctx.store.reading() as uow:
         vehicle = await owned_vehicle(uow, account, vin)
-        command = await uow.commands.get(vehicle.id, request_id)
-        if command is None:
-            raise CommandNotFound(request_id)
-        settled = command.settled(ctx.clock())
-        if settled is not command:
-            if await uow.commands.save(settled, expected=command.status):
-                await uow.commit()
-            else:
-                # Another process settled it first: report what it wrote.
-                settled = await uow.commands.get(vehicle.id, request_id) or settled
-    return settled
+        command = await uow.commands.get(vehicle.id, canonical)
+    if command is None:
+        raise CommandNotFound(request_id)
+    settled = command.settled(ctx.clock())
+    if settled is command:
+        return command
+    # Only a command that has just run out of time needs a write.
+    async with ctx.store.writing() as uow:
+        if await uow.commands.save(settled, expected=command.status):
+            await uow.commit()
+            return settled
+        # Another process (or the vehicle's answer) settled it first: report what it wrote.
+        return await uow.commands.get(vehicle.id, canonical) or settled

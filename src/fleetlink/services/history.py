@@ -5,15 +5,18 @@ from collections.abc import Sequence
 from fleetlink.domain.accounts import Account
 from fleetlink.domain.notifications import Notification, NotificationPage, ServiceRecord
 from fleetlink.domain.trips import Trip, TripPage, TripQuery
+from fleetlink.domain.vehicle import Vehicle
 from fleetlink.services.context import ServiceContext
 from fleetlink.services.ownership import owned_vehicle
 
 
-async def list_trips(ctx: ServiceContext, account: Account, vin: str, query: TripQuery) -> TripPage:
-    """A page of the vehicle's trips, newest first."""
+async def list_trips(
+    ctx: ServiceContext, account: Account, vin: str, query: TripQuery
+) -> tuple[Vehicle, TripPage]:
+    """The vehicle and a page of its trips, newest first."""
     async with ctx.store.reading() as uow:
         vehicle = await owned_vehicle(uow, account, vin)
-        return await uow.trips.page(vehicle.id, query)
+        return vehicle, await uow.trips.page(vehicle.id, query)
 
 
 async def list_notifications(
@@ -27,11 +30,11 @@ async def list_notifications(
 
 async def list_service_records(
     ctx: ServiceContext, account: Account, vin: str
-) -> list[ServiceRecord]:
-    """The vehicle's service visits, newest first."""
+) -> tuple[Vehicle, list[ServiceRecord]]:
+    """The vehicle and its service visits, newest first."""
     async with ctx.store.reading() as uow:
         vehicle = await owned_vehicle(uow, account, vin)
-        return await uow.service_records.for_vehicle(vehicle.id)
+        return vehicle, await uow.service_records.for_vehicle(vehicle.id)
 
 
 async def record_history(

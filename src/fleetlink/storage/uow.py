@@ -3,8 +3,10 @@
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from fleetlink.domain.errors import Conflict
 from fleetlink.storage.database import WRITE_OPTION
 from fleetlink.storage.repositories.accounts import AccountRepository
 from fleetlink.storage.repositories.commands import CommandRepository
@@ -57,7 +59,10 @@ class UnitOfWork:
     async def commit(self) -> None:
         """Make the transaction's writes durable."""
         assert self._conn is not None, "commit() outside the unit of work"
-        await self._conn.commit()
+        try:
+            await self._conn.commit()
+        except IntegrityError as exc:
+            raise Conflict("the change clashes with data stored meanwhile") from exc
 
     async def __aexit__(
         self,
@@ -72,6 +77,10 @@ class UnitOfWork:
         finally:
             await self._conn.close()
             self._conn = None
+        if isinstance(exc, IntegrityError):
+            # Services speak the domain's language: a unique key that another writer
+            # took first (two servers creating the demo fleet at once) is a Conflict.
+            raise Conflict("the change clashes with data stored meanwhile") from exc
 
 
 class Store:

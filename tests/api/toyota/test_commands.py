@@ -1,5 +1,6 @@
 """Remote, climate and refresh commands: validated, stored, answered, and trackable."""
 
+import asyncio
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -389,3 +390,34 @@ async def _stored(container: Container, vehicle_id: int, request_id: str) -> Com
         command = await uow.commands.get(vehicle_id, request_id)
     assert command is not None
     return command
+
+
+async def test_a_request_id_is_found_whatever_its_letter_case(
+    client: httpx.AsyncClient, make_owner: OwnerFactory
+) -> None:
+    owner = await make_owner(count=1)
+    vin = owner.vehicles[0].vin
+    request_id = _assert_accepted(
+        await client.post(
+            _url(vin, "remote-command"), headers=owner.headers, json={"command": "lock"}
+        )
+    )
+
+    assert (await _state(client, owner, vin, request_id.upper()))["requestId"] == request_id
+
+
+async def test_concurrent_partial_climate_updates_keep_both_changes(
+    client: httpx.AsyncClient, make_owner: OwnerFactory
+) -> None:
+    owner = await make_owner(count=1)
+    vin = owner.vehicles[0].vin
+
+    for round_ in range(5):
+        fan = 1 + round_ % 5
+        mode = ["heat", "cool"][round_ % 2]
+        await asyncio.gather(
+            client.put(_url(vin, "climate"), headers=owner.headers, json={"fanSpeed": fan}),
+            client.put(_url(vin, "climate"), headers=owner.headers, json={"mode": mode}),
+        )
+        settled = await client.put(_url(vin, "climate"), headers=owner.headers, json={})
+        assert (settled.json()["fanSpeed"], settled.json()["mode"]) == (fan, mode)

@@ -159,6 +159,9 @@ async def test_trips_are_paged_within_the_date_range_with_a_true_total(
         ({"fromDate": "2026-05-01", "toDate": "2026-05-01", "limit": 51}, "limit"),
         ({"fromDate": "2026-05-01", "toDate": "2026-05-01", "limit": "ten"}, "limit"),
         ({"fromDate": "2026-05-01", "toDate": "2026-05-01", "offset": -1}, "offset"),
+        ({"fromDate": "2026-05-01", "toDate": "2026-05-01", "offset": 2**63}, "offset"),
+        ({"fromDate": "1577836800", "toDate": "2026-05-01"}, "fromDate"),
+        ({"fromDate": "2020-01-01T00:00:00", "toDate": "2026-05-01"}, "fromDate"),
         (
             {"fromDate": "2026-05-01", "toDate": "2026-05-01", "includeRoute": "maybe"},
             "includeRoute",
@@ -284,3 +287,17 @@ async def test_service_history_is_newest_first_with_mileage_in_miles(
             "dealerName": "Toyota of Plano",
         },
     ]
+
+
+async def test_the_widest_date_range_is_answered(
+    client: httpx.AsyncClient, container: Container, make_owner: OwnerFactory
+) -> None:
+    owner = await make_owner(count=1)
+    vehicle = owner.vehicles[0]
+    await record_history(container.services, trips=[_trip(vehicle, DAY)])
+
+    body = (
+        await _trips(client, owner, vehicle.vin, fromDate="0001-01-01", toDate="9999-12-31")
+    ).json()
+
+    assert body["total"] == 1

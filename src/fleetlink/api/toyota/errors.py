@@ -5,6 +5,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fleetlink.domain.errors import (
     Conflict,
@@ -66,10 +67,37 @@ def install_error_translator(app: FastAPI) -> None:
         code = _HTTP_CODES.get(exc.status_code, "ERROR")
         return error_response(exc.status_code, code, str(exc.detail))
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("http.unhandled", exc_info=exc)
-        request_id = request.scope.get("state", {}).get("request_id", "unknown")
-        return error_response(
-            500, "INTERNAL_ERROR", f"internal error; quote request id {request_id} when reporting"
-        )
+    app.add_middleware(_CatchAll)
+
+
+class _CatchAll:
+    """Answer any unexpected failure with the contract's Error, and log it once.
+
+    An `exception_handler(Exception)` would answer too, but Starlette re-raises after
+    it, so the server logs the same traceback a second time.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:
+            log.error("http.unhandled", exc_info=exc)
+            if started or scope["type"] != "http":
+                return
+            request_id = scope.get("state", {}).get("request_id", "unknown")
+            response = error_response(
+                500,
+                "INTERNAL_ERROR",
+                f"internal error; quote request id {request_id} when reporting",
+            )
+            await response(scope, receive, send)

@@ -1,9 +1,26 @@
 """The Toyota contract's shapes, as pydantic models. Units are the contract's: miles, mph, °F."""
 
+import re
 from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from fleetlink.domain.errors import InvalidInput
+from fleetlink.domain.units import celsius_to_fahrenheit
+from fleetlink.domain.vehicle import MAX_CLIMATE_TARGET_C, MIN_CLIMATE_TARGET_C
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def iso_date(name: str, raw: str) -> date:
+    """A `format: date` query value (YYYY-MM-DD), or InvalidInput naming the parameter."""
+    try:
+        if _ISO_DATE.match(raw):
+            return date.fromisoformat(raw)
+    except ValueError:
+        pass
+    raise InvalidInput(f"{name} must be a date as YYYY-MM-DD, got {raw!r}")
 
 
 class _Wire(BaseModel):
@@ -31,8 +48,9 @@ class RefreshRequest(_Body):
     vin: str
 
 
-MIN_TEMPERATURE_F = 60.0
-MAX_TEMPERATURE_F = 85.0
+# The domain's limits, in the contract's unit: 60–85 °F.
+MIN_TEMPERATURE_F = round(celsius_to_fahrenheit(MIN_CLIMATE_TARGET_C), 1)
+MAX_TEMPERATURE_F = round(celsius_to_fahrenheit(MAX_CLIMATE_TARGET_C), 1)
 
 
 class ClimateSettingsIn(_Body):

@@ -1,7 +1,7 @@
 """Trips in the store: one row per trip, its route encoded in one column."""
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -67,11 +67,12 @@ class TripRepository:
     async def page(self, vehicle_id: int, query: TripQuery) -> TripPage:
         """Trips that started within the query's dates (UTC), newest first."""
         start = datetime.combine(query.from_date, time.min, UTC)
-        end = datetime.combine(query.to_date, time.min, UTC) + timedelta(days=1)
+        # The whole last day, without stepping past date.max.
+        end = datetime.combine(query.to_date, time.max, UTC)
         where = (
             trips.c.vehicle_id == vehicle_id,
             trips.c.start_at >= start,
-            trips.c.start_at < end,
+            trips.c.start_at <= end,
         )
         total = (await self._conn.execute(select(func.count()).where(*where))).scalar_one()
         columns = list(trips.c) if query.include_route else _SUMMARY_COLUMNS

@@ -125,14 +125,23 @@ class VehicleRepository:
             update(vehicles).where(vehicles.c.id == vehicle_id).values(alias=alias)
         )
 
-    async def set_climate(self, vehicle_id: int, settings: ClimateSettings) -> None:
-        """Store the climate preset."""
-        await self._conn.execute(
-            update(vehicles)
-            .where(vehicles.c.id == vehicle_id)
-            .values(
-                climate_target_c=settings.target_c,
-                climate_fan_speed=settings.fan_speed,
-                climate_mode=settings.mode.value,
+    async def set_climate(
+        self,
+        vehicle_id: int,
+        *,
+        target_c: float | None = None,
+        fan_speed: int | None = None,
+        mode: ClimateMode | None = None,
+    ) -> None:
+        """Store the given parts of the climate preset, leaving the others as they are."""
+        values: dict[str, object] = {}
+        if target_c is not None:
+            values["climate_target_c"] = target_c
+        if fan_speed is not None:
+            values["climate_fan_speed"] = fan_speed
+        if mode is not None:
+            values["climate_mode"] = mode.value
+        if values:
+            await self._conn.execute(
+                update(vehicles).where(vehicles.c.id == vehicle_id).values(values)
             )
-        )

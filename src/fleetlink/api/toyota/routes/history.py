@@ -1,7 +1,5 @@
 """getTrips, getVehicleNotifications, getServiceHistory."""
 
-from datetime import date
-
 from fastapi import APIRouter
 
 from fleetlink.api.toyota import mappers
@@ -16,8 +14,8 @@ router = APIRouter(tags=["History"])
 @router.get("/vehicles/{vin}/trips", response_model_exclude_none=True)
 async def get_trips(
     vin: str,
-    fromDate: date,
-    toDate: date,
+    fromDate: str,
+    toDate: str,
     caller: Caller,
     ctx: Services,
     limit: int = MAX_TRIPS_PAGE,
@@ -25,11 +23,17 @@ async def get_trips(
     includeRoute: bool = False,
     includeSummary: bool = True,
 ) -> s.TripHistoryList:
-    query = TripQuery(fromDate, toDate, limit=limit, offset=offset, include_route=includeRoute)
-    page = await history.list_trips(ctx, caller, vin, query)
+    query = TripQuery(
+        s.iso_date("fromDate", fromDate),
+        s.iso_date("toDate", toDate),
+        limit=limit,
+        offset=offset,
+        include_route=includeRoute,
+    )
+    vehicle, page = await history.list_trips(ctx, caller, vin, query)
     return mappers.trip_list(
         page,
-        vin.strip().upper(),
+        vehicle.vin,
         limit=limit,
         offset=offset,
         include_summary=includeSummary,
@@ -51,6 +55,5 @@ async def get_vehicle_notifications(
 
 @router.get("/vehicles/{vin}/service-history", response_model_exclude_none=True)
 async def get_service_history(vin: str, caller: Caller, ctx: Services) -> s.ServiceHistoryList:
-    records = await history.list_service_records(ctx, caller, vin)
-    canonical = vin.strip().upper()
-    return s.ServiceHistoryList(data=[mappers.service_record(r, canonical) for r in records])
+    vehicle, records = await history.list_service_records(ctx, caller, vin)
+    return s.ServiceHistoryList(data=[mappers.service_record(r, vehicle.vin) for r in records])
