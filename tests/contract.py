@@ -91,6 +91,10 @@ class ContractValidator:
             content = documented.get("content")
             if content is None and "$ref" in documented:
                 schema_ref = self._response_ref(op.spec_uri, documented["$ref"])
+            elif content and "application/json" not in content:
+                if not any(content_type.startswith(kind) for kind in content):
+                    raise ContractViolation(f"{where}: content type {content_type!r} not allowed")
+                return
             elif content:
                 schema = content["application/json"]["schema"]
                 schema_ref = schema.get("$ref")

@@ -55,6 +55,8 @@ async def start_server(
         **os.environ,
         "FLEETLINK_DATABASE_URL": database_url,
         "FLEETLINK_LOG_LEVEL": "warning",
+        # 1883 may be another broker's (Mosquitto's, on the development machines).
+        "FLEETLINK_MQTT_LISTEN": f"127.0.0.1:{free_port()}",
         **(env or {}),
     }
     process = await asyncio.create_subprocess_exec(

@@ -116,3 +116,15 @@ async def test_a_taken_port_stops_the_server_with_a_clear_message(tmp_path: obje
     assert f"127.0.0.1:{port}" in message
     assert "--port" in message and "FLEETLINK_PORT" in message
     assert "Traceback" not in message
+
+
+async def test_metrics_are_exported_in_the_prometheus_format(databases: Databases) -> None:
+    server = await start_server(await databases.new(), "--no-demo")
+    try:
+        async with httpx.AsyncClient(base_url=server.base_url) as client:
+            metrics = _checked(await client.get("/metrics"))
+    finally:
+        await server.stop()
+
+    assert metrics.headers["content-type"].startswith("text/plain")
+    assert "fleetlink_mqtt_connected" in metrics.text

@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if owned:
             await wired.start()
+        await wired.start_broker()
         background = [asyncio.create_task(_sweep_messages(wired), name="retention")]
         if wired.telematics is not None:
             background.append(asyncio.create_task(wired.telematics.run(), name="telematics"))

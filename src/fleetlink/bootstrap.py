@@ -1,6 +1,6 @@
-"""The one place that wires engines, keys and services from settings."""
+"""The one place that wires engines, keys, brokers and services from settings."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fleetlink.auth.keys import ensure_signing_key
 from fleetlink.auth.tokens import TokenService
@@ -9,6 +9,8 @@ from fleetlink.settings import Settings
 from fleetlink.storage.database import create_engine
 from fleetlink.storage.migrate import upgrade
 from fleetlink.storage.uow import Store
+from fleetlink.telematics.broker import EmbeddedBroker
+from fleetlink.telematics.credentials import CLOUD_USERNAME, credential_key, password_for
 from fleetlink.telematics.link import BrokerAddress, TelematicsLink
 
 
@@ -21,14 +23,30 @@ class Container:
     tokens: TokenService
     services: ServiceContext
     telematics: TelematicsLink | None = None
+    broker: EmbeddedBroker | None = None
 
     async def start(self) -> None:
-        """Bring the schema up to date and make sure a signing key exists."""
+        """Bring the schema up to date, make sure a signing key exists, derive credentials."""
         await upgrade(self.store.engine)
-        await ensure_signing_key(self.store, self.services.clock())
+        key = await ensure_signing_key(self.store, self.services.clock())
+        if self.broker is not None and self.telematics is not None:
+            secret = credential_key(key.private_pem)
+            self.broker.key = secret
+            self.telematics.broker = replace(
+                self.telematics.broker,
+                username=CLOUD_USERNAME,
+                password=password_for(secret, CLOUD_USERNAME),
+            )
+
+    async def start_broker(self) -> None:
+        """Start the embedded broker, if this server runs one (idempotent)."""
+        if self.broker is not None and not self.broker.running:
+            await self.broker.start()
 
     async def close(self) -> None:
-        """Release pooled connections."""
+        """Stop the embedded broker and release pooled connections."""
+        if self.broker is not None:
+            await self.broker.stop()
         await self.store.dispose()
 
 
@@ -36,16 +54,20 @@ def build(settings: Settings) -> Container:
     """Wire a container from settings; nothing connects until start()."""
     store = Store(create_engine(settings.database_url))
     services = ServiceContext(store=store, command_timeout=settings.command_timeout, clock=utc_now)
-    link = None
+    broker = None
     if settings.mqtt_url:
-        link = TelematicsLink(
-            services, BrokerAddress.parse(settings.mqtt_url), client_id=settings.mqtt_client_id
-        )
-        services.dispatchers.append(link)
+        address = BrokerAddress.parse(settings.mqtt_url)
+    else:
+        host, port = settings.mqtt_listen_address
+        broker = EmbeddedBroker(host, port)
+        address = BrokerAddress(host, port)
+    link = TelematicsLink(services, address, client_id=settings.mqtt_client_id)
+    services.dispatchers.append(link)
     return Container(
         settings=settings,
         store=store,
         tokens=TokenService(store, settings.issuer),
         services=services,
         telematics=link,
+        broker=broker,
     )

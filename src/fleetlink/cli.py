@@ -12,14 +12,18 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from fleetlink.app import create_app
+from fleetlink.auth.keys import ensure_signing_key
 from fleetlink.auth.tokens import TOYOTA_AUDIENCE
 from fleetlink.bootstrap import Container, build
 from fleetlink.domain.errors import FleetlinkError
+from fleetlink.domain.vin import normalize_vin
 from fleetlink.logging import configure_logging
 from fleetlink.services.accounts import create_account, find_account
 from fleetlink.services.demo import ensure_demo_fleet
 from fleetlink.settings import Settings
 from fleetlink.storage.migrate import current_revision
+from fleetlink.telematics.broker import BrokerPortTaken
+from fleetlink.telematics.credentials import credential_key, password_for
 
 app = typer.Typer(no_args_is_help=True, help="fleetlink: a self-hostable connected-vehicle cloud.")
 db_app = typer.Typer(no_args_is_help=True, help="The database schema.")
@@ -125,6 +129,11 @@ def serve(
     _check_port_free(settings.host, settings.port)
 
     async def run(container: Container) -> None:
+        try:
+            await container.start_broker()
+        except BrokerPortTaken as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from exc
         if settings.demo:
             await _announce_demo(container)
         config = uvicorn.Config(
@@ -186,6 +195,18 @@ def token(
         )
 
     sys.stdout.write(_run(settings, work) + "\n")
+
+
+@app.command("mqtt-password")
+def mqtt_password(ctx: typer.Context, vin: str) -> None:
+    """Print the password a vehicle uses with its VIN to sign in to the embedded broker."""
+
+    async def work(container: Container) -> str:
+        canonical = normalize_vin(vin)
+        key = await ensure_signing_key(container.store, container.services.clock())
+        return password_for(credential_key(key.private_pem), canonical)
+
+    sys.stdout.write(_run(_settings(ctx), work) + "\n")
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 from datetime import timedelta
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,15 +22,30 @@ class Settings(BaseSettings):
     token_ttl_seconds: Annotated[int, Field(ge=60)] = 3600
     command_timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
     mqtt_url: str | None = None
+    mqtt_listen: str = "127.0.0.1:1883"
     mqtt_client_id: str = "fleetlink-cloud"
     message_retention_days: Annotated[float, Field(gt=0)] = 7.0
     log_level: str = "info"
     log_json: bool = False
 
+    @field_validator("mqtt_listen")
+    @classmethod
+    def _host_and_port(cls, value: str) -> str:
+        _, sep, port = value.rpartition(":")
+        if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{value!r} is not host:port")
+        return value
+
     @property
     def token_ttl(self) -> timedelta:
         """How long an access token lives."""
         return timedelta(seconds=self.token_ttl_seconds)
+
+    @property
+    def mqtt_listen_address(self) -> tuple[str, int]:
+        """Host and port of the embedded broker."""
+        host, _, port = self.mqtt_listen.rpartition(":")
+        return host or "127.0.0.1", int(port)
 
     @property
     def message_retention(self) -> timedelta:

@@ -66,7 +66,7 @@ class TelematicsLink:
         batch_window_s: float = 0.05,
     ) -> None:
         self._ctx = ctx
-        self._broker = broker
+        self.broker = broker
         self._client_id = client_id
         self._batch_size = batch_size
         self._window = batch_window_s
@@ -90,10 +90,10 @@ class TelematicsLink:
 
     async def _session(self) -> None:
         client = aiomqtt.Client(
-            self._broker.host,
-            self._broker.port,
-            username=self._broker.username,
-            password=self._broker.password,
+            self.broker.host,
+            self.broker.port,
+            username=self.broker.username,
+            password=self.broker.password,
             identifier=self._client_id,
             clean_session=False,
         )
@@ -106,7 +106,7 @@ class TelematicsLink:
             self._client = client
             self.connected.set()
             metrics.CONNECTED.set(1)
-            log.info("mqtt.connected", host=self._broker.host, port=self._broker.port)
+            log.info("mqtt.connected", host=self.broker.host, port=self.broker.port)
             await self._redispatch()
             queue: asyncio.Queue[_Received] = asyncio.Queue()
             async with asyncio.TaskGroup() as group:
