@@ -32,7 +32,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(accounts_app, name="accounts")
 
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
 
