@@ -3,6 +3,7 @@
 import asyncio
 import socket
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
@@ -10,20 +11,28 @@ import typer
 import uvicorn
 from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from fleetlink.app import create_app
 from fleetlink.auth.keys import ensure_signing_key
 from fleetlink.auth.tokens import TOYOTA_AUDIENCE
 from fleetlink.bootstrap import Container, build
 from fleetlink.domain.errors import FleetlinkError
+from fleetlink.domain.fleetgen import generate_fleet
+from fleetlink.domain.notifications import NotificationType
+from fleetlink.domain.state import Severity
 from fleetlink.domain.vin import normalize_vin
 from fleetlink.logging import configure_logging
 from fleetlink.services.accounts import create_account, find_account
+from fleetlink.services.campaigns import post_campaign
 from fleetlink.services.demo import ensure_demo_fleet
 from fleetlink.settings import Settings
+from fleetlink.simulator.fleet import simulate_generated
+from fleetlink.simulator.runner import FleetRunner, SimClock
 from fleetlink.storage.migrate import current_revision
 from fleetlink.telematics.broker import BrokerPortTaken
 from fleetlink.telematics.credentials import credential_key, password_for
+from fleetlink.telematics.link import BrokerAddress
 
 app = typer.Typer(no_args_is_help=True, help="fleetlink: a self-hostable connected-vehicle cloud.")
 db_app = typer.Typer(no_args_is_help=True, help="The database schema.")
@@ -134,8 +143,13 @@ def serve(
         except BrokerPortTaken as exc:
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(1) from exc
+        fleet_task = None
         if settings.demo:
             await _announce_demo(container)
+            # The demo fleet lives in this process but speaks MQTT like any unit would.
+            fleet_task = asyncio.create_task(
+                _simulator(container, settings.demo_seed, settings.demo_vehicles, 1.0).run()
+            )
         config = uvicorn.Config(
             create_app(container=container),
             host=settings.host,
@@ -143,7 +157,12 @@ def serve(
             log_config=None,
             lifespan="on",
         )
-        await uvicorn.Server(config).serve()
+        try:
+            await uvicorn.Server(config).serve()
+        finally:
+            if fleet_task is not None:
+                fleet_task.cancel()
+                await asyncio.gather(fleet_task, return_exceptions=True)
 
     _run(settings, run)
 
@@ -195,6 +214,95 @@ def token(
         )
 
     sys.stdout.write(_run(settings, work) + "\n")
+
+
+def _simulator(
+    container: Container, seed: int, count: int, time_scale: float, mqtt: str | None = None
+) -> FleetRunner:
+    """A runner for the seeded fleet, signing in to the deployment's broker (or mqtt)."""
+    assert container.telematics is not None
+    address = BrokerAddress.parse(mqtt) if mqtt else container.telematics.broker
+    now = container.services.clock()
+    vehicles = simulate_generated(generate_fleet(seed, count, now), seed, now)
+    secret = container.broker.key if container.broker is not None else b""
+
+    def password(vin: str) -> str | None:
+        return password_for(secret, vin) if secret else None
+
+    return FleetRunner(
+        vehicles, address.host, address.port, SimClock.starting(now, time_scale), password=password
+    )
+
+
+@app.command()
+def simulate(
+    ctx: typer.Context,
+    mqtt: Annotated[
+        str | None, typer.Option(help="mqtt://host:port; default: this deployment's broker.")
+    ] = None,
+    vehicles: Annotated[int, typer.Option(min=1, max=10_000, help="How many vehicles.")] = 25,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed of the fleet (the demo's by default).")
+    ] = None,
+    time_scale: Annotated[
+        float, typer.Option(min=0.1, max=10_000, help="Simulated seconds per real second.")
+    ] = 1.0,
+    duration: Annotated[
+        float | None, typer.Option(min=1, help="Stop after this many real seconds.")
+    ] = None,
+) -> None:
+    """Run simulated vehicles, each its own MQTT session, against a broker."""
+    settings = _settings(ctx)
+
+    async def work(container: Container) -> int:
+        runner = _simulator(container, seed or settings.demo_seed, vehicles, time_scale, mqtt)
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True
+        ) as progress:
+            task = progress.add_task("starting", total=None)
+            running = asyncio.create_task(runner.run())
+            started = time.monotonic()
+            try:
+                while not running.done():
+                    await asyncio.sleep(0.5)
+                    progress.update(
+                        task, description=f"{vehicles} vehicles, {runner.published} messages sent"
+                    )
+                    if duration is not None and time.monotonic() - started >= duration:
+                        break
+            finally:
+                running.cancel()
+                await asyncio.gather(running, return_exceptions=True)
+        return runner.published
+
+    published = _run(settings, work)
+    out.print(f"{vehicles} vehicles sent {published} messages")
+
+
+@app.command()
+def notify(
+    ctx: typer.Context,
+    title: Annotated[str, typer.Option(help="Short title owners see first.")],
+    message: Annotated[str, typer.Option(help="The full message.")],
+    model: Annotated[str | None, typer.Option(help="Every vehicle of this model.")] = None,
+    vin: Annotated[list[str] | None, typer.Option(help="A vehicle; repeat for several.")] = None,
+    kind: Annotated[NotificationType, typer.Option("--type")] = NotificationType.RECALL,
+    severity: Annotated[Severity, typer.Option()] = Severity.WARNING,
+) -> None:
+    """Post a recall or service campaign to the owners of a model or of listed VINs."""
+
+    async def work(container: Container) -> int:
+        return await post_campaign(
+            container.services,
+            kind=kind,
+            severity=severity,
+            title=title,
+            message=message,
+            model=model,
+            vins=vin or [],
+        )
+
+    out.print(f"notified the owners of {_run(_settings(ctx), work)} vehicles")
 
 
 @app.command("mqtt-password")

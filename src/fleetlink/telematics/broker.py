@@ -91,6 +91,19 @@ def _check_free(host: str, port: int) -> None:
             raise
 
 
+class _SnapshotItems(dict[str, Any]):
+    """A dict whose items() is a snapshot.
+
+    amqtt's broadcast loop iterates the subscription table and awaits inside the loop;
+    a client subscribing at that moment makes it fail with "dictionary changed size
+    during iteration", and the message being broadcast is lost. Iterating a snapshot
+    closes that window.
+    """
+
+    def items(self) -> Any:
+        return list(super().items())
+
+
 class EmbeddedBroker:
     """An amqtt broker in this process, on host:port."""
 
@@ -119,6 +132,7 @@ class EmbeddedBroker:
             },
         }
         self._broker = Broker(config)
+        self._broker._subscriptions = _SnapshotItems()
         await self._broker.start()
         log.info("mqtt.embedded_broker_started", host=self.host, port=self.port)
 

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fleetlink.domain.vehicle import (
@@ -97,6 +97,11 @@ class VehicleRepository:
         await self._conn.execute(insert(vehicles), rows)
         stmt = select(vehicles.c.id, vehicles.c.vin).where(vehicles.c.vin.in_([v.vin for v in new]))
         return {row.vin: row.id for row in await self._conn.execute(stmt)}
+
+    async def ids_of_model(self, model: str) -> list[int]:
+        """Store ids of every vehicle of a model (case-insensitive), whoever owns it."""
+        stmt = select(vehicles.c.id).where(func.lower(vehicles.c.model) == model.lower())
+        return [row.id for row in await self._conn.execute(stmt)]
 
     async def set_connections(
         self, changes: Sequence[tuple[int, ConnectionState, datetime]]

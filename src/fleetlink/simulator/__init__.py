@@ -1,0 +1,1 @@
+"""Simulated vehicles: seeded models (pure) and a runner that speaks the MQTT protocol."""

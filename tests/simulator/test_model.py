@@ -1,0 +1,167 @@
+"""The simulated fleet: deterministic for a seed, and physically consistent."""
+
+import itertools
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from fleetlink.domain.fleetgen import generate_fleet
+from fleetlink.simulator.fleet import simulate_generated
+from fleetlink.simulator.model import Outgoing, SimVehicle
+from fleetlink.simulator.routes import distance_km
+from fleetlink.telematics.codec import decode
+from fleetlink.telematics.topics import Channel, topic
+
+START = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)  # a Monday, before the commute
+DAYS = 3
+
+
+def _fleet() -> list[SimVehicle]:
+    return simulate_generated(generate_fleet(7, 25, START), 7, START)
+
+
+def _lived(vehicle: SimVehicle) -> list[Outgoing]:
+    return vehicle.advance(START + timedelta(days=DAYS))
+
+
+@pytest.fixture(scope="module")
+def lives() -> dict[str, list[Outgoing]]:
+    return {v.vin: _lived(v) for v in _fleet()}
+
+
+def _samples(out: list[Outgoing]) -> list[dict[str, Any]]:
+    return [o.body for o in out if o.channel == "telemetry"]
+
+
+def test_the_same_seed_gives_the_same_life() -> None:
+    first, second = _fleet()[0], _fleet()[0]
+
+    assert _lived(first) == _lived(second)
+
+
+def test_every_message_is_valid_protocol(lives: dict[str, list[Outgoing]]) -> None:
+    import json
+
+    for vin, out in lives.items():
+        for message in out:
+            payload = json.dumps(message.body).encode()
+            decode(topic(vin, Channel(message.channel)), payload, START)
+
+
+def test_every_vehicle_drives_in_three_days(lives: dict[str, list[Outgoing]]) -> None:
+    for out in lives.values():
+        ignitions = [o for o in out if o.body.get("event") == "ignition_on"]
+        assert len(ignitions) >= 2
+
+
+def test_the_odometer_never_goes_back(lives: dict[str, list[Outgoing]]) -> None:
+    for out in lives.values():
+        readings = [s["signals"]["Vehicle.TraveledDistance"] for s in _samples(out)]
+        assert readings == sorted(readings)
+
+
+def test_charge_and_fuel_stay_between_0_and_100(lives: dict[str, list[Outgoing]]) -> None:
+    for out in lives.values():
+        for sample in _samples(out):
+            signals = sample["signals"]
+            for name in (
+                "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current",
+                "Vehicle.Powertrain.FuelSystem.RelativeLevel",
+            ):
+                if name in signals:
+                    assert 0 <= signals[name] <= 100
+
+
+def test_a_battery_gains_charge_only_while_plugged_in(lives: dict[str, list[Outgoing]]) -> None:
+    soc = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current"
+    plugged = "Vehicle.Powertrain.TractionBattery.Charging.IsChargingCableConnected"
+    for out in lives.values():
+        samples = [s["signals"] for s in _samples(out) if plugged in s["signals"]]
+        for before, after in itertools.pairwise(samples):
+            if after[soc] > before[soc] + 1e-9:
+                assert before[plugged] or after[plugged]
+
+
+def test_a_vehicle_is_never_in_two_places_at_once(lives: dict[str, list[Outgoing]]) -> None:
+    for out in lives.values():
+        samples = _samples(out)
+        for before, after in itertools.pairwise(samples):
+            seconds = (
+                datetime.fromisoformat(after["ts"]) - datetime.fromisoformat(before["ts"])
+            ).total_seconds()
+            moved = distance_km(
+                (
+                    before["signals"]["Vehicle.CurrentLocation.Latitude"],
+                    before["signals"]["Vehicle.CurrentLocation.Longitude"],
+                ),
+                (
+                    after["signals"]["Vehicle.CurrentLocation.Latitude"],
+                    after["signals"]["Vehicle.CurrentLocation.Longitude"],
+                ),
+            )
+            assert moved <= 140 * seconds / 3600 + 0.01, "faster than any car here"
+
+
+def test_the_gps_path_agrees_with_the_odometer(lives: dict[str, list[Outgoing]]) -> None:
+    for out in lives.values():
+        samples = _samples(out)
+        path = sum(
+            distance_km(
+                (
+                    a["signals"]["Vehicle.CurrentLocation.Latitude"],
+                    a["signals"]["Vehicle.CurrentLocation.Longitude"],
+                ),
+                (
+                    b["signals"]["Vehicle.CurrentLocation.Latitude"],
+                    b["signals"]["Vehicle.CurrentLocation.Longitude"],
+                ),
+            )
+            for a, b in itertools.pairwise(samples)
+        )
+        odometer = (
+            samples[-1]["signals"]["Vehicle.TraveledDistance"]
+            - samples[0]["signals"]["Vehicle.TraveledDistance"]
+        )
+        # Samples every few seconds cut the street corners a little, never more than 3 %.
+        assert path == pytest.approx(odometer, rel=0.03, abs=0.05)
+        assert path <= odometer + 0.05
+
+
+def test_commands_are_carried_out_and_answered() -> None:
+    vehicle = _fleet()[0]
+    vehicle.advance(START + timedelta(minutes=1))
+
+    out = vehicle.handle({"id": "c1", "command": "unlock", "params": {}})
+
+    result = next(o.body for o in out if o.channel == "command-results")
+    sample = next(o.body for o in out if o.channel == "telemetry")
+    assert (result["command_id"], result["status"], result["code"]) == ("c1", "succeeded", "000000")
+    assert sample["signals"]["Vehicle.Cabin.Door.Row1.DriverSide.IsLocked"] is False
+
+
+def test_some_commands_are_refused_while_driving() -> None:
+    vehicle = _fleet()[0]
+    while not vehicle.driving:
+        vehicle.advance(vehicle.now + timedelta(minutes=5))
+
+    refused = vehicle.handle({"id": "c2", "command": "trunk_open", "params": {}})
+    horn = vehicle.handle({"id": "c3", "command": "horn", "params": {"beeps": 1}})
+
+    answer = next(o.body for o in refused if o.channel == "command-results")
+    assert (answer["status"], answer["code"]) == ("failed", "VEHICLE_MOVING")
+    assert "driving" in answer["reason"]
+    assert next(o.body for o in horn if o.channel == "command-results")["status"] == "succeeded"
+
+
+def test_a_parked_vehicle_falls_asleep_and_wakes_for_a_command() -> None:
+    vehicle = _fleet()[0]
+    vehicle.next_departure = START + timedelta(days=1)
+    out = vehicle.advance(START + timedelta(hours=2))
+
+    asleep = [o for o in out if o.body.get("state") == "asleep"]
+    quiet_after = out[out.index(asleep[0]) + 1 :]
+    woken = vehicle.handle({"id": "c4", "command": "lock", "params": {}})
+
+    assert asleep and not [o for o in quiet_after if o.channel == "telemetry"]
+    assert woken[0].body.get("state") == "online"
