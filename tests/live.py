@@ -25,6 +25,8 @@ class LiveServer:
     process: asyncio.subprocess.Process
     port: int
     stdout: list[str] = field(default_factory=list)
+    stderr: list[str] = field(default_factory=list)
+    drains: list["asyncio.Task[None]"] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
@@ -40,10 +42,12 @@ class LiveServer:
         if self.process.returncode is None:
             self.process.send_signal(signal.SIGTERM)
         try:
-            return await asyncio.wait_for(self.process.wait(), timeout=20)
+            code = await asyncio.wait_for(self.process.wait(), timeout=20)
         except TimeoutError:
             self.process.kill()
-            return await self.process.wait()
+            code = await self.process.wait()
+        await asyncio.gather(*self.drains, return_exceptions=True)
+        return code
 
 
 async def start_server(
@@ -89,7 +93,7 @@ async def start_server(
         err = (await process.stderr.read()).decode() if process.stderr else ""
         raise RuntimeError(f"fleetlink serve exited with {process.returncode}: {err}")
     # Everything the server prints before it is healthy is the start-up banner.
-    assert process.stdout is not None
+    assert process.stdout is not None and process.stderr is not None
     while True:
         try:
             line = await asyncio.wait_for(process.stdout.readline(), timeout=0.5)
@@ -98,4 +102,14 @@ async def start_server(
         if not line:
             break
         server.stdout.append(line.decode())
+    # Keep reading both pipes, so a chatty server never blocks on a full one.
+    server.drains = [
+        asyncio.create_task(_drain(process.stdout, server.stdout)),
+        asyncio.create_task(_drain(process.stderr, server.stderr)),
+    ]
     return server
+
+
+async def _drain(stream: asyncio.StreamReader, into: list[str]) -> None:
+    while line := await stream.readline():
+        into.append(line.decode(errors="replace"))

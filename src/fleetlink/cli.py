@@ -146,6 +146,7 @@ def serve(
         fleet_task = None
         if settings.demo:
             await _announce_demo(container)
+        if settings.demo and settings.demo_simulate:
             # The demo fleet lives in this process but speaks MQTT like any unit would.
             fleet_task = asyncio.create_task(
                 _simulator(container, settings.demo_seed, settings.demo_vehicles, 1.0).run()

@@ -59,6 +59,8 @@ class Cloud:
                 "FLEETLINK_MQTT_URL": self.mqtt,
                 "FLEETLINK_MQTT_CLIENT_ID": self.client_id,
                 "FLEETLINK_COMMAND_TIMEOUT_SECONDS": "3",
+                # The test plays the vehicles; the demo's own would talk over it.
+                "FLEETLINK_DEMO_SIMULATE": "false",
             },
         )
         if "--demo" in args:

@@ -24,6 +24,7 @@ from fleetlink.telematics.topics import Channel, parse_topic, topic, uplink_filt
 
 log = structlog.get_logger(__name__)
 RECONNECT_DELAY_S = 1.0
+_LIGHT_LOAD = 50
 MAX_RECONNECT_DELAY_S = 30.0
 
 
@@ -122,8 +123,12 @@ class TelematicsLink:
     async def _write(self, client: aiomqtt.Client, queue: "asyncio.Queue[_Received]") -> None:
         while True:
             batch = [await queue.get()]
+            while len(batch) < self._batch_size and not queue.empty():
+                batch.append(queue.get_nowait())
+            # Wait for more only when traffic is light; under load the queue refills
+            # while a batch is being stored, and waiting would only add idle time.
             deadline = asyncio.get_running_loop().time() + self._window
-            while len(batch) < self._batch_size:
+            while len(batch) < min(self._batch_size, _LIGHT_LOAD):
                 timeout = deadline - asyncio.get_running_loop().time()
                 if timeout <= 0:
                     break

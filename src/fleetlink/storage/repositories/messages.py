@@ -46,13 +46,14 @@ class MessageRepository:
             }
             for m in messages
         ]
+        # One statement for every batch size, so SQLAlchemy compiles it once; its
+        # "insertmanyvalues" mode still sends the rows in a few multi-row INSERTs.
         stmt = (
             dialect.insert(vehicle_messages)
-            .values(rows)
             .on_conflict_do_nothing(index_elements=["vehicle_id", "message_id"])
             .returning(vehicle_messages.c.vehicle_id, vehicle_messages.c.message_id)
         )
-        result = await self._conn.execute(stmt)
+        result = await self._conn.execute(stmt, rows)
         return {(row.vehicle_id, row.message_id) for row in result}
 
     async def delete_received_before(self, cutoff: datetime) -> int:
