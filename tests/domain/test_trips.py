@@ -51,6 +51,15 @@ def test_encoding_a_decoded_route_gives_the_same_string(route: list[RoutePoint])
     assert encode_route(decode_route(encoded)) == encoded
 
 
+@given(st.lists(points, min_size=1, max_size=30), st.lists(points, max_size=30))
+def test_an_encoded_route_extends_from_its_last_point_without_decoding(
+    head: list[RoutePoint], tail: list[RoutePoint]
+) -> None:
+    extended = encode_route(head) + encode_route(tail, after=head[-1])
+
+    assert extended == encode_route(head + tail)
+
+
 def test_negative_coordinates_come_back_exactly_at_5_decimals() -> None:
     route = (
         RoutePoint(-33.86882, 151.20929, T0),

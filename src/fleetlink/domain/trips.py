@@ -1,5 +1,6 @@
 """Trips and their routes, and the compact encoding a route is stored in."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -88,20 +89,25 @@ def _encode_signed(value: int, out: list[str]) -> None:
     out.append(chr(value + 63))
 
 
-def encode_route(points: tuple[RoutePoint, ...] | list[RoutePoint]) -> str:
+def _scaled(point: RoutePoint) -> tuple[int, int, int]:
+    return (
+        round(point.latitude * _COORD_SCALE),
+        round(point.longitude * _COORD_SCALE),
+        int(point.at.timestamp()),
+    )
+
+
+def encode_route(points: Sequence[RoutePoint], after: RoutePoint | None = None) -> str:
     """Encode a route as one string: Google's polyline algorithm over (lat, lon, seconds).
 
     The first point's time is absolute (Unix seconds); every value after is a delta,
-    so a route of a few hundred points takes a few kilobytes.
+    so a route of a few hundred points takes a few kilobytes. Given the last point of an
+    encoded route as after, the result extends that route: appending needs no decoding.
     """
     out: list[str] = []
-    previous = (0, 0, 0)
+    previous = (0, 0, 0) if after is None else _scaled(after)
     for point in points:
-        current = (
-            round(point.latitude * _COORD_SCALE),
-            round(point.longitude * _COORD_SCALE),
-            int(point.at.timestamp()),
-        )
+        current = _scaled(point)
         for now_value, before in zip(current, previous, strict=True):
             _encode_signed(now_value - before, out)
         previous = current

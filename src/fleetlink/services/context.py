@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from fleetlink.domain.commands import Command
+from fleetlink.domain.tripdetect import DEFAULT_RULES, TripRules
 from fleetlink.storage.uow import Store
 
 
@@ -34,3 +35,4 @@ class ServiceContext:
     command_timeout: timedelta = timedelta(seconds=60)
     clock: Callable[[], datetime] = utc_now
     dispatchers: list[CommandDispatcher] = field(default_factory=list)
+    trip_rules: TripRules = DEFAULT_RULES

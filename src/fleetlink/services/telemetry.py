@@ -1,4 +1,8 @@
-"""Ingest what vehicles report: batched, idempotent, newest state wins, all in one transaction."""
+"""Ingest what vehicles report: batched, idempotent, newest state wins, all in one transaction.
+
+Trips are derived here too, in the same transaction, so a trip is finished exactly when the
+reports that finish it are stored.
+"""
 
 import uuid
 from collections.abc import Sequence
@@ -22,6 +26,9 @@ from fleetlink.domain.reports import (
     apply_report,
 )
 from fleetlink.domain.state import Severity, VehicleState
+from fleetlink.domain.tripdetect import TripRules, detect
+from fleetlink.domain.tripprogress import TripProgress
+from fleetlink.domain.trips import Trip
 from fleetlink.domain.vehicle import ConnectionState
 from fleetlink.services.context import ServiceContext
 from fleetlink.storage.repositories.messages import StoredMessage
@@ -48,6 +55,7 @@ class IngestResult:
     duplicates: int = 0
     unknown_vehicle: int = 0
     commands_settled: int = 0
+    trips_finished: int = 0
     notifications: list[Notification] = field(default_factory=list)
 
 
@@ -95,7 +103,13 @@ async def ingest(ctx: ServiceContext, batch: Sequence[Arrival]) -> IngestResult:
                 seen.add(key)
                 unique.append(a)
         result.duplicates = len(known) - len(unique)
-        await _apply_states(uow, ids, unique, result)
+        # State and trips follow the vehicles' own time order, so a late sample cannot win.
+        timeline = sorted(
+            (a.report for a in unique if isinstance(a.report, StateReport | EventReport)),
+            key=lambda r: r.at,
+        )
+        await _apply_states(uow, ids, timeline, result)
+        result.trips_finished = await _detect_trips(uow, ids, timeline, ctx.trip_rules)
         await _apply_connections(uow, ids, unique)
         result.commands_settled = await _apply_results(uow, unique, result, ctx.clock())
         await uow.notifications.add_many(result.notifications)
@@ -131,23 +145,19 @@ def _event_notification(vehicle_id: int, e: EventReport) -> Notification | None:
 async def _apply_states(
     uow: UnitOfWork,
     ids: dict[str, int],
-    arrivals: Sequence[Arrival],
+    timeline: Sequence[StateReport | EventReport],
     result: IngestResult,
 ) -> None:
-    touched = [a for a in arrivals if isinstance(a.report, StateReport | EventReport)]
-    if not touched:
+    if not timeline:
         return
-    vehicle_ids = sorted({ids[a.report.vin] for a in touched})
+    vehicle_ids = sorted({ids[r.vin] for r in timeline})
     states: dict[int, VehicleState | None] = dict(await uow.states.get_many(vehicle_ids))
     changed: dict[int, VehicleState] = {}
-    # Apply in the vehicles' own time order, so a late sample cannot win over a newer one.
-    for a in sorted(touched, key=lambda a: a.report.at):
-        vid = ids[a.report.vin]
-        report = a.report
+    for report in timeline:
+        vid = ids[report.vin]
         if isinstance(report, StateReport):
             new = apply_report(states.get(vid), report)
         else:
-            assert isinstance(report, EventReport)
             new = apply_event(states.get(vid), report)
             note = _event_notification(vid, report)
             if note is not None:
@@ -155,6 +165,33 @@ async def _apply_states(
         states[vid] = new
         changed[vid] = new
     await uow.states.put_many(changed)
+
+
+async def _detect_trips(
+    uow: UnitOfWork,
+    ids: dict[str, int],
+    timeline: Sequence[StateReport | EventReport],
+    rules: TripRules,
+) -> int:
+    """Carry each vehicle's trip detection on from its stored progress; store what finished."""
+    if not timeline:
+        return 0
+    by_vehicle: dict[int, list[StateReport | EventReport]] = {}
+    for report in timeline:
+        by_vehicle.setdefault(ids[report.vin], []).append(report)
+    stored = await uow.trip_progress.get_many(sorted(by_vehicle))
+    changed: list[TripProgress] = []
+    finished: list[Trip] = []
+    for vid, reports in by_vehicle.items():
+        before = stored.get(vid) or TripProgress(vid)
+        detection = detect(before, reports, rules)
+        if detection.progress != before:
+            changed.append(detection.progress)
+        finished.extend(detection.trips)
+    await uow.trip_progress.update_many([p for p in changed if p.vehicle_id in stored])
+    await uow.trip_progress.add_many([p for p in changed if p.vehicle_id not in stored])
+    await uow.trips.add_many(finished)
+    return len(finished)
 
 
 async def _apply_connections(
@@ -189,11 +226,14 @@ async def _apply_results(
                 changed.append((command, expected))  # it ran out of time before the answer
             log.info("command.late_result", vin=r.vin, command_id=r.command_id)
             continue
+        # The vehicle's clock may run a little behind ours; a command cannot settle
+        # before it was last changed.
+        at = max(r.at, command.updated_at)
         try:
             settled = (
-                command.succeed(r.at)
+                command.succeed(at)
                 if r.succeeded
-                else command.fail(r.at, r.code, r.reason or "refused by the vehicle")
+                else command.fail(at, r.code, r.reason or "refused by the vehicle")
             )
         except InvalidTransition:
             log.info(

@@ -183,3 +183,34 @@ vehicle_messages = Table(
     # The retention sweep deletes by age.
     Index("ix_vehicle_messages_received_at", "received_at"),
 )
+
+trip_progress = Table(
+    "trip_progress",
+    metadata,
+    # What trip detection knows of each vehicle between batches: see domain.tripdetect.
+    Column("vehicle_id", Integer, ForeignKey("vehicles.id"), primary_key=True),
+    Column("seen_at", UTCDateTime, nullable=False),
+    Column("reports_ignition", Boolean, nullable=False),
+    Column("ignition_on", Boolean, nullable=False),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("position_at", UTCDateTime),
+    Column("anchor_latitude", Float),
+    Column("anchor_longitude", Float),
+    Column("odometer_km", Float),
+    # The trip under way, if any (trip_started_at is null when there is none).
+    Column("trip_started_at", UTCDateTime),
+    Column("trip_start_odometer_km", Float),
+    Column("trip_odometer_km", Float),
+    Column("trip_gps_km", Float, nullable=False),
+    Column("trip_max_speed_kmh", Float),
+    Column("trip_derived_max_speed_kmh", Float, nullable=False),
+    Column("trip_stopped_at", UTCDateTime),
+    # The route so far, encoded like a trip's (see fleetlink.domain.trips.encode_route),
+    # with its length and last point, so that a batch appends to it without decoding it.
+    Column("trip_route", Text, nullable=False),
+    Column("trip_route_points", Integer, nullable=False),
+    Column("trip_route_end_latitude", Float),
+    Column("trip_route_end_longitude", Float),
+    Column("trip_route_end_at", UTCDateTime),
+)

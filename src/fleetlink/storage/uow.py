@@ -17,6 +17,7 @@ from fleetlink.storage.repositories.notifications import (
     ServiceRecordRepository,
 )
 from fleetlink.storage.repositories.state import VehicleStateRepository
+from fleetlink.storage.repositories.trip_progress import TripProgressRepository
 from fleetlink.storage.repositories.trips import TripRepository
 from fleetlink.storage.repositories.vehicles import VehicleRepository
 
@@ -30,6 +31,7 @@ class UnitOfWork:
     states: VehicleStateRepository
     commands: CommandRepository
     trips: TripRepository
+    trip_progress: TripProgressRepository
     notifications: NotificationRepository
     service_records: ServiceRecordRepository
     messages: MessageRepository
@@ -51,6 +53,7 @@ class UnitOfWork:
         self.states = VehicleStateRepository(conn)
         self.commands = CommandRepository(conn)
         self.trips = TripRepository(conn)
+        self.trip_progress = TripProgressRepository(conn)
         self.notifications = NotificationRepository(conn)
         self.service_records = ServiceRecordRepository(conn)
         self.messages = MessageRepository(conn)
