@@ -221,6 +221,7 @@ async def _start_server(database_url: str, options: Options, workdir: Path) -> S
         "FLEETLINK_MQTT_CLIENT_ID": client_id,
         # The bench plays the vehicles; the demo fleet's own simulator would add traffic.
         "FLEETLINK_DEMO_SIMULATE": "false",
+        "FLEETLINK_DEMO_HISTORY_DAYS": "0",
         "FLEETLINK_LOG_LEVEL": "warning",
         "FLEETLINK_LOG_JSON": "false",
         # Only used by a server that embeds a broker; keep it off 1883 whatever happens.

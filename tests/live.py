@@ -61,6 +61,8 @@ async def start_server(
         "FLEETLINK_LOG_LEVEL": "warning",
         # 1883 may be another broker's (Mosquitto's, on the development machines).
         "FLEETLINK_MQTT_LISTEN": f"127.0.0.1:{free_port()}",
+        # A month of demo history takes seconds; tests that want it ask for it.
+        "FLEETLINK_DEMO_HISTORY_DAYS": "0",
         **(env or {}),
     }
     process = await asyncio.create_subprocess_exec(

@@ -5,19 +5,20 @@ import socket
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, TypeVar
 
 import typer
 import uvicorn
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
 from fleetlink.app import create_app
 from fleetlink.auth.keys import ensure_signing_key
 from fleetlink.auth.tokens import TOYOTA_AUDIENCE
 from fleetlink.bootstrap import Container, build
-from fleetlink.domain.errors import FleetlinkError
+from fleetlink.domain.errors import Conflict, FleetlinkError
 from fleetlink.domain.fleetgen import generate_fleet
 from fleetlink.domain.notifications import NotificationType
 from fleetlink.domain.state import Severity
@@ -25,9 +26,11 @@ from fleetlink.domain.vin import normalize_vin
 from fleetlink.logging import configure_logging
 from fleetlink.services.accounts import create_account, find_account
 from fleetlink.services.campaigns import post_campaign
-from fleetlink.services.demo import ensure_demo_fleet
 from fleetlink.settings import Settings
+from fleetlink.simulator.backfill import BackfillResult
+from fleetlink.simulator.demo import prepare_demo
 from fleetlink.simulator.fleet import simulate_generated
+from fleetlink.simulator.model import SimVehicle
 from fleetlink.simulator.runner import FleetRunner, SimClock
 from fleetlink.storage.migrate import current_revision
 from fleetlink.telematics.broker import BrokerPortTaken
@@ -94,9 +97,29 @@ def _check_port_free(host: str, port: int) -> None:
             raise typer.Exit(1) from exc
 
 
-async def _announce_demo(container: Container) -> None:
+async def _announce_demo(container: Container) -> tuple[list[SimVehicle], BackfillResult | None]:
     s = container.settings
-    fleet = await ensure_demo_fleet(container.services, seed=s.demo_seed, count=s.demo_vehicles)
+    now = container.services.clock()
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), console=err, transient=True
+    ) as bar:
+        task = bar.add_task("demo fleet", total=s.demo_history_days * 86_400 or 1)
+        start = now.timestamp() - s.demo_history_days * 86_400
+
+        def progress(at: datetime) -> None:
+            bar.update(
+                task,
+                completed=at.timestamp() - start,
+                description=f"living the demo fleet's history: {at:%Y-%m-%d %H:%M}",
+            )
+
+        fleet, sims, lived = await prepare_demo(
+            container.services,
+            seed=s.demo_seed,
+            count=s.demo_vehicles,
+            history_days=s.demo_history_days,
+            progress=progress,
+        )
     token = await container.tokens.issue(
         fleet.account.guid, TOYOTA_AUDIENCE, s.token_ttl, container.services.clock()
     )
@@ -111,6 +134,7 @@ async def _announce_demo(container: Container) -> None:
     base = f"http://{s.host}:{s.port}"
     out.print(f"  try: curl -H 'Authorization: Bearer <token>' {base}/connected/v1/vehicles")
     out.print(f"  docs: {base}/connected/v1/docs")
+    return sims, lived
 
 
 @app.command()
@@ -144,13 +168,10 @@ def serve(
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(1) from exc
         fleet_task = None
-        if settings.demo:
-            await _announce_demo(container)
-        if settings.demo and settings.demo_simulate:
+        sims, _ = await _announce_demo(container) if settings.demo else ([], None)
+        if sims and settings.demo_simulate:
             # The demo fleet lives in this process but speaks MQTT like any unit would.
-            fleet_task = asyncio.create_task(
-                _simulator(container, settings.demo_seed, settings.demo_vehicles, 1.0).run()
-            )
+            fleet_task = asyncio.create_task(_runner(container, sims, 1.0).run())
         config = uvicorn.Config(
             create_app(container=container),
             host=settings.host,
@@ -217,14 +238,13 @@ def token(
     sys.stdout.write(_run(settings, work) + "\n")
 
 
-def _simulator(
-    container: Container, seed: int, count: int, time_scale: float, mqtt: str | None = None
+def _runner(
+    container: Container, vehicles: list[SimVehicle], time_scale: float, mqtt: str | None = None
 ) -> FleetRunner:
-    """A runner for the seeded fleet, signing in to the deployment's broker (or mqtt)."""
+    """A runner for vehicles, signing in to the deployment's broker (or mqtt)."""
     assert container.telematics is not None
     address = BrokerAddress.parse(mqtt) if mqtt else container.telematics.broker
     now = container.services.clock()
-    vehicles = simulate_generated(generate_fleet(seed, count, now), seed, now)
     secret = container.broker.key if container.broker is not None else b""
 
     def password(vin: str) -> str | None:
@@ -256,7 +276,10 @@ def simulate(
     settings = _settings(ctx)
 
     async def work(container: Container) -> int:
-        runner = _simulator(container, seed or settings.demo_seed, vehicles, time_scale, mqtt)
+        now = container.services.clock()
+        fleet_seed = seed or settings.demo_seed
+        sims = simulate_generated(generate_fleet(fleet_seed, vehicles, now), fleet_seed, now)
+        runner = _runner(container, sims, time_scale, mqtt)
         with Progress(
             SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True
         ) as progress:
@@ -278,6 +301,28 @@ def simulate(
 
     published = _run(settings, work)
     out.print(f"{vehicles} vehicles sent {published} messages")
+
+
+@app.command()
+def seed(
+    ctx: typer.Context,
+    vehicles: Annotated[int, typer.Option(min=1, max=10_000, help="Fleet size.")] = 25,
+    days: Annotated[float, typer.Option(min=0.1, max=366, help="Days of history.")] = 30,
+) -> None:
+    """Create the demo fleet with days of history, lived through the real ingestion."""
+    settings = _settings(ctx).model_copy(
+        update={"demo_vehicles": vehicles, "demo_history_days": days}
+    )
+
+    async def work(container: Container) -> str:
+        started = time.monotonic()
+        _, lived = await _announce_demo(container)
+        if lived is None:
+            raise Conflict("the demo fleet exists already: seed a fresh database")
+        seconds = time.monotonic() - started
+        return f"{lived.messages} messages and {lived.trips} trips in {seconds:.1f} s"
+
+    out.print(f"{vehicles} vehicles, {days:g} days: {_run(settings, work)}")
 
 
 @app.command()

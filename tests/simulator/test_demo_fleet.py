@@ -55,3 +55,48 @@ async def test_the_demo_fleet_connects_and_answers_a_lock_command(databases: Dat
 
     assert done["returnCode"] == "000000"
     assert locked["lastUpdatedAt"] >= unlocked["lastUpdatedAt"]
+
+
+async def test_the_first_start_lives_the_demo_fleets_history(databases: Databases) -> None:
+    server = await start_server(
+        await databases.new(), "--demo", env={"FLEETLINK_DEMO_HISTORY_DAYS": "2"}
+    )
+    try:
+        async with httpx.AsyncClient(
+            base_url=server.base_url,
+            headers={"Authorization": f"Bearer {server.printed_token()}"},
+        ) as api:
+            vehicles = (await api.get("/connected/v1/vehicles")).json()["data"]
+            pages = [
+                (
+                    await api.get(
+                        f"/connected/v1/vehicles/{v['vin']}/trips",
+                        params={
+                            "fromDate": "2000-01-01",
+                            "toDate": "2100-01-01",
+                            "includeRoute": "true",
+                        },
+                    )
+                ).json()
+                for v in vehicles
+            ]
+    finally:
+        await server.stop()
+
+    assert all(page["total"] >= 1 for page in pages), "every vehicle drove in two days"
+    first = pages[0]["data"][0]
+    assert first["distanceMiles"] > 0 and len(first["route"]) >= 2
+
+
+async def test_seed_backfills_a_fresh_database_once(databases: Databases) -> None:
+    from tests.test_cli import fleetlink
+
+    url = await databases.new()
+
+    first = await fleetlink(url, "seed", "--vehicles", "3", "--days", "2")
+    again = await fleetlink(url, "seed", "--vehicles", "3", "--days", "2")
+
+    assert first.code == 0, first.stderr
+    assert "3 vehicles, 2 days:" in first.stdout and " trips in " in first.stdout
+    assert again.code == 1
+    assert "exists already" in again.stderr

@@ -1,8 +1,8 @@
 """The demo fleet: an account and a generated fleet, made once on an empty store."""
 
-import contextlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from fleetlink.domain.accounts import Account
 from fleetlink.domain.errors import Conflict, NotFound
@@ -22,6 +22,7 @@ class DemoFleet:
     account: Account
     password: str | None
     vehicles: list[Vehicle]
+    created: bool = False
 
 
 def as_new_vehicle(generated: FleetVehicle) -> NewVehicle:
@@ -43,8 +44,14 @@ def as_new_vehicle(generated: FleetVehicle) -> NewVehicle:
     return NewVehicle(vehicle, generated.state)
 
 
-async def ensure_demo_fleet(ctx: ServiceContext, *, seed: int, count: int) -> DemoFleet:
-    """Create the demo account and its fleet unless they exist; safe to run from many processes."""
+async def ensure_demo_fleet(
+    ctx: ServiceContext, *, seed: int, count: int, generated_at: datetime | None = None
+) -> DemoFleet:
+    """Create the demo account and its fleet unless they exist; safe to run from many processes.
+
+    generated_at is when the fleet's starting state is stamped (now by default); a
+    demo that backfills history starts its fleet that far back.
+    """
     password: str | None = None
     try:
         account = await find_account(ctx, DEMO_EMAIL)
@@ -56,10 +63,15 @@ async def ensure_demo_fleet(ctx: ServiceContext, *, seed: int, count: int) -> De
             password = None
             account = await find_account(ctx, DEMO_EMAIL)
     vehicles = await list_vehicles(ctx, account)
+    created = False
     if not vehicles:
-        fleet = [as_new_vehicle(v) for v in generate_fleet(seed, count, ctx.clock())]
+        at = generated_at or ctx.clock()
+        fleet = [as_new_vehicle(v) for v in generate_fleet(seed, count, at)]
         # Another process may have registered the same fleet a moment ago.
-        with contextlib.suppress(Conflict):
+        try:
             await register_vehicles(ctx, account, fleet)
+            created = True
+        except Conflict:
+            pass
         vehicles = await list_vehicles(ctx, account)
-    return DemoFleet(account, password, vehicles)
+    return DemoFleet(account, password, vehicles, created)

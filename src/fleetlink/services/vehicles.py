@@ -79,3 +79,11 @@ async def register_vehicles(
         replace(n.vehicle, id=ids[n.vehicle.vin], owner_id=owner.id, owner_guid=owner.guid)
         for n in new
     ]
+
+
+async def latest_states(ctx: ServiceContext, account: Account) -> dict[str, VehicleState]:
+    """The latest reported state of each of the account's vehicles, by VIN."""
+    async with ctx.store.reading() as uow:
+        owned = await uow.vehicles.list_owned(account.id)
+        states = await uow.states.get_many([v.id for v in owned])
+    return {v.vin: states[v.id] for v in owned if v.id in states}

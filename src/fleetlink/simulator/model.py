@@ -59,6 +59,8 @@ class SimVehicle:
     home: Point = (0.0, 0.0)
     work: Point = (0.0, 0.0)
     rng: random.Random = field(default_factory=random.Random)
+    # How often a moving vehicle reports; backfills use a coarser one.
+    tick: timedelta = DRIVING_TICK
 
     def __post_init__(self) -> None:
         self.rng = random.Random(f"{self.seed}:{self.vin}")
@@ -219,7 +221,7 @@ class SimVehicle:
         """Live until now; return what the unit publishes on the way."""
         out: list[Outgoing] = []
         while self.now < now:
-            step = min(DRIVING_TICK if self.driving else PARKED_REPORT, now - self.now)
+            step = min(self.tick if self.driving else PARKED_REPORT, now - self.now)
             self.now += step
             self._climate(step)
             if self.driving:

@@ -1,0 +1,84 @@
+"""Notifications that follow from how a vehicle's state changed."""
+
+from dataclasses import dataclass
+
+from fleetlink.domain.notifications import NotificationType
+from fleetlink.domain.state import ChargingStatus, OilLevel, Severity, VehicleState
+
+_OIL_ORDER = {OilLevel.OK: 0, OilLevel.LOW: 1, OilLevel.CRITICALLY_LOW: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """Something the owner should be told."""
+
+    type: NotificationType
+    severity: Severity
+    title: str
+    message: str
+
+
+def _oil(before: VehicleState, after: VehicleState) -> list[Alert]:
+    if after.oil_level is None or before.oil_level is None:
+        return []
+    if _OIL_ORDER[after.oil_level] <= _OIL_ORDER[before.oil_level]:
+        return []
+    if after.oil_level is OilLevel.CRITICALLY_LOW:
+        return [
+            Alert(
+                NotificationType.MAINTENANCE,
+                Severity.CRITICAL,
+                "Engine oil critically low",
+                "Stop when safe and add oil before driving on.",
+            )
+        ]
+    return [
+        Alert(
+            NotificationType.MAINTENANCE,
+            Severity.WARNING,
+            "Engine oil low",
+            "Add engine oil soon, or book a service.",
+        )
+    ]
+
+
+def _charging(before: VehicleState, after: VehicleState) -> list[Alert]:
+    if before.charging_status is not ChargingStatus.CHARGING:
+        return []
+    if after.charging_status is ChargingStatus.FULLY_CHARGED:
+        return [
+            Alert(
+                NotificationType.MESSAGE,
+                Severity.INFO,
+                "Charging complete",
+                "The battery is fully charged.",
+            )
+        ]
+    if after.charging_status in (ChargingStatus.PLUGGED_IN, ChargingStatus.NOT_CHARGING):
+        level = "" if after.battery_soc_pct is None else f" at {after.battery_soc_pct:.0f} %"
+        return [
+            Alert(
+                NotificationType.ALERT,
+                Severity.WARNING,
+                "Charging interrupted",
+                f"Charging stopped before the battery was full{level}.",
+            )
+        ]
+    return []
+
+
+def alerts_between(before: VehicleState | None, after: VehicleState) -> list[Alert]:
+    """What the change from before to after is worth telling the owner."""
+    if before is None or after is before:
+        return []
+    found = _oil(before, after) + _charging(before, after)
+    if after.maintenance_due and not before.maintenance_due:
+        found.append(
+            Alert(
+                NotificationType.MAINTENANCE,
+                Severity.WARNING,
+                "Maintenance due",
+                "Your vehicle is due for scheduled maintenance: book a visit with your dealer.",
+            )
+        )
+    return found

@@ -1,0 +1,67 @@
+"""The demo fleet's life: its history on first start, then the same vehicles live on."""
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from fleetlink.domain.catalog import CATALOG, METROS, Metro
+from fleetlink.domain.fleetgen import generate_fleet
+from fleetlink.domain.state import VehicleState
+from fleetlink.domain.vehicle import Vehicle
+from fleetlink.services.context import ServiceContext
+from fleetlink.services.demo import DemoFleet, ensure_demo_fleet
+from fleetlink.services.vehicles import latest_states
+from fleetlink.simulator.backfill import BackfillResult, backfill
+from fleetlink.simulator.fleet import simulate_generated
+from fleetlink.simulator.model import SimVehicle
+from fleetlink.simulator.routes import distance_km
+
+
+def _nearest_metro(state: VehicleState | None) -> Metro:
+    if state is None or state.position is None:
+        return METROS[0]
+    here = (state.position.latitude, state.position.longitude)
+    return min(METROS, key=lambda m: distance_km(here, (m.latitude, m.longitude)))
+
+
+def resume(
+    vehicles: Sequence[Vehicle], states: dict[str, VehicleState], seed: int, now: datetime
+) -> list[SimVehicle]:
+    """Models for registered vehicles, picking up where their last report left them."""
+    specs = {(m.make, m.model): m for m in CATALOG}
+    sims = []
+    for vehicle in vehicles:
+        spec = specs.get((vehicle.make, vehicle.model))
+        if spec is None:
+            continue  # not a model the simulator knows
+        state = states.get(vehicle.vin)
+        sim = SimVehicle(vehicle.vin, spec, _nearest_metro(state), seed, now)
+        if state is not None:
+            sim.odometer_km = state.odometer_km or 0.0
+            sim.soc_pct = state.battery_soc_pct if state.battery_soc_pct is not None else 60.0
+            sim.fuel_pct = state.fuel_level_pct if state.fuel_level_pct is not None else 60.0
+            sim.locked = state.doors_locked
+            sim.plugged = bool(state.plugged_in)
+            if state.position is not None:
+                sim.position = (state.position.latitude, state.position.longitude)
+        sims.append(sim)
+    return sims
+
+
+async def prepare_demo(
+    ctx: ServiceContext,
+    *,
+    seed: int,
+    count: int,
+    history_days: float,
+    progress: Callable[[datetime], None] = lambda _at: None,
+) -> tuple[DemoFleet, list[SimVehicle], BackfillResult | None]:
+    """Make sure the demo fleet exists; on its first start, live its last history_days."""
+    now = ctx.clock()
+    start = now - timedelta(days=history_days)
+    fleet = await ensure_demo_fleet(ctx, seed=seed, count=count, generated_at=start)
+    if fleet.created and history_days > 0:
+        sims = simulate_generated(generate_fleet(seed, count, start), seed, start)
+        lived = await backfill(ctx, sims, now, progress=progress)
+        return fleet, sims, lived
+    states = await latest_states(ctx, fleet.account)
+    return fleet, resume(fleet.vehicles, states, seed, now), None
