@@ -352,3 +352,41 @@ async def test_servers_creating_the_demo_fleet_together_agree_on_one(
     assert {f.account.guid for f in fleets} == {fleets[0].account.guid}
     assert all(len(f.vehicles) == 25 for f in fleets)
     assert sum(f.password is not None for f in fleets) == 1, "the password is shown once"
+
+
+async def test_oil_going_low_and_charging_stopping_early_notify_the_owner(
+    container: Container, client: httpx.AsyncClient, make_owner: OwnerFactory
+) -> None:
+    owner = await make_owner(count=4)
+    ice, bev = owner.vehicle("ice"), owner.vehicle("bev")
+    oil = "Vehicle.Powertrain.CombustionEngine.EngineOilLevel"
+    charging = "Vehicle.Powertrain.TractionBattery.Charging.IsCharging"
+    cable = "Vehicle.Powertrain.TractionBattery.Charging.IsChargingCableConnected"
+    soc = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current"
+
+    def report(vin: str, mid: str, seconds: int, signals: dict[str, object]) -> Arrival:
+        at = T0 + timedelta(seconds=seconds)
+        return arrival(vin, Channel.TELEMETRY, encode_telemetry(mid, at, signals))
+
+    await ingest(
+        container.services,
+        [
+            report(ice.vin, "o1", 0, {oil: "NORMAL"}),
+            report(ice.vin, "o2", 10, {oil: "LOW"}),
+            report(ice.vin, "o3", 20, {oil: "LOW"}),
+            report(bev.vin, "c1", 0, {cable: True, charging: True, soc: 55.0}),
+            report(bev.vin, "c2", 10, {cable: True, charging: False, soc: 57.0}),
+        ],
+    )
+
+    def titles(vin: str) -> list[str]:
+        return [n["title"] for n in notes[vin]["data"]]
+
+    notes = {
+        v.vin: (
+            await client.get(f"/connected/v1/vehicles/{v.vin}/notifications", headers=owner.headers)
+        ).json()
+        for v in (ice, bev)
+    }
+    assert titles(ice.vin) == ["Engine oil low"]
+    assert titles(bev.vin) == ["Charging interrupted"]

@@ -12,6 +12,7 @@ from typing import Any
 
 import structlog
 
+from fleetlink.domain.alerts import alerts_between
 from fleetlink.domain.commands import Command, CommandStatus
 from fleetlink.domain.errors import InvalidTransition
 from fleetlink.domain.notifications import Notification, NotificationType
@@ -129,16 +130,6 @@ def _event_notification(vehicle_id: int, e: EventReport) -> Notification | None:
             e.light.description,
             e.at,
         )
-    if e.kind is EventKind.CHARGING_COMPLETED:
-        return Notification(
-            str(uuid.uuid4()),
-            vehicle_id,
-            NotificationType.MESSAGE,
-            Severity.INFO,
-            "Charging complete",
-            "The battery has finished charging.",
-            e.at,
-        )
     return None
 
 
@@ -151,17 +142,31 @@ async def _apply_states(
     if not timeline:
         return
     vehicle_ids = sorted({ids[r.vin] for r in timeline})
-    states: dict[int, VehicleState | None] = dict(await uow.states.get_many(vehicle_ids))
+    # Locked until commit, so two servers applying reports of one vehicle take turns.
+    states: dict[int, VehicleState | None] = dict(await uow.states.get_many(vehicle_ids, lock=True))
     changed: dict[int, VehicleState] = {}
     for report in timeline:
         vid = ids[report.vin]
+        before = states.get(vid)
         if isinstance(report, StateReport):
-            new = apply_report(states.get(vid), report)
+            new = apply_report(before, report)
         else:
-            new = apply_event(states.get(vid), report)
+            new = apply_event(before, report)
             note = _event_notification(vid, report)
             if note is not None:
                 result.notifications.append(note)
+        for alert in alerts_between(before, new):
+            result.notifications.append(
+                Notification(
+                    str(uuid.uuid4()),
+                    vid,
+                    alert.type,
+                    alert.severity,
+                    alert.title,
+                    alert.message,
+                    new.reported_at,
+                )
+            )
         states[vid] = new
         changed[vid] = new
     await uow.states.put_many(changed)

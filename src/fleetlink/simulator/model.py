@@ -21,6 +21,13 @@ KWH_PER_KM = {"bev": 0.17, "phev": 0.19}
 LITRES_PER_KM = {"ice": 0.08, "hybrid": 0.045, "phev": 0.06}
 DOORS = ("Row1.DriverSide", "Row1.PassengerSide", "Row2.DriverSide", "Row2.PassengerSide")
 REFUSED_WHILE_DRIVING = {"unlock", "trunk_open", "panic_on"}
+KM_PER_OIL_PCT = 150.0
+SERVICE_INTERVAL_KM = 10_000.0
+TIRE_LIGHT = {
+    "name": "tire_pressure",
+    "severity": "warning",
+    "description": "Low tire pressure: check all tires",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +68,9 @@ class SimVehicle:
     rng: random.Random = field(default_factory=random.Random)
     # How often a moving vehicle reports; backfills use a coarser one.
     tick: timedelta = DRIVING_TICK
+    oil_pct: float = 85.0
+    km_since_service: float = 0.0
+    lights: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(f"{self.seed}:{self.vin}")
@@ -134,6 +144,11 @@ class SimVehicle:
             "Vehicle.Cabin.HVAC.IsAirConditioningActive": self.climate_on,
             "Vehicle.Cabin.HVAC.AmbientAirTemperature": round(self.cabin_c, 1),
         }
+        if self.spec.powertrain.has_engine_oil:
+            s["Vehicle.Powertrain.CombustionEngine.EngineOilLevel"] = (
+                "CRITICALLY_LOW" if self.oil_pct < 10 else "LOW" if self.oil_pct < 25 else "NORMAL"
+            )
+        s["Vehicle.Service.IsServiceDue"] = self.km_since_service >= SERVICE_INTERVAL_KM
         for door in DOORS:
             s[f"Vehicle.Cabin.Door.{door}.IsLocked"] = self.locked
             s[f"Vehicle.Cabin.Door.{door}.IsOpen"] = False
@@ -182,11 +197,15 @@ class SimVehicle:
         self.locked, self.plugged, self.asleep = False, False, False
         if self.powertrain != "bev" and self.fuel_pct < 12:
             self.fuel_pct = self.rng.uniform(85, 100)  # refuelled on the way out
-        return [
+        out = [
             self._msg("connection", state="online"),
             self._msg("events", event="ignition_on"),
             self._msg("telemetry", signals=self.signals()),
         ]
+        if "tire_pressure" not in self.lights and self.rng.random() < 0.015:
+            self.lights.add("tire_pressure")
+            out.append(self._msg("events", event="warning_light_on", data=TIRE_LIGHT))
+        return out
 
     def _arrive(self) -> list[Outgoing]:
         self.route, self.speed_kmh = [], 0.0
@@ -196,10 +215,19 @@ class SimVehicle:
         if self.spec.powertrain.is_pluggable and at_home and self.soc_pct < 80:
             self.plugged = True
         self.next_departure = self._plan_departure(self.now)
-        return [
+        out = [
             self._msg("events", event="ignition_off"),
             self._msg("telemetry", signals=self.signals()),
         ]
+        due = self.km_since_service >= SERVICE_INTERVAL_KM
+        if (due or self.oil_pct < 20) and self.rng.random() < 0.5:
+            # A visit to the dealer: fresh oil, service interval restarted.
+            self.oil_pct, self.km_since_service = 100.0, 0.0
+            out.append(self._msg("telemetry", signals=self.signals()))
+        if "tire_pressure" in self.lights and self.rng.random() < 0.4:
+            self.lights.discard("tire_pressure")
+            out.append(self._msg("events", event="warning_light_off", data=TIRE_LIGHT))
+        return out
 
     def _drive(self, dt: timedelta) -> list[Outgoing]:
         total = length_km(self.route)
@@ -212,6 +240,9 @@ class SimVehicle:
         self.position, _ = along(self.route, self.route_km)
         arrived = self.route_km >= total - 1e-9
         self.odometer_km += km
+        self.km_since_service += km
+        if self.spec.powertrain.has_engine_oil:
+            self.oil_pct = max(0.0, self.oil_pct - km / KM_PER_OIL_PCT)
         self._use_energy(km)
         if arrived:
             return self._arrive()

@@ -3,7 +3,8 @@
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fleetlink.domain.state import (
@@ -112,17 +113,33 @@ class VehicleStateRepository:
         row = (await self._conn.execute(stmt)).first()
         return _state(row) if row else None
 
-    async def get_many(self, vehicle_ids: Sequence[int]) -> dict[int, VehicleState]:
-        """The latest states of several vehicles in one query."""
+    async def get_many(
+        self, vehicle_ids: Sequence[int], *, lock: bool = False
+    ) -> dict[int, VehicleState]:
+        """The latest states of several vehicles in one query, row-locked if asked.
+
+        Locks are taken in id order, so two writers of overlapping batches cannot deadlock.
+        """
         if not vehicle_ids:
             return {}
-        stmt = select(vehicle_state).where(vehicle_state.c.vehicle_id.in_(list(vehicle_ids)))
+        stmt = (
+            select(vehicle_state)
+            .where(vehicle_state.c.vehicle_id.in_(sorted(vehicle_ids)))
+            .order_by(vehicle_state.c.vehicle_id)
+        )
+        if lock:
+            stmt = stmt.with_for_update()
         return {row.vehicle_id: _state(row) for row in await self._conn.execute(stmt)}
 
     async def put_many(self, states: Mapping[int, VehicleState]) -> None:
-        """Replace the latest state of several vehicles in two statements."""
+        """Replace the latest state of several vehicles in one statement."""
         if not states:
             return
-        ids = list(states)
-        await self._conn.execute(delete(vehicle_state).where(vehicle_state.c.vehicle_id.in_(ids)))
-        await self._conn.execute(insert(vehicle_state), [_row(vid, s) for vid, s in states.items()])
+        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(vehicle_state)
+        # An upsert, not delete-then-insert: a row another writer has locked stays locked.
+        upsert = stmt.on_conflict_do_update(
+            index_elements=["vehicle_id"],
+            set_={c.name: stmt.excluded[c.name] for c in vehicle_state.c if c.name != "vehicle_id"},
+        )
+        await self._conn.execute(upsert, [_row(vid, s) for vid, s in sorted(states.items())])
