@@ -4,6 +4,7 @@ from dataclasses import dataclass, replace
 
 from fleetlink.auth.keys import ensure_signing_key
 from fleetlink.auth.tokens import TokenService
+from fleetlink.geocoding import offline_geocoder
 from fleetlink.services.context import ServiceContext, utc_now
 from fleetlink.settings import Settings
 from fleetlink.storage.database import create_engine
@@ -53,7 +54,12 @@ class Container:
 def build(settings: Settings) -> Container:
     """Wire a container from settings; nothing connects until start()."""
     store = Store(create_engine(settings.database_url))
-    services = ServiceContext(store=store, command_timeout=settings.command_timeout, clock=utc_now)
+    services = ServiceContext(
+        store=store,
+        command_timeout=settings.command_timeout,
+        clock=utc_now,
+        geocoder=offline_geocoder() if settings.geocode else None,
+    )
     broker = None
     if settings.mqtt_url:
         address = BrokerAddress.parse(settings.mqtt_url)

@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     demo_seed: int = 2026
     demo_vehicles: Annotated[int, Field(ge=1, le=10_000)] = 25
     demo_simulate: bool = True
+    geocode: bool = True
     demo_history_days: Annotated[float, Field(ge=0, le=366)] = 30.0
     issuer: str = "fleetlink"
     token_ttl_seconds: Annotated[int, Field(ge=60)] = 3600

@@ -1,6 +1,6 @@
 """What every service function needs, built once in bootstrap and passed down."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -27,6 +27,14 @@ class CommandDispatcher(Protocol):
         ...
 
 
+class Geocoder(Protocol):
+    """Names places: "City, Region, Country" for each (latitude, longitude), or None."""
+
+    async def places(self, points: Sequence[tuple[float, float]]) -> list[str | None]:
+        """Name every point, in order."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceContext:
     """The store, the clock and the policies the services apply."""
@@ -36,3 +44,4 @@ class ServiceContext:
     clock: Callable[[], datetime] = utc_now
     dispatchers: list[CommandDispatcher] = field(default_factory=list)
     trip_rules: TripRules = DEFAULT_RULES
+    geocoder: Geocoder | None = None

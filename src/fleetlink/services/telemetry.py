@@ -6,7 +6,7 @@ reports that finish it are stored.
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,7 +31,7 @@ from fleetlink.domain.tripdetect import TripRules, detect
 from fleetlink.domain.tripprogress import TripProgress
 from fleetlink.domain.trips import Trip
 from fleetlink.domain.vehicle import ConnectionState
-from fleetlink.services.context import ServiceContext
+from fleetlink.services.context import Geocoder, ServiceContext
 from fleetlink.storage.repositories.messages import StoredMessage
 from fleetlink.storage.uow import UnitOfWork
 
@@ -110,7 +110,9 @@ async def ingest(ctx: ServiceContext, batch: Sequence[Arrival]) -> IngestResult:
             key=lambda r: r.at,
         )
         await _apply_states(uow, ids, timeline, result)
-        result.trips_finished = await _detect_trips(uow, ids, timeline, ctx.trip_rules)
+        result.trips_finished = await _detect_trips(
+            uow, ids, timeline, ctx.trip_rules, ctx.geocoder
+        )
         await _apply_connections(uow, ids, unique)
         result.commands_settled = await _apply_results(uow, unique, result, ctx.clock())
         await uow.notifications.add_many(result.notifications)
@@ -177,6 +179,7 @@ async def _detect_trips(
     ids: dict[str, int],
     timeline: Sequence[StateReport | EventReport],
     rules: TripRules,
+    geocoder: Geocoder | None,
 ) -> int:
     """Carry each vehicle's trip detection on from its stored progress; store what finished."""
     if not timeline:
@@ -195,8 +198,24 @@ async def _detect_trips(
         finished.extend(detection.trips)
     await uow.trip_progress.update_many([p for p in changed if p.vehicle_id in stored])
     await uow.trip_progress.add_many([p for p in changed if p.vehicle_id not in stored])
+    if geocoder is not None and finished:
+        finished = await _with_addresses(geocoder, finished)
     await uow.trips.add_many(finished)
     return len(finished)
+
+
+async def _with_addresses(geocoder: Geocoder, trips: Sequence[Trip]) -> list[Trip]:
+    """Name where each trip started and ended, all in one lookup."""
+    points = [
+        p
+        for t in trips
+        for p in ((t.start.latitude, t.start.longitude), (t.end.latitude, t.end.longitude))
+    ]
+    names = await geocoder.places(points)
+    return [
+        replace(t, start_address=names[2 * i], end_address=names[2 * i + 1])
+        for i, t in enumerate(trips)
+    ]
 
 
 async def _apply_connections(
