@@ -12,14 +12,12 @@ import math
 import os
 import platform
 import random
-import sqlite3
 import statistics
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,10 +25,8 @@ from pathlib import Path
 import httpx
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import make_url, text
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.common import postgres_database, server_version
 from fleetlink.app import create_app
 from fleetlink.auth.tokens import TOYOTA_AUDIENCE
 from fleetlink.bootstrap import Container, build
@@ -42,9 +38,6 @@ from fleetlink.services.demo import ensure_demo_fleet
 from fleetlink.services.history import record_history
 from fleetlink.settings import Settings
 
-POSTGRES_URL = os.environ.get(
-    "FLEETLINK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
 BASE_URL = "http://fleetlink.bench"
 API = "/connected/v1"
 HISTORY_DAYS = 250  # trips spread over this many days before now
@@ -199,7 +192,7 @@ async def _bench(backend: str, url: str, options: Options) -> Run:
     container = build(Settings(database_url=url))
     await container.start()
     try:
-        server = await _server_version(container)
+        server = await server_version(container.store.engine)
         with console.status(f"[bold]{backend}[/]: loading the fleet and its trips…"):
             vehicles, token, dataset = await _load(container, options)
         vins = [v.vin for v in vehicles]
@@ -232,37 +225,6 @@ async def _bench(backend: str, url: str, options: Options) -> Run:
         return Run(backend, server, dataset, tuple(results))
     finally:
         await container.close()
-
-
-async def _server_version(container: Container) -> str:
-    async with container.store.engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
-            return f"SQLite {sqlite3.sqlite_version}"
-        version = (await conn.execute(text("SHOW server_version"))).scalar_one()
-        return f"PostgreSQL {version}"
-
-
-@asynccontextmanager
-async def _postgres_database() -> AsyncIterator[str | None]:
-    """A database of the bench's own on the PostgreSQL server, or None if none is reachable."""
-    admin = create_async_engine(
-        POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"timeout": 5}
-    )
-    name = f"fleetlink_bench_{uuid.uuid4().hex[:12]}"
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except (OSError, SQLAlchemyError) as exc:
-        await admin.dispose()
-        console.print(f"[yellow]PostgreSQL skipped: not reachable at {POSTGRES_URL} ({exc})")
-        yield None
-        return
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 def _machine_table(options: Options) -> Table:
@@ -323,7 +285,7 @@ async def main(options: Options) -> None:
             sqlite_url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
             console.print(_results_table(await _bench("SQLite", sqlite_url, options)))
     if "postgresql" in options.backends:
-        async with _postgres_database() as postgres_url:
+        async with postgres_database(console) as postgres_url:
             if postgres_url is not None:
                 console.print(_results_table(await _bench("PostgreSQL", postgres_url, options)))
 

@@ -25,8 +25,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from collections.abc import Sequence
+from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,6 +42,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 import fleetlink
+from bench.common import POSTGRES_URL, postgres_database, server_version
 from fleetlink.domain.catalog import METROS
 from fleetlink.domain.vehicle import ConnectionState, Powertrain
 from fleetlink.storage.database import create_engine
@@ -50,9 +51,6 @@ from fleetlink.telematics.codec import encode_connection, encode_telemetry
 from fleetlink.telematics.link import BrokerAddress
 from fleetlink.telematics.topics import Channel, topic
 
-POSTGRES_URL = os.environ.get(
-    "FLEETLINK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
 API = "/connected/v1"
 POLL_S = 0.05  # how often /metrics (and, near the end, the store) is looked at while waiting
 COUNT_S = 0.25  # how often the store is looked at before that
@@ -693,7 +691,7 @@ async def _bench(backend: str, url: str, options: Options, workdir: Path) -> Run
     try:
         with console.status(f"[bold]{backend}[/]: starting fleetlink serve --demo…"):
             server = await _start_server(url, options, workdir)
-            version = await _server_version(engine)
+            version = await server_version(engine)
             fleet = await _fleet(server, engine)
         vins = sorted(fleet)
         if not vins:
@@ -754,37 +752,6 @@ async def _cleanup(server: Server, options: Options, vins: Sequence[str]) -> Non
         await _forget_session(options, server.client_id)
     except aiomqtt.MqttError as exc:
         console.print(f"[red]cleaning the broker up failed: {exc}")
-
-
-async def _server_version(engine: AsyncEngine) -> str:
-    async with engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
-            return f"SQLite {sqlite3.sqlite_version}"
-        version = (await conn.execute(text("SHOW server_version"))).scalar_one()
-        return f"PostgreSQL {str(version).split()[0]}"
-
-
-@asynccontextmanager
-async def _postgres_database() -> AsyncIterator[str | None]:
-    """A database of the bench's own on the PostgreSQL server, or None if none is reachable."""
-    admin = create_async_engine(
-        POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"timeout": 5}
-    )
-    name = f"fleetlink_bench_{uuid.uuid4().hex[:12]}"
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except (OSError, SQLAlchemyError) as exc:
-        await admin.dispose()
-        console.print(f"[yellow]PostgreSQL skipped: not reachable at {POSTGRES_URL} ({exc})")
-        yield None
-        return
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 async def _postgres_version() -> str:
@@ -1037,7 +1004,7 @@ async def main(options: Options) -> int:
             sqlite_url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
             failed |= not await _one("SQLite", sqlite_url, options, workdir, runs)
         if "postgresql" in options.backends:
-            async with _postgres_database() as postgres_url:
+            async with postgres_database(console) as postgres_url:
                 if postgres_url is not None:
                     failed |= not await _one("PostgreSQL", postgres_url, options, workdir, runs)
     if runs:

@@ -1,0 +1,48 @@
+"""What the benchmarks share: a PostgreSQL database of their own, and naming the store."""
+
+import os
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from rich.console import Console
+from sqlalchemy import make_url, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+POSTGRES_URL = os.environ.get(
+    "FLEETLINK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+
+
+async def server_version(engine: AsyncEngine) -> str:
+    """'SQLite 3.x' or 'PostgreSQL 15.x', for the figures' headings."""
+    async with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            return f"SQLite {sqlite3.sqlite_version}"
+        version = (await conn.execute(text("SHOW server_version"))).scalar_one()
+        return f"PostgreSQL {str(version).split()[0]}"
+
+
+@asynccontextmanager
+async def postgres_database(console: Console) -> AsyncIterator[str | None]:
+    """A database of the bench's own on the PostgreSQL server, or None if none is reachable."""
+    admin = create_async_engine(
+        POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"timeout": 5}
+    )
+    name = f"fleetlink_bench_{uuid.uuid4().hex[:12]}"
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except (OSError, SQLAlchemyError) as exc:
+        await admin.dispose()
+        console.print(f"[yellow]PostgreSQL skipped: not reachable at {POSTGRES_URL} ({exc})")
+        yield None
+        return
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
