@@ -165,3 +165,19 @@ def test_a_parked_vehicle_falls_asleep_and_wakes_for_a_command() -> None:
 
     assert asleep and not [o for o in quiet_after if o.channel == "telemetry"]
     assert woken[0].body.get("state") == "online"
+
+
+def test_a_moving_vehicle_reports_once_a_tick_however_often_it_is_asked() -> None:
+    vehicle = _fleet()[0]
+    while not vehicle.driving:
+        vehicle.advance(vehicle.now + timedelta(minutes=5))
+    start = vehicle.now
+
+    samples = [
+        o
+        for second in range(1, 31)
+        for o in vehicle.advance(start + timedelta(seconds=second))
+        if o.channel == "telemetry"
+    ]
+
+    assert 5 <= len(samples) <= 6, "30 s of driving at one sample per 5 s"

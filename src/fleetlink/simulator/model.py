@@ -252,7 +252,13 @@ class SimVehicle:
         """Live until now; return what the unit publishes on the way."""
         out: list[Outgoing] = []
         while self.now < now:
-            step = min(self.tick if self.driving else PARKED_REPORT, now - self.now)
+            if self.driving:
+                # A moving unit reports once per tick, however often it is asked.
+                if now - self.now < self.tick:
+                    break
+                step = self.tick
+            else:
+                step = min(PARKED_REPORT, now - self.now)
             self.now += step
             self._climate(step)
             if self.driving:

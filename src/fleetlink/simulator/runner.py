@@ -65,8 +65,12 @@ class FleetRunner:
         while True:
             try:
                 await self._session(vehicle)
-            except aiomqtt.MqttError as exc:
-                log.warning("simulator.disconnected", vin=vehicle.vin, error=str(exc))
+            except* aiomqtt.MqttError as errors:
+                # One vehicle's lost connection (raised inside its session's task group)
+                # must not take the rest of the fleet down with it.
+                log.warning(
+                    "simulator.disconnected", vin=vehicle.vin, error=str(errors.exceptions[0])
+                )
             await asyncio.sleep(RECONNECT_DELAY_S)
 
     async def _publish(self, client: aiomqtt.Client, vin: str, out: Sequence[Outgoing]) -> None:
