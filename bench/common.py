@@ -2,14 +2,18 @@
 
 import os
 import sqlite3
+import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from rich.console import Console
 from sqlalchemy import make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+import fleetlink
 
 POSTGRES_URL = os.environ.get(
     "FLEETLINK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -46,3 +50,27 @@ async def postgres_database(console: Console) -> AsyncIterator[str | None]:
         async with admin.connect() as conn:
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
+
+
+def fleetlink_revision() -> str:
+    """Which fleetlink the server runs: where it is and, in a git checkout, which commit."""
+    where = Path(fleetlink.__file__).parent
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(where), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "-C", str(where), "status", "--porcelain", "--", "."],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.splitlines()
+    except (OSError, subprocess.SubprocessError):
+        return f"{fleetlink.__version__} from {where}"
+    dirty = f" + {len(changed)} uncommitted files" if changed else ""
+    return f"{fleetlink.__version__}, commit {head}{dirty}, from {where}"

@@ -20,7 +20,6 @@ import random
 import signal
 import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,8 +40,7 @@ from sqlalchemy import func, make_url, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-import fleetlink
-from bench.common import POSTGRES_URL, postgres_database, server_version
+from bench.common import POSTGRES_URL, fleetlink_revision, postgres_database, server_version
 from fleetlink.domain.catalog import METROS
 from fleetlink.domain.vehicle import ConnectionState, Powertrain
 from fleetlink.storage.database import create_engine
@@ -780,30 +778,6 @@ async def _mosquitto_version(options: Options) -> str | None:
         return None
 
 
-def _fleetlink_revision() -> str:
-    """Which fleetlink the server runs: where it is and, in a git checkout, which commit."""
-    where = Path(fleetlink.__file__).parent
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(where), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
-        changed = subprocess.run(
-            ["git", "-C", str(where), "status", "--porcelain", "--", "."],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.splitlines()
-    except (OSError, subprocess.SubprocessError):
-        return f"{fleetlink.__version__} from {where}"
-    dirty = f" + {len(changed)} uncommitted files" if changed else ""
-    return f"{fleetlink.__version__}, commit {head}{dirty}, from {where}"
-
-
 def _broker_reachable(options: Options) -> str | None:
     """None if the broker's port accepts connections, else why not."""
     try:
@@ -821,7 +795,7 @@ async def _machine_table(options: Options, broker: str) -> Table:
     table.add_row("Processor", platform.processor() or platform.machine())
     table.add_row("CPUs", str(os.cpu_count()))
     table.add_row("Python", f"{platform.python_implementation()} {platform.python_version()}")
-    table.add_row("fleetlink", _fleetlink_revision())
+    table.add_row("fleetlink", fleetlink_revision())
     table.add_row("SQLite", sqlite3.sqlite_version)
     table.add_row(
         "PostgreSQL",

@@ -24,7 +24,6 @@ import platform
 import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,7 +39,7 @@ import aiomqtt
 from rich.console import Console
 from rich.table import Table
 
-import fleetlink
+from bench.common import fleetlink_revision
 from fleetlink.domain.fleetgen import generate_fleet
 from fleetlink.domain.vin import is_valid_vin
 from fleetlink.logging import configure_logging
@@ -530,8 +529,12 @@ class LoopProbe:
 
 
 def _lags(clock: SimClock, fleet: Sequence[SimVehicle]) -> list[float]:
+    """How far each vehicle trails the clock beyond the one tick a moving unit may wait."""
     now = clock.now()
-    return [(now - v.now).total_seconds() for v in fleet]
+    return [
+        max(0.0, (now - v.now - (v.tick if v.driving else timedelta(0))).total_seconds())
+        for v in fleet
+    ]
 
 
 async def run_once(
@@ -661,32 +664,8 @@ async def sweep(
             break
     return results
 
-
-# --------------------------------------------------------------------------------------------
-# Output
-
-
-def _fleetlink_revision() -> str:
-    where = Path(fleetlink.__file__).parent
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(where), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
-        changed = subprocess.run(
-            ["git", "-C", str(where), "status", "--porcelain", "--", "."],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.splitlines()
-    except (OSError, subprocess.SubprocessError):
-        return f"{fleetlink.__version__} from {where}"
-    dirty = f" + {len(changed)} uncommitted files" if changed else ""
-    return f"{fleetlink.__version__}, commit {head}{dirty}"
+    # --------------------------------------------------------------------------------------------
+    # Output
 
 
 def _load() -> str:
@@ -702,7 +681,7 @@ def machine_table(options: Options, mosquitto_state: str) -> Table:
     table.add_row("Processor", platform.processor() or platform.machine())
     table.add_row("CPUs", f"{os.cpu_count()} (this process may use {len(os.sched_getaffinity(0))})")
     table.add_row("Python", f"{platform.python_implementation()} {platform.python_version()}")
-    table.add_row("fleetlink", _fleetlink_revision())
+    table.add_row("fleetlink", fleetlink_revision())
     table.add_row("Load average", _load())
     table.add_row("Mosquitto", mosquitto_state)
     table.add_row(
