@@ -67,7 +67,12 @@ def build(settings: Settings) -> Container:
         host, port = settings.mqtt_listen_address
         broker = EmbeddedBroker(host, port)
         address = BrokerAddress(host, port)
-    link = TelematicsLink(services, address, client_id=settings.mqtt_client_id)
+    link = TelematicsLink(
+        services,
+        address,
+        client_id=settings.mqtt_client_id,
+        shared_group=settings.mqtt_shared_group,
+    )
     services.dispatchers.append(link)
     return Container(
         settings=settings,

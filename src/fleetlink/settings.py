@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     mqtt_url: str | None = None
     mqtt_listen: str = "127.0.0.1:1883"
     mqtt_client_id: str = "fleetlink-cloud"
+    mqtt_shared_group: str | None = None
     message_retention_days: Annotated[float, Field(gt=0)] = 7.0
     log_level: str = "info"
     log_json: bool = False

@@ -51,11 +51,12 @@ class Cloud:
         self.server: LiveServer | None = None
         self.token = ""
 
-    async def start(self, *args: str) -> LiveServer:
+    async def start(self, *args: str, env: dict[str, str] | None = None) -> LiveServer:
         self.server = await start_server(
             self.database_url,
             *args,
             env={
+                **(env or {}),
                 "FLEETLINK_MQTT_URL": self.mqtt,
                 "FLEETLINK_MQTT_CLIENT_ID": self.client_id,
                 "FLEETLINK_COMMAND_TIMEOUT_SECONDS": "3",
@@ -279,3 +280,52 @@ async def test_a_restart_in_the_middle_of_a_stream_loses_no_message(cloud: Cloud
         await asyncio.sleep(0.1)
 
     assert await cloud.stored_messages("stream-") == total
+
+
+async def test_servers_sharing_one_broker_split_the_uplink_and_store_each_message_once(
+    databases: Databases, mosquitto: str
+) -> None:
+    url = await databases.new()
+    group = f"fleetlink-{uuid.uuid4().hex[:6]}"
+    clouds = [Cloud(url, mosquitto, f"{group}-{n}") for n in range(2)]
+    env = {"FLEETLINK_MQTT_SHARED_GROUP": group}
+    total = 200
+    try:
+        await clouds[0].start("--demo", env=env)
+        await clouds[1].start("--demo", env=env)
+        vin = (await _vins(clouds[0]))[4]
+        start = datetime.now(UTC) + timedelta(seconds=1)
+        async with _vehicle(vin) as car:
+            for i in range(total):
+                await car.publish(
+                    topic(vin, Channel.TELEMETRY),
+                    encode_telemetry(
+                        f"shared-{i}", start + timedelta(seconds=i), {"Vehicle.Speed": 10.0}
+                    ),
+                    qos=1,
+                )
+        for _ in range(100):
+            if await clouds[0].stored_messages("shared-") >= total:
+                break
+            await asyncio.sleep(0.1)
+        received = []
+        for cloud in clouds:
+            assert cloud.server is not None
+            async with httpx.AsyncClient(base_url=cloud.server.base_url) as client:
+                metrics = (await client.get("/metrics")).text
+            line = next(
+                line
+                for line in metrics.splitlines()
+                if line.startswith('fleetlink_mqtt_messages_received_total{channel="telemetry"}')
+            )
+            received.append(float(line.split()[-1]))
+        stored = await clouds[0].stored_messages("shared-")
+    finally:
+        for cloud in clouds:
+            if cloud.server is not None:
+                await cloud.server.stop()
+            async with aiomqtt.Client(*BROKER, identifier=cloud.client_id, clean_session=True):
+                pass
+
+    assert stored == total
+    assert all(count > 0 for count in received), f"both servers took a share: {received}"

@@ -65,12 +65,19 @@ class TelematicsLink:
         client_id: str,
         batch_size: int = 500,
         batch_window_s: float = 0.05,
+        shared_group: str | None = None,
     ) -> None:
         self._ctx = ctx
         self.broker = broker
         self._client_id = client_id
         self._batch_size = batch_size
         self._window = batch_window_s
+        # Several servers on one broker share the uplink through an MQTT shared
+        # subscription: each message goes to one of them, each keeps its own session.
+        self._filters = [
+            f"$share/{shared_group}/{pattern}" if shared_group else pattern
+            for pattern in uplink_filters()
+        ]
         self._client: aiomqtt.Client | None = None
         self.connected = asyncio.Event()
 
@@ -102,7 +109,7 @@ class TelematicsLink:
         # connecting: a persistent session may deliver queued messages at once.
         client._client.manual_ack_set(True)
         async with client:
-            for pattern in uplink_filters():
+            for pattern in self._filters:
                 await client.subscribe(pattern, qos=1)
             self._client = client
             self.connected.set()
