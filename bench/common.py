@@ -1,12 +1,15 @@
 """What the benchmarks share: a PostgreSQL database of their own, and naming the store."""
 
+import asyncio
 import os
+import signal
 import sqlite3
 import subprocess
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from rich.console import Console
 from sqlalchemy import make_url, text
@@ -15,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 import fleetlink
 
+_T = TypeVar("_T")
 POSTGRES_URL = os.environ.get(
     "FLEETLINK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
@@ -74,3 +78,11 @@ def fleetlink_revision() -> str:
         return f"{fleetlink.__version__} from {where}"
     dirty = f" + {len(changed)} uncommitted files" if changed else ""
     return f"{fleetlink.__version__}, commit {head}{dirty}, from {where}"
+
+
+async def until_stopped(work: Awaitable[_T]) -> _T:
+    """Await work, cancelled by SIGTERM as by Ctrl-C, so that its clean-up still runs."""
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    return await work

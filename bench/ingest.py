@@ -40,7 +40,13 @@ from sqlalchemy import func, make_url, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bench.common import POSTGRES_URL, fleetlink_revision, postgres_database, server_version
+from bench.common import (
+    POSTGRES_URL,
+    fleetlink_revision,
+    postgres_database,
+    server_version,
+    until_stopped,
+)
 from fleetlink.domain.catalog import METROS
 from fleetlink.domain.vehicle import ConnectionState, Powertrain
 from fleetlink.storage.database import create_engine
@@ -1059,17 +1065,9 @@ def _parse(argv: list[str]) -> Options:
     )
 
 
-async def _main_until_stopped(options: Options) -> int:
-    """main(), cancelled by SIGTERM as by Ctrl-C, so that its clean-up still runs."""
-    task = asyncio.current_task()
-    assert task is not None
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-    return await main(options)
-
-
 if __name__ == "__main__":
     try:
-        sys.exit(asyncio.run(_main_until_stopped(_parse(sys.argv[1:]))))
+        sys.exit(asyncio.run(until_stopped(main(_parse(sys.argv[1:])))))
     except (KeyboardInterrupt, asyncio.CancelledError):
         console.print("[yellow]interrupted: the server was stopped and the broker cleaned up")
         sys.exit(130)

@@ -39,7 +39,7 @@ import aiomqtt
 from rich.console import Console
 from rich.table import Table
 
-from bench.common import fleetlink_revision
+from bench.common import fleetlink_revision, until_stopped
 from fleetlink.domain.fleetgen import generate_fleet
 from fleetlink.domain.vin import is_valid_vin
 from fleetlink.logging import configure_logging
@@ -940,21 +940,13 @@ def parse(argv: list[str]) -> Options | int:
     )
 
 
-async def _main_until_stopped(options: Options) -> int:
-    """main(), cancelled by SIGTERM as by Ctrl-C, so that its clean-up still runs."""
-    task = asyncio.current_task()
-    assert task is not None
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-    return await main(options)
-
-
 if __name__ == "__main__":
     parsed = parse(sys.argv[1:])
     if isinstance(parsed, int):
         asyncio.run(serve_broker(parsed))
         sys.exit(0)
     try:
-        sys.exit(asyncio.run(_main_until_stopped(parsed)))
+        sys.exit(asyncio.run(until_stopped(main(parsed))))
     except (KeyboardInterrupt, asyncio.CancelledError):
         console.print("[yellow]interrupted: brokers stopped, Mosquitto cleaned up")
         sys.exit(130)

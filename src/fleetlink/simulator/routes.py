@@ -4,19 +4,14 @@ import itertools
 import math
 import random
 
-EARTH_RADIUS_KM = 6371.0088
+from fleetlink.domain.geo import haversine_m
 
 Point = tuple[float, float]
 
 
 def distance_km(a: Point, b: Point) -> float:
     """Great-circle distance between two (lat, lon) points."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+    return haversine_m(a[0], a[1], b[0], b[1]) / 1000.0
 
 
 def offset(origin: Point, north_km: float, east_km: float) -> Point:
