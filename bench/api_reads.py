@@ -1,16 +1,15 @@
-"""Read throughput and latency of the Toyota API over real ASGI: `python -m bench.api_reads`.
+"""Read throughput and latency of both APIs over real ASGI: `python -m bench.api_reads`.
 
 Builds a container on a temporary SQLite file (and on a PostgreSQL database of its own when
 one is reachable), fills it with the demo fleet and its trip history, then times the reads
-an owner's app makes most: the vehicle list, a status, and a page of trips with and without
-routes.
+an owner's app makes most on the Toyota API (the vehicle list, a status, a page of trips
+with and without routes) and a fleet's on the High Mobility API (its fleet list and a
+vehicle's data, every vehicle of the fleet cleared).
 """
 
 import argparse
 import asyncio
 import math
-import os
-import platform
 import random
 import statistics
 import sys
@@ -26,14 +25,16 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from bench.common import postgres_database, server_version
+from bench.common import machine_table, postgres_database, server_version
 from fleetlink.app import create_app
 from fleetlink.auth.tokens import TOYOTA_AUDIENCE
 from fleetlink.bootstrap import Container, build
+from fleetlink.domain.brands import decode_vin
 from fleetlink.domain.catalog import METROS
 from fleetlink.domain.trips import RoutePoint, Trip
 from fleetlink.domain.vehicle import Vehicle
 from fleetlink.logging import configure_logging
+from fleetlink.services.clients import create_client
 from fleetlink.services.demo import ensure_demo_fleet
 from fleetlink.services.history import record_history
 from fleetlink.settings import Settings
@@ -163,10 +164,40 @@ async def _load(container: Container, options: Options) -> tuple[list[Vehicle], 
     return demo.vehicles, token, dataset
 
 
+async def _fleet_token(container: Container, client: httpx.AsyncClient, vins: list[str]) -> str:
+    """A fleet client's token, with every vin registered and cleared (the sandbox's way)."""
+    registered, secret = await create_client(container.services, "bench fleet")
+    response = await client.post(
+        "/v1/access_token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": registered.client_id,
+            "client_secret": secret,
+        },
+    )
+    response.raise_for_status()
+    token: str = response.json()["access_token"]
+    for vin in vins:
+        decoded = decode_vin(vin)
+        (
+            await client.post(
+                "/v1/fleet/vehicles",
+                json={"vin": vin, "brand": decoded.brand},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        ).raise_for_status()
+    return token
+
+
 async def _measure(
-    client: httpx.AsyncClient, name: str, path_for: Callable[[int], str], options: Options
+    client: httpx.AsyncClient,
+    name: str,
+    path_for: Callable[[int], str],
+    options: Options,
+    headers: dict[str, str],
 ) -> Result:
     """Send warm-up requests, then time options.requests requests from concurrent workers."""
+    client.headers.update(headers)
     for i in range(options.warmup):
         (await client.get(path_for(i))).raise_for_status()
     latencies: list[float] = []
@@ -189,7 +220,20 @@ async def _measure(
 
 
 async def _bench(backend: str, url: str, options: Options) -> Run:
-    container = build(Settings(database_url=url))
+    # A sandbox that clears a fleet's vehicles at once, so the fleet reads are all 200s, and
+    # limits no run reaches: the bench measures serving, not refusing.
+    unlimited = 1_000_000_000
+    container = build(
+        Settings(
+            database_url=url,
+            clearance_auto_approve=True,
+            clearance_delay_seconds=0,
+            rate_limit_client_per_minute=unlimited,
+            rate_limit_client_burst=unlimited,
+            rate_limit_vehicle_per_minute=unlimited,
+            rate_limit_vehicle_burst=unlimited,
+        )
+    )
     await container.start()
     try:
         server = await server_version(container.store.engine)
@@ -198,43 +242,48 @@ async def _bench(backend: str, url: str, options: Options) -> Run:
         vins = [v.vin for v in vehicles]
         today = datetime.now(UTC).date()
         window = f"fromDate={today - timedelta(days=QUERY_DAYS)}&toDate={today}&limit=50"
-        scenarios: list[tuple[str, Callable[[int], str]]] = [
-            ("GET /vehicles", lambda i: f"{API}/vehicles"),
+        owner = {"Authorization": f"Bearer {token}"}
+        scenarios: list[tuple[str, Callable[[int], str], bool]] = [
+            ("GET /vehicles", lambda i: f"{API}/vehicles", False),
             (
                 "GET …/{vin}/status",
                 lambda i: f"{API}/vehicles/{vins[i % len(vins)]}/status",
+                False,
             ),
             (
                 "GET …/{vin}/trips",
                 lambda i: f"{API}/vehicles/{vins[i % len(vins)]}/trips?{window}",
+                False,
             ),
             (
                 "GET …/trips +includeRoute",
                 lambda i: f"{API}/vehicles/{vins[i % len(vins)]}/trips?{window}&includeRoute=true",
+                False,
+            ),
+            ("GET /v1/fleet/vehicles", lambda i: "/v1/fleet/vehicles", True),
+            (
+                "GET /v1/vehicle-data/…/{vin}",
+                lambda i: f"/v1/vehicle-data/autoapi-13/{vins[i % len(vins)]}",
+                True,
             ),
         ]
         results: list[Result] = []
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=create_app(container=container)),
             base_url=BASE_URL,
-            headers={"Authorization": f"Bearer {token}"},
         ) as client:
-            for name, path_for in scenarios:
+            fleet = {"Authorization": f"Bearer {await _fleet_token(container, client, vins)}"}
+            for name, path_for, as_fleet in scenarios:
                 with console.status(f"[bold]{backend}[/]: {name}…"):
-                    results.append(await _measure(client, name, path_for, options))
+                    headers = fleet if as_fleet else owner
+                    results.append(await _measure(client, name, path_for, options, headers))
         return Run(backend, server, dataset, tuple(results))
     finally:
         await container.close()
 
 
 def _machine_table(options: Options) -> Table:
-    table = Table(title="Machine", show_header=False)
-    table.add_column(style="bold")
-    table.add_column()
-    table.add_row("Platform", platform.platform())
-    table.add_row("Processor", platform.processor() or platform.machine())
-    table.add_row("CPUs", str(os.cpu_count()))
-    table.add_row("Python", f"{platform.python_implementation()} {platform.python_version()}")
+    table = machine_table()
     table.add_row(
         "Load",
         f"{options.vehicles} vehicles × {options.trips_per_vehicle} trips × "

@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import platform
 import signal
 import sqlite3
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from rich.console import Console
+from rich.table import Table
 from sqlalchemy import make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -54,6 +56,18 @@ async def postgres_database(console: Console) -> AsyncIterator[str | None]:
         async with admin.connect() as conn:
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
+
+
+def machine_table(title: str = "Machine") -> Table:
+    """A two-column table naming the machine the figures come from; callers add their rows."""
+    table = Table(title=title, show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("Platform", platform.platform())
+    table.add_row("Processor", platform.processor() or platform.machine())
+    table.add_row("CPUs", str(os.cpu_count()))
+    table.add_row("Python", f"{platform.python_implementation()} {platform.python_version()}")
+    return table
 
 
 def fleetlink_revision() -> str:

@@ -15,7 +15,6 @@ import ctypes
 import logging
 import math
 import os
-import platform
 import random
 import signal
 import socket
@@ -43,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from bench.common import (
     POSTGRES_URL,
     fleetlink_revision,
+    machine_table,
     postgres_database,
     server_version,
     until_stopped,
@@ -794,13 +794,7 @@ def _broker_reachable(options: Options) -> str | None:
 
 
 async def _machine_table(options: Options, broker: str) -> Table:
-    table = Table(title="Machine", show_header=False)
-    table.add_column(style="bold")
-    table.add_column()
-    table.add_row("Platform", platform.platform())
-    table.add_row("Processor", platform.processor() or platform.machine())
-    table.add_row("CPUs", str(os.cpu_count()))
-    table.add_row("Python", f"{platform.python_implementation()} {platform.python_version()}")
+    table = machine_table()
     table.add_row("fleetlink", fleetlink_revision())
     table.add_row("SQLite", sqlite3.sqlite_version)
     table.add_row(

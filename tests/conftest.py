@@ -1,5 +1,5 @@
-"""Shared fixtures: real databases (SQLite always, PostgreSQL when reachable), the app over
-real ASGI, owners with fleets, and contract validation of every response."""
+"""Shared fixtures: real databases (SQLite always, PostgreSQL when reachable), Redis key
+spaces, the app over real ASGI, owners with fleets, and contract validation of every response."""
 
 import os
 import uuid
@@ -11,6 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -33,7 +35,12 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get(
     "FLEETLINK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
+REDIS_URL = os.environ.get("FLEETLINK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# Every key a test writes starts with this run's id, so parallel runs never share a key.
+REDIS_RUN_PREFIX = f"fleetlink-test:{uuid.uuid4().hex[:12]}:"
 CONTRACTS = ContractValidator()
+# The password make_owner gives every owner it creates.
+OWNER_PASSWORD = "correct horse battery"
 
 
 def service_unavailable(reason: str) -> None:
@@ -128,6 +135,25 @@ async def container(_started: Container) -> Container:
     return _started
 
 
+@pytest_asyncio.fixture
+async def redis_prefix() -> AsyncIterator[str]:
+    """A key prefix of this test's own on the test Redis; its keys are deleted afterwards."""
+    client = Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        await client.ping()
+    except (RedisError, OSError) as exc:
+        await client.aclose()
+        service_unavailable(f"Redis is not reachable at {REDIS_URL}: {exc}")
+    prefix = f"{REDIS_RUN_PREFIX}{uuid.uuid4().hex[:8]}:"
+    try:
+        yield prefix
+    finally:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}*", count=1000)]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
@@ -203,7 +229,7 @@ def make_owner(container: Container) -> OwnerFactory:
 
     async def make(email: str | None = None, *, count: int = 4, seed: int = 7) -> Owner:
         address = email or f"owner-{uuid.uuid4().hex[:8]}@example.com"
-        account = await create_account(container.services, address, "correct horse battery")
+        account = await create_account(container.services, address, OWNER_PASSWORD)
         now = container.services.clock()
         fleet = generate_fleet(seed, count, now, first_serial=next(serials))
         vehicles = await register_vehicles(

@@ -6,15 +6,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openapi_schema_validator import OAS30Validator
+from openapi_schema_validator import OAS30Validator, OAS31Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from fleetlink.api.contracts import parse_yaml
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
-# Served documents and docs pages are not API operations of any contract.
-_UNGOVERNED = re.compile(r"^/connected/v1/(openapi\.json|docs)$")
+# Served documents and docs pages are not API operations of any contract, nor are the owner
+# panel's HTML pages (documented in the extensions for people, not validated here).
+_UNGOVERNED = re.compile(r"^/(connected/)?v1/(openapi\.json|docs)$|^/oauth(/|$)")
+_EXTENSIONS = "urn:fleetlink-test:fleetlink-extensions.openapi.yaml"
+_TOYOTA = "urn:fleetlink-test:toyota-connected-services.openapi.yaml"
+_HIGH_MOBILITY = "urn:fleetlink-test:high-mobility-vehicle-api.openapi.yaml"
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,7 @@ class _Operation:
     template: str
     method: str
     responses: dict[str, Any]
+    source_path: str
 
 
 class ContractViolation(AssertionError):
@@ -37,12 +42,19 @@ def _template_regex(template: str) -> re.Pattern[str]:
 
 
 class ContractValidator:
-    """Knows the Toyota contract (under /connected/v1) and fleetlink's extensions (absolute)."""
+    """Knows both contracts (Toyota under /connected/v1, High Mobility's own /v1 paths)
+    and fleetlink's extensions (absolute paths).
+
+    An error a contract documents without a body, or does not list, must still take the
+    façade's own error shape: Toyota's Error, High Mobility's `{errors, request_id}`, or
+    at the token endpoint RFC 6749's `{error, error_description}`.
+    """
 
     def __init__(self) -> None:
         self._registry: Registry[Any] = Registry()
         self._operations: list[_Operation] = []
         self._load("toyota-connected-services.openapi.yaml", prefix="/connected/v1")
+        self._load("high-mobility-vehicle-api.openapi.yaml", prefix="")
         self._load("fleetlink-extensions.openapi.yaml", prefix="")
         # Literal paths win over templated ones (/vehicles/x/status before /vehicles/{vin}).
         self._operations.sort(key=lambda op: op.template.count("{"))
@@ -59,7 +71,7 @@ class ContractValidator:
                     template = prefix + path
                     self._operations.append(
                         _Operation(
-                            uri, _template_regex(template), template, method, op["responses"]
+                            uri, _template_regex(template), template, method, op["responses"], path
                         )
                     )
 
@@ -77,8 +89,7 @@ class ContractValidator:
         op = self.operation(method, path)
         if op is None:
             if status in (404, 405):
-                ref = "#/components/schemas/Error"
-                spec_uri = "urn:fleetlink-test:toyota-connected-services.openapi.yaml"
+                spec_uri, ref = _error_shape(path)
                 self._validate(spec_uri, ref, body, f"{method} {path} → {status}")
                 return
             raise ContractViolation(f"{method} {path} answered {status} but no contract has it")
@@ -97,12 +108,23 @@ class ContractValidator:
                 return
             elif content:
                 schema = content["application/json"]["schema"]
-                schema_ref = schema.get("$ref")
-                if schema_ref is None:
-                    raise ContractViolation(f"{where}: inline schemas are not handled here")
-        elif status >= 400:
-            # Errors the contract does not list still take its Error shape.
-            schema_ref = "#/components/schemas/Error"
+                schema_ref = schema.get("$ref") or _pointer(
+                    "paths",
+                    op.source_path,
+                    op.method,
+                    "responses",
+                    str(status),
+                    "content",
+                    "application/json",
+                    "schema",
+                )
+        if schema_ref is None and status >= 400:
+            # Errors the contract lists without a body, or not at all, take the façade's shape.
+            spec_uri, ref = _error_shape(path)
+            if not content_type.startswith("application/json"):
+                raise ContractViolation(f"{where}: content type {content_type!r}, not JSON")
+            self._validate(spec_uri, ref, body, where)
+            return
         if schema_ref is None:
             return
         if not content_type.startswith("application/json"):
@@ -119,12 +141,27 @@ class ContractValidator:
             instance = json.loads(body)
         except ValueError as exc:
             raise ContractViolation(f"{where}: body is not JSON: {body[:200]!r}") from exc
-        validator = OAS30Validator(
+        kind = OAS31Validator if spec_uri == _HIGH_MOBILITY else OAS30Validator
+        validator = kind(
             {"$ref": spec_uri + ref},
             registry=self._registry,
-            format_checker=OAS30Validator.FORMAT_CHECKER,
+            format_checker=kind.FORMAT_CHECKER,
         )
         errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.path))
         if errors:
             details = "; ".join(f"{list(e.path)}: {e.message}" for e in errors[:5])
             raise ContractViolation(f"{where}: {details}")
+
+
+def _error_shape(path: str) -> tuple[str, str]:
+    """Where the error schema of the façade serving path is."""
+    if path == "/v1/access_token":
+        return _EXTENSIONS, "#/components/schemas/OAuthTokenError"
+    if path.startswith("/v1/"):
+        return _EXTENSIONS, "#/components/schemas/HighMobilityError"
+    return _TOYOTA, "#/components/schemas/Error"
+
+
+def _pointer(*parts: str) -> str:
+    """A JSON pointer (RFC 6901) to an inline schema, so its own $refs still resolve."""
+    return "#/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)

@@ -63,6 +63,12 @@ async def start_server(
         "FLEETLINK_MQTT_LISTEN": f"127.0.0.1:{free_port()}",
         # A month of demo history takes seconds; tests that want it ask for it.
         "FLEETLINK_DEMO_HISTORY_DAYS": "0",
+        # Tests poll and fuzz faster than any app should; tests of the limits set their own.
+        **{
+            f"FLEETLINK_RATE_LIMIT_{who}_{what}": "1000000"
+            for who in ("CLIENT", "VEHICLE")
+            for what in ("PER_MINUTE", "BURST")
+        },
         **(env or {}),
     }
     process = await asyncio.create_subprocess_exec(

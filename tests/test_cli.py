@@ -1,13 +1,18 @@
 """The operator's CLI, run as a user runs it: accounts, tokens, migrations, bad settings."""
 
 import asyncio
+import json
 import os
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import pytest
+
 from fleetlink.auth.tokens import TOYOTA_AUDIENCE
 from fleetlink.bootstrap import build
+from fleetlink.domain.errors import OAuthError
+from fleetlink.services.clients import authenticate_client
 from fleetlink.settings import Settings
 from tests.conftest import Databases
 from tests.storage.test_migrations import HEAD
@@ -137,3 +142,64 @@ async def test_out_of_range_options_are_refused_plainly(databases: Databases) ->
         assert result.stdout == ""
         assert "Traceback" not in result.stderr
     assert "port" in bad_port.stderr
+
+
+async def test_an_operator_creates_lists_and_revokes_oauth_clients(databases: Databases) -> None:
+    url = await databases.new()
+
+    created = await fleetlink(
+        url,
+        "clients",
+        "create",
+        "My Fleet",
+        "--redirect-uri",
+        "https://fleet.example/cb",
+        "--scope",
+        "fleet:clearance",
+    )
+    listed = await fleetlink(url, "clients", "list", COLUMNS="200")
+
+    assert created.code == 0, created.stderr
+    printed = json.loads(created.stdout)
+    assert set(printed) == {"client_id", "client_secret"}
+    assert len(printed["client_secret"]) >= 43
+    assert listed.code == 0, listed.stderr
+    assert printed["client_id"] in listed.stdout and "My Fleet" in listed.stdout
+    assert "fleet:clearance" in listed.stdout and "https://fleet.example/cb" in listed.stdout
+    assert printed["client_secret"] not in listed.stdout, "the secret is shown once only"
+
+    revoked = await fleetlink(url, "clients", "revoke", printed["client_id"])
+    again = await fleetlink(url, "clients", "revoke", printed["client_id"])
+
+    assert revoked.code == 0 and printed["client_id"] in revoked.stdout
+    assert again.code == 1
+    assert "no active client" in again.stderr and "Traceback" not in again.stderr
+    container = build(Settings(database_url=url))
+    try:
+        await container.start()
+        with pytest.raises(OAuthError):
+            await authenticate_client(
+                container.services, printed["client_id"], printed["client_secret"]
+            )
+    finally:
+        await container.close()
+
+
+async def test_client_creation_refuses_bad_names_uris_and_scopes_plainly(
+    databases: Databases,
+) -> None:
+    url = await databases.new()
+
+    blank = await fleetlink(url, "clients", "create", "  ")
+    plain_http = await fleetlink(
+        url, "clients", "create", "x", "--redirect-uri", "http://app.example/cb"
+    )
+    bad_scope = await fleetlink(url, "clients", "create", "x", "--scope", "vehicle:teleport")
+
+    assert (blank.code, plain_http.code, bad_scope.code) == (1, 1, 2)
+    assert "client name" in blank.stderr
+    assert "only allowed to localhost" in plain_http.stderr
+    assert "vehicle:teleport" in bad_scope.stderr
+    for result in (blank, plain_http, bad_scope):
+        assert result.stdout == ""
+        assert "Traceback" not in result.stderr

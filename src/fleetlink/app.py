@@ -12,7 +12,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from fleetlink import __version__
 from fleetlink.api.dependencies import get_container
+from fleetlink.api.highmobility.app import PREFIX as HIGH_MOBILITY_PREFIX
+from fleetlink.api.highmobility.app import create_highmobility_app
 from fleetlink.api.middleware import RequestContextMiddleware
+from fleetlink.api.owner_panel.app import PREFIX as OWNER_PANEL_PREFIX
+from fleetlink.api.owner_panel.app import create_owner_panel_app
+from fleetlink.api.ratelimit import RateLimitHeaders
 from fleetlink.api.toyota.app import PREFIX as TOYOTA_PREFIX
 from fleetlink.api.toyota.app import create_toyota_app
 from fleetlink.bootstrap import Container, build
@@ -67,6 +72,8 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         redoc_url=None,
     )
     app.state.container = wired
+    # Here rather than in each façade, so every API's answers carry the RateLimit headers.
+    app.add_middleware(RateLimitHeaders)
     app.add_middleware(RequestContextMiddleware)
 
     @app.get("/healthz")
@@ -87,4 +94,6 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.mount(TOYOTA_PREFIX, create_toyota_app(wired))
+    app.mount(HIGH_MOBILITY_PREFIX, create_highmobility_app(wired))
+    app.mount(OWNER_PANEL_PREFIX, create_owner_panel_app(wired))
     return app

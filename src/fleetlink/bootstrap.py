@@ -5,7 +5,8 @@ from dataclasses import dataclass, replace
 from fleetlink.auth.keys import ensure_signing_key
 from fleetlink.auth.tokens import TokenService
 from fleetlink.geocoding import offline_geocoder
-from fleetlink.services.context import ServiceContext, utc_now
+from fleetlink.ratelimit import BucketStore, Limiter, MemoryBucketStore, Rate, RedisBucketStore
+from fleetlink.services.context import ClearancePolicy, ServiceContext, utc_now
 from fleetlink.settings import Settings
 from fleetlink.storage.database import create_engine
 from fleetlink.storage.migrate import upgrade
@@ -23,6 +24,7 @@ class Container:
     store: Store
     tokens: TokenService
     services: ServiceContext
+    limiter: Limiter
     telematics: TelematicsLink | None = None
     broker: EmbeddedBroker | None = None
 
@@ -48,7 +50,21 @@ class Container:
         """Stop the embedded broker and release pooled connections."""
         if self.broker is not None:
             await self.broker.stop()
+        await self.limiter.close()
         await self.store.dispose()
+
+
+def build_limiter(settings: Settings) -> Limiter:
+    """Rate limits in Redis when FLEETLINK_REDIS_URL is set, else in this process's memory."""
+    store: BucketStore = (
+        RedisBucketStore.from_url(settings.redis_url) if settings.redis_url else MemoryBucketStore()
+    )
+    return Limiter(
+        store,
+        client=Rate(settings.rate_limit_client_per_minute, settings.rate_limit_client_burst),
+        vehicle=Rate(settings.rate_limit_vehicle_per_minute, settings.rate_limit_vehicle_burst),
+        prefix=settings.rate_limit_redis_prefix,
+    )
 
 
 def build(settings: Settings) -> Container:
@@ -59,6 +75,10 @@ def build(settings: Settings) -> Container:
         command_timeout=settings.command_timeout,
         clock=utc_now,
         geocoder=offline_geocoder() if settings.geocode else None,
+        clearance=ClearancePolicy(
+            auto_approve=settings.clearance_auto_approves, delay=settings.clearance_delay
+        ),
+        message_retention=settings.message_retention,
     )
     broker = None
     if settings.mqtt_url:
@@ -79,6 +99,7 @@ def build(settings: Settings) -> Container:
         store=store,
         tokens=TokenService(store, settings.issuer),
         services=services,
+        limiter=build_limiter(settings),
         telematics=link,
         broker=broker,
     )

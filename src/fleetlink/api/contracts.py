@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 TOYOTA_SPEC = "toyota-connected-services.openapi.yaml"
+HIGH_MOBILITY_SPEC = "high-mobility-vehicle-api.openapi.yaml"
 EXTENSIONS_SPEC = "fleetlink-extensions.openapi.yaml"
 
 
@@ -56,14 +57,20 @@ def load_spec(name: str) -> dict[str, Any]:
     return loaded
 
 
-def served_document(contract: str, prefix: str) -> dict[str, Any]:
-    """The contract with our extensions under prefix merged in, its server set to prefix."""
+def served_document(contract: str, prefix: str, *, server: str | None = None) -> dict[str, Any]:
+    """The contract with our extensions under prefix merged in, served from server.
+
+    The server defaults to prefix, for a contract whose paths are relative to it (the
+    Toyota one); a contract whose paths already start with prefix (High Mobility's
+    `/v1/...`) is served from `/` and keeps its extensions' paths whole.
+    """
     doc = copy.deepcopy(load_spec(contract))
     extensions = load_spec(EXTENSIONS_SPEC)
-    doc["servers"] = [{"url": prefix, "description": "this fleetlink server"}]
+    base = prefix if server is None else server
+    doc["servers"] = [{"url": base, "description": "this fleetlink server"}]
     for path, item in extensions["paths"].items():
         if path.startswith(prefix + "/"):
-            doc["paths"][path.removeprefix(prefix)] = copy.deepcopy(item)
+            doc["paths"][path.removeprefix(base.rstrip("/"))] = copy.deepcopy(item)
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     for name, schema in extensions["components"]["schemas"].items():
         schemas.setdefault(name, copy.deepcopy(schema))

@@ -1,7 +1,9 @@
 """Access tokens: ES256 JWTs signed with the store's key, checked in full on every request."""
 
+import re
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +19,8 @@ from fleetlink.storage.uow import Store
 
 TOYOTA_AUDIENCE = "fleetlink:toyota-connected"
 _REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
+_KID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_REGISTERED = frozenset({"iss", "aud", "sub", "iat", "exp", "nbf", "jti"})
 # Clocks of separate hosts drift; a little slack keeps a fresh token from being refused.
 _LEEWAY = timedelta(seconds=30)
 
@@ -30,6 +34,8 @@ class TokenClaims:
     issued_at: datetime
     expires_at: datetime
     token_id: str | None
+    # The claims beyond the registered ones (an API client's id, grant and scope…).
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 class TokenService:
@@ -42,13 +48,24 @@ class TokenService:
         # an unknown kid is looked up in the store, where another process may have put it.
         self._public: dict[str, EllipticCurvePublicKey] = {}
 
-    async def issue(self, subject: str, audience: str, ttl: timedelta, now: datetime) -> str:
-        """Sign a token for subject, valid for ttl from now."""
+    async def issue(
+        self,
+        subject: str,
+        audience: str,
+        ttl: timedelta,
+        now: datetime,
+        claims: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Sign a token for subject, valid for ttl from now, carrying claims besides."""
+        clash = _REGISTERED.intersection(claims or {})
+        if clash:
+            raise ValueError(f"registered claims are set by the service: {sorted(clash)}")
         async with self._store.reading() as uow:
             key = await uow.keys.current()
         if key is None:
             raise RuntimeError("no signing key: the server creates one when it starts")
-        claims = {
+        payload = {
+            **(claims or {}),
             "iss": self._issuer,
             "aud": audience,
             "sub": subject,
@@ -57,7 +74,7 @@ class TokenService:
             "jti": str(uuid.uuid4()),
         }
         private = load_pem_private_key(key.private_pem.encode(), password=None)
-        return jwt.encode(claims, private, algorithm=ALGORITHM, headers={"kid": key.kid})  # type: ignore[arg-type]
+        return jwt.encode(payload, private, algorithm=ALGORITHM, headers={"kid": key.kid})  # type: ignore[arg-type]
 
     async def _public_key(self, kid: str) -> EllipticCurvePublicKey:
         cached = self._public.get(kid)
@@ -78,7 +95,9 @@ class TokenService:
         except jwt.PyJWTError as exc:
             raise Unauthenticated("malformed bearer token") from exc
         kid = header.get("kid")
-        if header.get("alg") != ALGORITHM or not isinstance(kid, str):
+        # The header is unverified: only a key id of the shape this server makes (an RFC 7638
+        # thumbprint) may reach the store, never arbitrary text.
+        if header.get("alg") != ALGORITHM or not isinstance(kid, str) or not _KID.fullmatch(kid):
             raise Unauthenticated("token is not signed by this server")
         key = await self._public_key(kid)
         try:
@@ -147,4 +166,5 @@ def _checked_claims(claims: dict[str, Any], audience: str, now: datetime) -> Tok
         issued_at=issued_at,
         expires_at=expires_at,
         token_id=token_id if isinstance(token_id, str) else None,
+        extra={k: v for k, v in claims.items() if k not in _REGISTERED},
     )

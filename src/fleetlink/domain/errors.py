@@ -7,7 +7,10 @@ FleetlinkError
 │   └── CommandNotFound
 ├── Conflict              the request clashes with what exists (→ 409)
 ├── InvalidTransition     a command cannot move to the asked status
-└── Unauthenticated       missing, malformed, forged or expired credentials (→ 401)
+├── Unauthenticated       missing, malformed, forged or expired credentials (→ 401)
+├── Forbidden             known caller, but not allowed this (missing scope, no clearance) (→ 403)
+├── RateLimited           the caller spent its budget; retry after a while (→ 429)
+└── OAuthError            an RFC 6749 token or authorization error, with its error code
 """
 
 
@@ -52,3 +55,25 @@ class InvalidTransition(FleetlinkError):
 
 class Unauthenticated(FleetlinkError):
     """The caller did not prove who they are."""
+
+
+class Forbidden(FleetlinkError):
+    """The caller is known but may not do this: a missing scope, a clearance not approved."""
+
+
+class RateLimited(FleetlinkError):
+    """A rate limit is spent; retry_after seconds from now there is room again."""
+
+    def __init__(self, message: str, *, limit: int, retry_after: int, reset: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.retry_after = retry_after
+        self.reset = reset
+
+
+class OAuthError(FleetlinkError):
+    """An OAuth 2.0 error (RFC 6749 §5.2): `error` is the code a client acts on."""
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(description)
+        self.error = error

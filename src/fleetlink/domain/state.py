@@ -109,6 +109,11 @@ class VehicleState:
     oil_level: OilLevel | None = None
     warning_lights: tuple[WarningLight, ...] = ()
     maintenance_due: bool = False
+    speed_kmh: float | None = None
+    engine_rpm: float | None = None
+    oil_temperature_c: float | None = None
+    # Where the owner set the battery to stop charging, in %.
+    charge_limit_pct: float | None = None
 
     @property
     def total_range_km(self) -> float | None:

@@ -1,11 +1,13 @@
 """Accounts: create them, find them, and know who a token speaks for."""
 
+import asyncio
 import uuid
+from functools import cache
 
-from fleetlink.auth.passwords import hash_password
+from fleetlink.auth.passwords import hash_password, verify_password
 from fleetlink.auth.tokens import TokenService
 from fleetlink.domain.accounts import Account, check_password_strength, normalize_email
-from fleetlink.domain.errors import Conflict, NotFound, Unauthenticated
+from fleetlink.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from fleetlink.services.context import ServiceContext
 
 
@@ -50,4 +52,29 @@ async def authenticate(
         account = await uow.accounts.by_guid(claims.subject)
     if account is None:
         raise Unauthenticated("token's account no longer exists")
+    return account
+
+
+@cache
+def _decoy_hash() -> str:
+    # Checked against when the email is unknown, so that the answer takes as long as for a
+    # known one and the time does not tell which addresses have accounts.
+    return hash_password(str(uuid.uuid4()))
+
+
+async def verify_credentials(ctx: ServiceContext, email: str, password: str) -> Account:
+    """The account whose email and password these are; anything else is Unauthenticated."""
+    try:
+        address = normalize_email(email)
+    except InvalidInput:
+        address = None
+    account = None
+    if address is not None:
+        async with ctx.store.reading() as uow:
+            account = await uow.accounts.by_email(address)
+    stored = account.password_hash if account is not None else _decoy_hash()
+    # Argon2 is slow on purpose; off the event loop, other requests go on meanwhile.
+    matches = await asyncio.to_thread(verify_password, stored, password)
+    if account is None or not matches:
+        raise Unauthenticated("wrong email or password")
     return account

@@ -36,6 +36,16 @@ class Geocoder(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class ClearancePolicy:
+    """How the platform settles fleet clearances it is not asked to wait on."""
+
+    # A known vehicle of a supported brand is approved without its owner (a sandbox's way).
+    auto_approve: bool = False
+    # How long a clearance stays pending before the platform settles it.
+    delay: timedelta = timedelta(seconds=10)
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceContext:
     """The store, the clock and the policies the services apply."""
 
@@ -45,3 +55,6 @@ class ServiceContext:
     dispatchers: list[CommandDispatcher] = field(default_factory=list)
     trip_rules: TripRules = DEFAULT_RULES
     geocoder: Geocoder | None = None
+    clearance: ClearancePolicy = ClearancePolicy()
+    # How long raw messages are kept (the retention sweep's horizon).
+    message_retention: timedelta = timedelta(days=7)

@@ -10,12 +10,14 @@ from fleetlink.domain.errors import Conflict
 from fleetlink.storage.database import WRITE_OPTION
 from fleetlink.storage.repositories.accounts import AccountRepository
 from fleetlink.storage.repositories.commands import CommandRepository
+from fleetlink.storage.repositories.fleet import FleetRepository
 from fleetlink.storage.repositories.keys import SigningKeyRepository
 from fleetlink.storage.repositories.messages import MessageRepository
 from fleetlink.storage.repositories.notifications import (
     NotificationRepository,
     ServiceRecordRepository,
 )
+from fleetlink.storage.repositories.oauth import OAuthRepository
 from fleetlink.storage.repositories.state import VehicleStateRepository
 from fleetlink.storage.repositories.trip_progress import TripProgressRepository
 from fleetlink.storage.repositories.trips import TripRepository
@@ -35,6 +37,8 @@ class UnitOfWork:
     notifications: NotificationRepository
     service_records: ServiceRecordRepository
     messages: MessageRepository
+    oauth: OAuthRepository
+    fleet: FleetRepository
 
     def __init__(self, engine: AsyncEngine, *, write: bool) -> None:
         self._engine = engine
@@ -57,6 +61,8 @@ class UnitOfWork:
         self.notifications = NotificationRepository(conn)
         self.service_records = ServiceRecordRepository(conn)
         self.messages = MessageRepository(conn)
+        self.oauth = OAuthRepository(conn)
+        self.fleet = FleetRepository(conn)
         return self
 
     async def commit(self) -> None:

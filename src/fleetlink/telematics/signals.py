@@ -13,6 +13,7 @@ _DOOR_PATHS = {
     Door.REAR_RIGHT: "Row2.PassengerSide",
 }
 VENTING_MAX_PCT = 20.0
+_CONVERTED = frozenset({"ignition_on", "oil_level", "windows"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,11 @@ class Signal:
     high: float | None = None
     choices: frozenset[str] = frozenset()
     door: Door | None = None
+
+    @property
+    def converts(self) -> bool:
+        """Whether the wire value needs domain_value to become the field's value."""
+        return self.field in _CONVERTED
 
 
 def _number(field: str, low: float, high: float) -> Signal:
@@ -52,6 +58,9 @@ SIGNALS: dict[str, Signal] = {
     "Vehicle.Powertrain.TractionBattery.Charging.TimeToComplete": _number(
         "charge_time_remaining_s", 0, 604_800
     ),
+    "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit": _number("charge_limit_pct", 0, 100),
+    "Vehicle.Powertrain.CombustionEngine.Speed": _number("engine_rpm", 0, 20_000),
+    "Vehicle.Powertrain.CombustionEngine.EOT": _number("oil_temperature_c", -60, 250),
     "Vehicle.Powertrain.FuelSystem.RelativeLevel": _number("fuel_level_pct", 0, 100),
     "Vehicle.Powertrain.FuelSystem.Range": _number("fuel_range_km", 0, 3_000),
     "Vehicle.Powertrain.CombustionEngine.EngineOilLevel": Signal(

@@ -91,7 +91,7 @@ async def fleet(databases: Databases) -> AsyncIterator[Fleet]:
     await server.stop()
 
 
-async def _schemathesis(tmp: Path, spec: str, url: str, token: str, vin: str | None) -> None:
+async def schemathesis(tmp: Path, spec: str, url: str, token: str, vin: str | None) -> None:
     config = tmp / f"schemathesis-{uuid.uuid4().hex[:6]}.toml"
     config.write_text(f'[parameters]\n"path.vin" = "{vin}"\n' if vin else "")
     process = await asyncio.create_subprocess_exec(
@@ -119,7 +119,7 @@ async def _schemathesis(tmp: Path, spec: str, url: str, token: str, vin: str | N
 
 
 async def test_schemathesis_finds_nothing_on_a_real_vehicle(fleet: Fleet, tmp_path: Path) -> None:
-    await _schemathesis(
+    await schemathesis(
         tmp_path,
         "toyota-connected-services.openapi.yaml",
         f"{fleet.server.base_url}/connected/v1",
@@ -129,7 +129,7 @@ async def test_schemathesis_finds_nothing_on_a_real_vehicle(fleet: Fleet, tmp_pa
 
 
 async def test_schemathesis_finds_nothing_with_random_vins(fleet: Fleet, tmp_path: Path) -> None:
-    await _schemathesis(
+    await schemathesis(
         tmp_path,
         "toyota-connected-services.openapi.yaml",
         f"{fleet.server.base_url}/connected/v1",
@@ -139,7 +139,7 @@ async def test_schemathesis_finds_nothing_with_random_vins(fleet: Fleet, tmp_pat
 
 
 async def test_schemathesis_finds_nothing_in_our_extensions(fleet: Fleet, tmp_path: Path) -> None:
-    await _schemathesis(
+    await schemathesis(
         tmp_path,
         "fleetlink-extensions.openapi.yaml",
         fleet.server.base_url,

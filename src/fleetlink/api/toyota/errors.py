@@ -5,14 +5,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fleetlink.api.errors import CatchAll, validation_problems
 from fleetlink.domain.errors import (
     Conflict,
     FleetlinkError,
     InvalidInput,
     InvalidTransition,
     NotFound,
+    RateLimited,
     Unauthenticated,
 )
 
@@ -24,6 +25,7 @@ _STATUS: list[tuple[type[FleetlinkError], int, str]] = [
     (InvalidInput, 400, "BAD_REQUEST"),
     (Conflict, 409, "CONFLICT"),
     (InvalidTransition, 409, "CONFLICT"),
+    (RateLimited, 429, "TOO_MANY_REQUESTS"),
 ]
 _HTTP_CODES = {
     400: "BAD_REQUEST",
@@ -31,6 +33,7 @@ _HTTP_CODES = {
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
     415: "UNSUPPORTED_MEDIA_TYPE",
+    429: "TOO_MANY_REQUESTS",
 }
 
 
@@ -41,11 +44,8 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
 
 
 def _describe(exc: RequestValidationError) -> str:
-    parts = []
-    for error in exc.errors():
-        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
-        parts.append(f"{where}: {error.get('msg', 'invalid')}")
-    return "; ".join(parts) or "invalid request"
+    problems = validation_problems(exc)
+    return "; ".join(f"{where}: {msg}" for where, msg in problems) or "invalid request"
 
 
 def install_error_translator(app: FastAPI) -> None:
@@ -67,37 +67,10 @@ def install_error_translator(app: FastAPI) -> None:
         code = _HTTP_CODES.get(exc.status_code, "ERROR")
         return error_response(exc.status_code, code, str(exc.detail))
 
-    app.add_middleware(_CatchAll)
+    app.add_middleware(CatchAll, respond=_internal_error)
 
 
-class _CatchAll:
-    """Answer any unexpected failure with the contract's Error, and log it once.
-
-    An `exception_handler(Exception)` would answer too, but Starlette re-raises after
-    it, so the server logs the same traceback a second time.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = False
-
-        async def tracking(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking)
-        except Exception as exc:
-            log.error("http.unhandled", exc_info=exc)
-            if started or scope["type"] != "http":
-                return
-            request_id = scope.get("state", {}).get("request_id", "unknown")
-            response = error_response(
-                500,
-                "INTERNAL_ERROR",
-                f"internal error; quote request id {request_id} when reporting",
-            )
-            await response(scope, receive, send)
+def _internal_error(request_id: str) -> JSONResponse:
+    return error_response(
+        500, "INTERNAL_ERROR", f"internal error; quote request id {request_id} when reporting"
+    )

@@ -46,6 +46,12 @@ class SigningKeyRepository:
         row = (await self._conn.execute(stmt)).first()
         return _key(row) if row else None
 
+    async def first(self) -> StoredKey | None:
+        """The oldest key: never replaced, so what is derived from it stays valid."""
+        stmt = select(signing_keys).order_by(signing_keys.c.generation).limit(1)
+        row = (await self._conn.execute(stmt)).first()
+        return _key(row) if row else None
+
     async def by_kid(self, kid: str) -> StoredKey | None:
         """The key a token names in its header."""
         row = (

@@ -56,6 +56,10 @@ def _row(vehicle_id: int, s: VehicleState) -> dict[str, Any]:
             for w in s.warning_lights
         ],
         "maintenance_due": s.maintenance_due,
+        "speed_kmh": s.speed_kmh,
+        "engine_rpm": s.engine_rpm,
+        "oil_temperature_c": s.oil_temperature_c,
+        "charge_limit_pct": s.charge_limit_pct,
     }
 
 
@@ -98,6 +102,10 @@ def _state(row: Any) -> VehicleState:
             for w in row.warning_lights
         ),
         maintenance_due=row.maintenance_due,
+        speed_kmh=row.speed_kmh,
+        engine_rpm=row.engine_rpm,
+        oil_temperature_c=row.oil_temperature_c,
+        charge_limit_pct=row.charge_limit_pct,
     )
 
 

@@ -56,6 +56,11 @@ class VehicleRepository:
         row = (await self._conn.execute(stmt)).first()
         return _vehicle(row) if row else None
 
+    async def by_id(self, vehicle_id: int) -> Vehicle | None:
+        """A vehicle by its store id, for callers that reached it through a clearance or grant."""
+        row = (await self._conn.execute(_SELECT.where(vehicles.c.id == vehicle_id))).first()
+        return _vehicle(row) if row else None
+
     async def list_owned(self, owner_id: int) -> list[Vehicle]:
         """Every vehicle of owner_id, in VIN order."""
         stmt = _SELECT.where(vehicles.c.owner_id == owner_id).order_by(vehicles.c.vin)

@@ -1,0 +1,54 @@
+"""What both façades' error translators share: request ids, validation messages, the catch-all."""
+
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+from fastapi.exceptions import RequestValidationError
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = structlog.get_logger(__name__)
+
+
+def request_id_of(scope: Scope) -> str:
+    """The id RequestContextMiddleware gave this request."""
+    state: dict[str, Any] = scope.get("state", {})
+    return str(state.get("request_id", ""))
+
+
+def validation_problems(exc: RequestValidationError) -> list[tuple[str, str]]:
+    """Each problem of a request that failed validation: where it is, and what is wrong."""
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
+        problems.append((where, str(error.get("msg", "invalid"))))
+    return problems
+
+
+class CatchAll:
+    """Answer any unexpected failure in the façade's own shape, and log it once.
+
+    An `exception_handler(Exception)` would answer too, but Starlette re-raises after
+    it, so the server logs the same traceback a second time.
+    """
+
+    def __init__(self, app: ASGIApp, respond: Callable[[str], Response]) -> None:
+        self.app = app
+        self.respond = respond
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:
+            log.error("http.unhandled", exc_info=exc)
+            if started or scope["type"] != "http":
+                return
+            await self.respond(request_id_of(scope))(scope, receive, send)

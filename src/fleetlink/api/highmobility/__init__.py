@@ -1,0 +1,1 @@
+"""The High Mobility Vehicle API façade."""

@@ -1,0 +1,110 @@
+"""The High Mobility façade's one error translator.
+
+API errors take High Mobility's documented shape,
+`{"errors": [{"title", "detail", "source"}], "request_id"}`; the token endpoint answers
+as RFC 6749 §5.2 asks, `{"error", "error_description"}`, since OAuth clients parse that.
+"""
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from fleetlink.api.errors import CatchAll, request_id_of, validation_problems
+from fleetlink.domain.errors import (
+    Conflict,
+    FleetlinkError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    OAuthError,
+    RateLimited,
+    Unauthenticated,
+)
+
+log = structlog.get_logger(__name__)
+
+_STATUS: list[tuple[type[FleetlinkError], int, str]] = [
+    (Unauthenticated, 401, "Unauthorized"),
+    (Forbidden, 403, "Forbidden"),
+    (NotFound, 404, "Not found"),
+    (InvalidInput, 400, "Invalid request"),
+    (Conflict, 409, "Conflict"),
+    (RateLimited, 429, "Too many requests"),
+]
+_HTTP_TITLES = {
+    400: "Invalid request",
+    401: "Unauthorized",
+    404: "Not found",
+    405: "Method not allowed",
+    415: "Unsupported media type",
+}
+
+
+def error_response(
+    request_id: str,
+    status: int,
+    title: str,
+    detail: str,
+    source: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """High Mobility's error body."""
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": 'Bearer error="invalid_token"'}
+    body = {
+        "errors": [{"title": title, "detail": detail, "source": source or ""}],
+        "request_id": request_id,
+    }
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def oauth_error_response(exc: OAuthError) -> JSONResponse:
+    """RFC 6749 §5.2: a failed client authentication is 401, everything else 400."""
+    body = {"error": exc.error, "error_description": exc.message}
+    headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+    if exc.error == "invalid_client":
+        headers["WWW-Authenticate"] = 'Basic realm="fleetlink"'
+        return JSONResponse(body, status_code=401, headers=headers)
+    return JSONResponse(body, status_code=400, headers=headers)
+
+
+def _describe(exc: RequestValidationError) -> tuple[str, str]:
+    problems = validation_problems(exc)
+    detail = "; ".join(f"{where}: {msg}" for where, msg in problems) or "invalid request"
+    return detail, problems[0][0] if problems else ""
+
+
+def install_error_translator(app: FastAPI) -> None:
+    """Register the handlers that turn every failure into a High Mobility error."""
+
+    @app.exception_handler(OAuthError)
+    async def _oauth(_: Request, exc: OAuthError) -> JSONResponse:
+        return oauth_error_response(exc)
+
+    @app.exception_handler(FleetlinkError)
+    async def _domain(request: Request, exc: FleetlinkError) -> JSONResponse:
+        # A 429's Retry-After and RateLimit-* headers come from fleetlink.api.ratelimit.
+        request_id = request_id_of(request.scope)
+        for kind, status, title in _STATUS:
+            if isinstance(exc, kind):
+                return error_response(request_id, status, title, exc.message)
+        return error_response(request_id, 400, "Invalid request", exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        detail, source = _describe(exc)
+        return error_response(request_id_of(request.scope), 400, "Invalid request", detail, source)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        title = _HTTP_TITLES.get(exc.status_code, "Error")
+        return error_response(request_id_of(request.scope), exc.status_code, title, str(exc.detail))
+
+    app.add_middleware(CatchAll, respond=_internal_error)
+
+
+def _internal_error(request_id: str) -> JSONResponse:
+    detail = f"internal error; quote request id {request_id} when reporting"
+    return error_response(request_id, 500, "Internal error", detail)

@@ -1,0 +1,165 @@
+"""fleetlink serve and fleetlink db: run the server, with or without the demo fleet."""
+
+import asyncio
+import socket
+from datetime import datetime
+from typing import Annotated
+
+import typer
+import uvicorn
+from pydantic import ValidationError
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
+
+from fleetlink.app import create_app
+from fleetlink.auth.tokens import TOYOTA_AUDIENCE
+from fleetlink.bootstrap import Container
+from fleetlink.cli.common import app, db_app, err, out, run_in, settings_of
+from fleetlink.settings import Settings
+from fleetlink.simulator.backfill import BackfillResult
+from fleetlink.simulator.demo import prepare_demo
+from fleetlink.simulator.model import SimVehicle
+from fleetlink.simulator.runner import FleetRunner, SimClock
+from fleetlink.storage.migrate import current_revision
+from fleetlink.telematics.broker import BrokerPortTaken
+from fleetlink.telematics.credentials import password_for
+from fleetlink.telematics.link import BrokerAddress
+
+
+def _check_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            err.print(
+                f"[red]error:[/red] cannot listen on {host}:{port} ({exc.strerror}). "
+                "Stop whatever uses it, or pick another port with --port or FLEETLINK_PORT."
+            )
+            raise typer.Exit(1) from exc
+
+
+async def announce_demo(container: Container) -> tuple[list[SimVehicle], BackfillResult | None]:
+    s = container.settings
+    now = container.services.clock()
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), console=err, transient=True
+    ) as bar:
+        task = bar.add_task("demo fleet", total=s.demo_history_days * 86_400 or 1)
+        start = now.timestamp() - s.demo_history_days * 86_400
+
+        def progress(at: datetime) -> None:
+            bar.update(
+                task,
+                completed=at.timestamp() - start,
+                description=f"living the demo fleet's history: {at:%Y-%m-%d %H:%M}",
+            )
+
+        fleet, sims, lived = await prepare_demo(
+            container.services,
+            seed=s.demo_seed,
+            count=s.demo_vehicles,
+            history_days=s.demo_history_days,
+            progress=progress,
+        )
+    token = await container.tokens.issue(
+        fleet.account.guid, TOYOTA_AUDIENCE, s.token_ttl, container.services.clock()
+    )
+    out.print(f"[bold]demo fleet:[/bold] {len(fleet.vehicles)} vehicles for {fleet.account.email}")
+    if fleet.password:
+        out.print(f"  password (shown this once): [bold]{fleet.password}[/bold]")
+    out.print(
+        f"  access token, valid {s.token_ttl_seconds} s "
+        f"(`fleetlink token {fleet.account.email}` prints another):"
+    )
+    out.print(token, soft_wrap=True, highlight=False)
+    base = f"http://{s.host}:{s.port}"
+    out.print(f"  try: curl -H 'Authorization: Bearer <token>' {base}/connected/v1/vehicles")
+    out.print(f"  docs: {base}/connected/v1/docs")
+    out.print(
+        "[bold]High Mobility API:[/bold] `fleetlink clients create myfleet` prints a client; "
+        f"its token from POST {base}/v1/access_token; docs: {base}/v1/docs"
+    )
+    if s.clearance_auto_approves:
+        out.print(
+            f"  fleet clearances of these vehicles approve after {s.clearance_delay_seconds:g} s "
+            "(sandbox); FLEETLINK_CLEARANCE_AUTO_APPROVE=false leaves them to the owner"
+        )
+    return sims, lived
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    demo: Annotated[
+        bool | None, typer.Option("--demo/--no-demo", help="Create and show the demo fleet.")
+    ] = None,
+) -> None:
+    """Migrate the store and serve both APIs."""
+    overrides = {"host": host, "port": port, "demo": demo}
+    try:
+        # Validated like the environment, so --port 99999 is refused as FLEETLINK_PORT would be.
+        settings = Settings.model_validate(
+            {
+                **settings_of(ctx).model_dump(),
+                **{k: v for k, v in overrides.items() if v is not None},
+            }
+        )
+    except ValidationError as exc:
+        err.print(f"[red]invalid option:[/red]\n{exc}")
+        raise typer.Exit(2) from exc
+    _check_port_free(settings.host, settings.port)
+
+    async def run(container: Container) -> None:
+        try:
+            await container.start_broker()
+        except BrokerPortTaken as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from exc
+        fleet_task = None
+        sims, _ = await announce_demo(container) if settings.demo else ([], None)
+        if sims and settings.demo_simulate:
+            # The demo fleet lives in this process but speaks MQTT like any unit would.
+            fleet_task = asyncio.create_task(fleet_runner(container, sims, 1.0).run())
+        config = uvicorn.Config(
+            create_app(container=container),
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            lifespan="on",
+        )
+        try:
+            await uvicorn.Server(config).serve()
+        finally:
+            if fleet_task is not None:
+                fleet_task.cancel()
+                await asyncio.gather(fleet_task, return_exceptions=True)
+
+    run_in(settings, run)
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply every pending migration (the server also does this when it starts)."""
+
+    async def work(container: Container) -> str | None:
+        return await current_revision(container.store.engine)
+
+    out.print(f"database at revision {run_in(settings_of(ctx), work)}")
+
+
+def fleet_runner(
+    container: Container, vehicles: list[SimVehicle], time_scale: float, mqtt: str | None = None
+) -> FleetRunner:
+    """A runner for vehicles, signing in to the deployment's broker (or mqtt)."""
+    assert container.telematics is not None
+    address = BrokerAddress.parse(mqtt) if mqtt else container.telematics.broker
+    now = container.services.clock()
+    secret = container.broker.key if container.broker is not None else b""
+
+    def password(vin: str) -> str | None:
+        return password_for(secret, vin) if secret else None
+
+    return FleetRunner(
+        vehicles, address.host, address.port, SimClock.starting(now, time_scale), password=password
+    )

@@ -1,0 +1,59 @@
+"""What a High Mobility API caller may read of a vehicle, and the reading itself."""
+
+from fleetlink.auth.access import ApiAccess, GrantType
+from fleetlink.domain.clearance import ClearanceStatus
+from fleetlink.domain.errors import Forbidden, InvalidInput, VehicleNotFound
+from fleetlink.domain.state import VehicleState
+from fleetlink.domain.vehicle import Vehicle
+from fleetlink.domain.vin import normalize_vin
+from fleetlink.services.context import ServiceContext
+from fleetlink.services.fleet import settle_due
+from fleetlink.storage.uow import UnitOfWork
+
+
+async def read_vehicle_data(
+    ctx: ServiceContext, access: ApiAccess, vin: str
+) -> tuple[Vehicle, VehicleState | None]:
+    """The vehicle and its latest state, if the caller's clearance or grant reaches it.
+
+    A fleet reads what it holds an approved clearance for (a registered VIN otherwise is
+    403: the fleet knows of it); an app reads what an owner granted it. Anything else is
+    404, worded the same whether the VIN is unknown or someone else's.
+    """
+    try:
+        canonical = normalize_vin(vin)
+    except InvalidInput:
+        raise VehicleNotFound(vin) from None
+    # The hot path reads in one transaction; only a fleet with clearances due to settle
+    # takes a writing one first, then reads again.
+    check_due = access.grant_type is GrantType.CLIENT_CREDENTIALS
+    while True:
+        async with ctx.store.reading() as uow:
+            if not (check_due and await uow.fleet.has_due(access.client_id, ctx.clock())):
+                vehicle_id = await _reachable(uow, access, canonical)
+                vehicle = await uow.vehicles.by_id(vehicle_id)
+                if vehicle is None:
+                    raise VehicleNotFound(vin)
+                return vehicle, await uow.states.get(vehicle_id)
+        await settle_due(ctx, access.client_id)
+        check_due = False
+
+
+async def _reachable(uow: UnitOfWork, access: ApiAccess, vin: str) -> int:
+    if access.grant_type is GrantType.CLIENT_CREDENTIALS:
+        entry = await uow.fleet.get(access.client_id, vin)
+        if entry is None or not entry.in_fleet:
+            raise VehicleNotFound(vin)
+        if entry.status is not ClearanceStatus.APPROVED or entry.vehicle_id is None:
+            raise Forbidden(
+                f"the clearance for {vin} is {entry.status.value}"
+                f"{f' ({entry.reason})' if entry.reason else ''}: "
+                "vehicle data needs an approved clearance"
+            )
+        return entry.vehicle_id
+    vehicle_id = (await uow.vehicles.existing_ids([vin])).get(vin)
+    if vehicle_id is None or access.grant_id is None:
+        raise VehicleNotFound(vin)
+    if not await uow.oauth.grant_covers(access.grant_id, vehicle_id):
+        raise VehicleNotFound(vin)
+    return vehicle_id
