@@ -44,7 +44,8 @@ from fleetlink.domain.fleetgen import generate_fleet
 from fleetlink.domain.vin import is_valid_vin
 from fleetlink.logging import configure_logging
 from fleetlink.simulator.fleet import simulate_generated
-from fleetlink.simulator.model import DRIVING_TICK, Outgoing, SimVehicle
+from fleetlink.simulator.messages import Outgoing
+from fleetlink.simulator.model import DRIVING_TICK, SimVehicle
 from fleetlink.simulator.runner import FleetRunner, SimClock
 from fleetlink.telematics.broker import EmbeddedBroker
 from fleetlink.telematics.credentials import credential_key, password_for

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -332,12 +333,34 @@ async def test_raw_messages_past_the_retention_are_swept(
         now - timedelta(days=8),
     )
     new = arrival(vin, Channel.TELEMETRY, encode_telemetry("new", T0, {"Vehicle.Speed": 2}), now)
-    await ingest(container.services, [old, new])
+    # Eight days ago, the old message was fresh.
+    back_then = replace(container.services, clock=lambda: now - timedelta(days=8))
+    await ingest(back_then, [old])
+    await ingest(container.services, [new])
 
     gone = await sweep_messages(container.services, timedelta(days=7))
 
     assert gone == 1
     assert await _stored_messages(container) == 1
+
+
+async def test_a_message_received_before_the_retention_is_applied_but_not_kept_raw(
+    container: Container, make_owner: OwnerFactory
+) -> None:
+    owner = await make_owner(count=1)
+    vin = owner.vehicles[0].vin
+    at = datetime.now(UTC) - timedelta(days=9)
+    light = WarningLight("check_engine", Severity.WARNING, "Check engine")
+    payload = encode_event("backfilled", at, EventKind.WARNING_LIGHT_ON, light)
+    old = arrival(vin, Channel.EVENTS, payload, at)
+
+    result = await ingest(container.services, [old, old])
+
+    async with container.store.reading() as uow:
+        page = await uow.notifications.page(owner.vehicles[0].id, unread_only=True)
+    assert (result.applied, result.duplicates) == (1, 1), "a repeat in the batch applies once"
+    assert [n.title for n in page.notifications] == ["Warning light: check engine"]
+    assert await _stored_messages(container) == 0, "the sweep would delete it at once"
 
 
 async def test_servers_creating_the_demo_fleet_together_agree_on_one(

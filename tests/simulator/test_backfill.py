@@ -7,6 +7,7 @@ import pytest
 
 from fleetlink.bootstrap import Container
 from fleetlink.domain.fleetgen import generate_fleet
+from fleetlink.domain.state import Doors
 from fleetlink.domain.trips import Trip, TripQuery
 from fleetlink.services.accounts import create_account
 from fleetlink.services.demo import as_new_vehicle
@@ -19,8 +20,16 @@ EVER = (date(2000, 1, 1), date(2100, 1, 1))
 COUNT = 8
 
 
-async def test_the_sum_of_trip_distances_equals_the_odometer_delta(container: Container) -> None:
-    start = (datetime.now(UTC) - timedelta(days=DAYS + 1)).replace(microsecond=0)
+# Seed 11's fleet has a car on the road when a backfill ends at this instant.
+MID_TRIP_END = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("end", [None, MID_TRIP_END], ids=["ending-now", "ending-mid-trip"])
+async def test_the_sum_of_trip_distances_equals_the_odometer_delta(
+    container: Container, end: datetime | None
+) -> None:
+    end = end or datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+    start = end - timedelta(days=DAYS)
     generated = generate_fleet(11, COUNT, start, first_serial=70_000)
     owner = await create_account(container.services, "fleet@example.com", "long-enough")
     vehicles = await register_vehicles(
@@ -29,11 +38,13 @@ async def test_the_sum_of_trip_distances_equals_the_odometer_delta(container: Co
     sims = simulate_generated(generated, 11, start)
     odometer_before = {g.vin: g.state.odometer_km or 0.0 for g in generated}
 
-    result = await backfill(container.services, sims, start + timedelta(days=DAYS))
+    result = await backfill(container.services, sims, end)
 
     assert result.trips >= COUNT * DAYS
     async with container.store.reading() as uow:
         states = await uow.states.get_many([v.id for v in vehicles])
+        progress = await uow.trip_progress.get_many([v.id for v in vehicles])
+        on_the_road: list[str] = []
         for vehicle in vehicles:
             trips: list[Trip] = []
             for offset in range(0, 1000, 50):
@@ -42,10 +53,52 @@ async def test_the_sum_of_trip_distances_equals_the_odometer_delta(container: Co
                 trips += page.trips
                 if len(page.trips) < 50:
                     break
-            driven = (states[vehicle.id].odometer_km or 0.0) - odometer_before[vehicle.vin]
+            odometer = states[vehicle.id].odometer_km or 0.0
+            driven = odometer - odometer_before[vehicle.vin]
+            # A trip under way when the backfill stops is not a trip yet: what it has
+            # driven so far is on the odometer but in no stored trip.
+            under_way = progress[vehicle.id].trip if vehicle.id in progress else None
+            if under_way is not None and under_way.start_odometer_km is not None:
+                on_the_road.append(vehicle.vin)
+                driven -= odometer - under_way.start_odometer_km
             assert trips, vehicle.vin
             assert sum(t.distance_km for t in trips) == pytest.approx(driven, rel=0.01)
             assert all(len(t.route) >= 2 for t in trips)
             ordered = sorted(trips, key=lambda t: t.start.at)
             for before, after in itertools.pairwise(ordered):
                 assert before.end.at <= after.start.at, "never two trips at once"
+    if end == MID_TRIP_END:
+        assert on_the_road, "the case this instant exists for: a car still driving at the end"
+
+
+async def test_a_lived_life_leaves_service_records_charging_stops_and_locked_doors(
+    container: Container,
+) -> None:
+    start = (datetime.now(UTC) - timedelta(days=DAYS + 1)).replace(microsecond=0)
+    generated = generate_fleet(12, COUNT, start, first_serial=71_000)
+    owner = await create_account(container.services, "life@example.com", "long-enough")
+    vehicles = await register_vehicles(
+        container.services, owner, [as_new_vehicle(g) for g in generated]
+    )
+    sims = simulate_generated(generated, 12, start)
+    serviced = next(s for s in sims if s.spec.powertrain.has_engine_oil)
+    serviced.km_since_service = 9_999.0
+    fast = next(s for s in sims if s.powertrain == "bev")
+    fast.soc_pct, fast.home_charger, fast.plugged, fast.session = 18.0, False, False, None
+    ids = {v.vin: v.id for v in vehicles}
+
+    await backfill(container.services, sims, start + timedelta(days=DAYS))
+
+    async with container.store.reading() as uow:
+        records = await uow.service_records.for_vehicle(ids[serviced.vin])
+        charged = await uow.notifications.page(ids[fast.vin], unread_only=False)
+        states = await uow.states.get_many(list(ids.values()))
+    (record,) = records
+    assert record.category == "oil_change"
+    assert record.dealer_name is not None and record.dealer_name.startswith(serviced.spec.make)
+    assert record.odometer_km is not None and 0 < record.odometer_km <= serviced.odometer_km
+    titles = [n.title for n in charged.notifications]
+    assert "Charging complete" in titles and "Charging interrupted" not in titles
+    parked = [s for s in states.values() if s is not None and s.is_parked]
+    assert parked and all(s.doors == Doors() for s in parked), "every door shut when parked"
+    assert sum(s.doors_locked for s in parked) >= len(parked) - 1, "a driver may forget"

@@ -8,7 +8,8 @@ import pytest
 
 from fleetlink.domain.fleetgen import generate_fleet
 from fleetlink.simulator.fleet import simulate_generated
-from fleetlink.simulator.model import Outgoing, SimVehicle
+from fleetlink.simulator.messages import Outgoing
+from fleetlink.simulator.model import SimVehicle
 from fleetlink.simulator.routes import distance_km
 from fleetlink.telematics.codec import decode
 from fleetlink.telematics.topics import Channel, topic
@@ -31,7 +32,14 @@ def lives() -> dict[str, list[Outgoing]]:
 
 
 def _samples(out: list[Outgoing]) -> list[dict[str, Any]]:
-    return [o.body for o in out if o.channel == "telemetry"]
+    """Each sample as the cloud sees it: what it leaves out keeps its last value."""
+    known: dict[str, Any] = {}
+    seen = []
+    for o in out:
+        if o.channel == "telemetry":
+            known = {**known, **o.body["signals"]}
+            seen.append({**o.body, "signals": known})
+    return seen
 
 
 def test_the_same_seed_gives_the_same_life() -> None:
@@ -181,3 +189,43 @@ def test_a_moving_vehicle_reports_once_a_tick_however_often_it_is_asked() -> Non
     ]
 
     assert 5 <= len(samples) <= 6, "30 s of driving at one sample per 5 s"
+
+
+def test_engines_turn_and_warm_their_oil_only_on_the_move(
+    lives: dict[str, list[Outgoing]],
+) -> None:
+    engine = "Vehicle.Powertrain.CombustionEngine"
+    ice = [v for v in _fleet() if v.spec.powertrain.value == "ice"]
+    assert ice, "the fleet has a petrol car"
+    samples = _samples(lives[ice[0].vin])
+
+    moving = [s["signals"] for s in samples if s["signals"]["Vehicle.IsMoving"]]
+    parked = [s["signals"] for s in samples if not s["signals"]["Vehicle.IsMoving"]]
+
+    assert all(s[f"{engine}.Speed"] > 700 for s in moving)
+    assert all(s[f"{engine}.Speed"] == 0 for s in parked)
+    assert max(s[f"{engine}.EOT"] for s in moving) >= 70
+    assert min(s[f"{engine}.EOT"] for s in parked) < 60
+
+
+def test_a_plug_in_car_reports_its_charge_limit_and_home_charging_stops_there(
+    lives: dict[str, list[Outgoing]],
+) -> None:
+    charging = "Vehicle.Powertrain.TractionBattery.Charging"
+    limits = set()
+    for vehicle in _fleet():
+        if not vehicle.spec.powertrain.is_pluggable:
+            continue
+        samples = _samples(lives[vehicle.vin])
+        soc = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current"
+        assert all(
+            s["signals"][f"{charging}.ChargeLimit"] == vehicle.charge_limit_pct for s in samples
+        )
+        charged_at_home = [
+            s["signals"][soc]
+            for s in samples
+            if s["signals"][f"{charging}.IsCharging"] and not s["signals"]["Vehicle.IsMoving"]
+        ]
+        assert all(level <= max(vehicle.charge_limit_pct, 95.0) for level in charged_at_home)
+        limits.add(vehicle.charge_limit_pct)
+    assert len(limits) > 1, "owners set different limits"

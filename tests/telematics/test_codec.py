@@ -12,6 +12,7 @@ from fleetlink.domain.reports import (
     Door,
     EventKind,
     EventReport,
+    ServiceVisit,
     StateReport,
 )
 from fleetlink.domain.state import OilLevel, Severity, WarningLight, WindowPosition
@@ -21,6 +22,7 @@ from fleetlink.telematics.codec import (
     MalformedMessage,
     decode,
     decode_command,
+    decode_object,
     encode_command,
     encode_connection,
     encode_event,
@@ -200,3 +202,94 @@ def test_a_command_payload_carries_its_request_id_and_deadline() -> None:
     assert body["command"] == "horn"
     assert body["params"] == {"beeps": 2}
     assert body["expires_at"] == "2026-05-01T08:31:00Z"
+
+
+def _event(event: str, data: object) -> bytes:
+    body = {"v": 1, "id": "e-1", "ts": "2026-05-01T08:30:00Z", "event": event, "data": data}
+    return json.dumps(body).encode()
+
+
+GOOD_SERVICE = {
+    "category": "oil_change",
+    "description": "Oil and filter change",
+    "odometer_km": 18250.4,
+    "dealer_code": "04136",
+    "dealer_name": "Toyota of Plano",
+}
+
+
+def test_a_service_visit_decodes_with_what_the_workshop_did() -> None:
+    visit = ServiceVisit("oil_change", "Oil and filter change", 18250.4, "04136", "Toyota of Plano")
+
+    report = decode(f"fleetlink/v1/{VIN}/events", _event("service_performed", GOOD_SERVICE), NOW)
+
+    assert report == EventReport(VIN, "e-1", AT, EventKind.SERVICE_PERFORMED, service=visit)
+    assert (
+        decode(
+            f"fleetlink/v1/{VIN}/events",
+            encode_event("e-1", AT, EventKind.SERVICE_PERFORMED, service=visit),
+            NOW,
+        )
+        == report
+    )
+
+
+def test_a_service_visit_needs_only_a_category_and_a_description() -> None:
+    data = {"category": "inspection", "description": "Multi-point inspection", "extra": 1}
+
+    report = decode(f"fleetlink/v1/{VIN}/events", _event("service_performed", data), NOW)
+
+    assert isinstance(report, EventReport)
+    assert report.service == ServiceVisit("inspection", "Multi-point inspection")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        "oil",
+        {**GOOD_SERVICE, "category": ""},
+        {**GOOD_SERVICE, "category": "x" * 65},
+        {k: v for k, v in GOOD_SERVICE.items() if k != "description"},
+        {**GOOD_SERVICE, "description": 42},
+        {**GOOD_SERVICE, "odometer_km": -5},
+        {**GOOD_SERVICE, "odometer_km": "18250"},
+        {**GOOD_SERVICE, "dealer_code": "0" * 33},
+        {**GOOD_SERVICE, "dealer_name": ["Toyota"]},
+    ],
+)
+def test_a_malformed_service_visit_is_refused_with_its_reason(data: object) -> None:
+    with pytest.raises(MalformedMessage) as caught:
+        decode(f"fleetlink/v1/{VIN}/events", _event("service_performed", data), NOW)
+
+    assert caught.value.reason in ("bad_event", "out_of_range", "bad_value")
+    assert caught.value.detail
+
+
+@pytest.mark.parametrize("door", ["front_left", "front_right", "rear_left", "rear_right", "trunk"])
+def test_a_door_event_names_its_door(door: str) -> None:
+    report = decode(f"fleetlink/v1/{VIN}/events", _event("door_opened", {"door": door}), NOW)
+
+    assert report == EventReport(VIN, "e-1", AT, EventKind.DOOR_OPENED, door=door)
+
+
+def test_a_door_event_may_leave_the_door_out_but_not_name_a_wrong_one() -> None:
+    bare = b'{"v":1,"id":"e","ts":"2026-05-01T08:30:00Z","event":"door_closed"}'
+
+    assert decode(f"fleetlink/v1/{VIN}/events", bare, NOW) == EventReport(
+        VIN, "e", AT, EventKind.DOOR_CLOSED
+    )
+    with pytest.raises(MalformedMessage) as caught:
+        decode(f"fleetlink/v1/{VIN}/events", _event("door_opened", {"door": "sunroof"}), NOW)
+    assert caught.value.reason == "bad_event"
+
+
+def test_a_parsed_message_decodes_like_its_bytes() -> None:
+    body = {"v": 1, "id": "m-1", "ts": "2026-05-01T08:30:00Z", "signals": {"Vehicle.Speed": 12}}
+
+    assert decode_object(f"fleetlink/v1/{VIN}/telemetry", body, NOW) == decode(
+        f"fleetlink/v1/{VIN}/telemetry", json.dumps(body).encode(), NOW
+    )
+    with pytest.raises(MalformedMessage) as caught:
+        decode_object(f"fleetlink/v1/{VIN}/telemetry", [body], NOW)
+    assert caught.value.reason == "not_an_object"

@@ -1,11 +1,14 @@
 """Notifications that follow from how a vehicle's state changed."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from fleetlink.domain.notifications import NotificationType
 from fleetlink.domain.state import ChargingStatus, OilLevel, Severity, VehicleState
 
 _OIL_ORDER = {OilLevel.OK: 0, OilLevel.LOW: 1, OilLevel.CRITICALLY_LOW: 2}
+# How far ahead of its estimate a charge may end and still count as reaching its target.
+TARGET_SLACK = timedelta(minutes=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +45,21 @@ def _oil(before: VehicleState, after: VehicleState) -> list[Alert]:
     ]
 
 
+def _reached_target(before: VehicleState, after: VehicleState) -> bool:
+    """Whether charging stopped when the vehicle had said it would: at its own target.
+
+    A charge limit below 100 % (a fast charger's 80 %, an owner's setting) ends a session
+    that is complete, not interrupted; the vehicle's last estimate of the time to complete
+    is how the cloud knows, without being told the limit.
+    """
+    due = before.charge_complete_at
+    return due is not None and after.reported_at >= due - TARGET_SLACK
+
+
 def _charging(before: VehicleState, after: VehicleState) -> list[Alert]:
     if before.charging_status is not ChargingStatus.CHARGING:
         return []
+    level = "" if after.battery_soc_pct is None else f" at {after.battery_soc_pct:.0f} %"
     if after.charging_status is ChargingStatus.FULLY_CHARGED:
         return [
             Alert(
@@ -54,8 +69,17 @@ def _charging(before: VehicleState, after: VehicleState) -> list[Alert]:
                 "The battery is fully charged.",
             )
         ]
-    if after.charging_status in (ChargingStatus.PLUGGED_IN, ChargingStatus.NOT_CHARGING):
-        level = "" if after.battery_soc_pct is None else f" at {after.battery_soc_pct:.0f} %"
+    stopped = (ChargingStatus.PLUGGED_IN, ChargingStatus.NOT_CHARGING)
+    if after.charging_status in stopped and _reached_target(before, after):
+        return [
+            Alert(
+                NotificationType.MESSAGE,
+                Severity.INFO,
+                "Charging complete",
+                f"Charging reached its target{level}.",
+            )
+        ]
+    if after.charging_status in stopped:
         return [
             Alert(
                 NotificationType.ALERT,

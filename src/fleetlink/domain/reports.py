@@ -58,6 +58,9 @@ class StateReport:
     climate_running: bool | None = None
     cabin_temperature_c: float | None = None
     maintenance_due: bool | None = None
+    engine_rpm: float | None = None
+    oil_temperature_c: float | None = None
+    charge_limit_pct: float | None = None
 
 
 class EventKind(StrEnum):
@@ -72,6 +75,23 @@ class EventKind(StrEnum):
     CHARGING_COMPLETED = "charging_completed"
     WARNING_LIGHT_ON = "warning_light_on"
     WARNING_LIGHT_OFF = "warning_light_off"
+    SERVICE_PERFORMED = "service_performed"
+
+
+TRUNK = "trunk"
+# What a door event may name: the four side doors and the trunk.
+OPENINGS = frozenset({*(door.value for door in Door), TRUNK})
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceVisit:
+    """What a workshop did, as the vehicle reports it after a visit."""
+
+    category: str
+    description: str
+    odometer_km: float | None = None
+    dealer_code: str | None = None
+    dealer_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +103,9 @@ class EventReport:
     at: datetime
     kind: EventKind
     light: WarningLight | None = None
+    # A door event's door (one of OPENINGS), when the vehicle names it.
+    door: str | None = None
+    service: ServiceVisit | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +136,8 @@ Report = StateReport | EventReport | ConnectionReport | CommandResultReport
 
 def _doors(doors: Doors, r: StateReport) -> Doors:
     o = r.doors_open
+    if not o and r.trunk_open is None:
+        return doors  # a sample on the move says nothing of doors
     return Doors(
         front_left_open=o.get(Door.FRONT_LEFT, doors.front_left_open),
         front_right_open=o.get(Door.FRONT_RIGHT, doors.front_right_open),
@@ -124,6 +149,8 @@ def _doors(doors: Doors, r: StateReport) -> Doors:
 
 def _windows(windows: Windows, r: StateReport) -> Windows:
     w = r.windows
+    if not w:
+        return windows
     return Windows(
         front_left=w.get(Door.FRONT_LEFT, windows.front_left),
         front_right=w.get(Door.FRONT_RIGHT, windows.front_right),
@@ -133,7 +160,7 @@ def _windows(windows: Windows, r: StateReport) -> Windows:
 
 
 def _charging_status(
-    plugged: bool | None, charging: bool | None, soc: float | None
+    plugged: bool | None, charging: bool | None, soc: float | None, limit: float | None
 ) -> ChargingStatus | None:
     if plugged is None and charging is None:
         return None
@@ -141,7 +168,8 @@ def _charging_status(
         return ChargingStatus.CHARGING
     if not plugged:
         return ChargingStatus.NOT_CHARGING
-    if soc is not None and soc >= FULL_BATTERY_PCT:
+    # Full means as full as the owner let it get.
+    if soc is not None and soc >= min(FULL_BATTERY_PCT, limit or FULL_BATTERY_PCT):
         return ChargingStatus.FULLY_CHARGED
     return ChargingStatus.PLUGGED_IN
 
@@ -167,15 +195,17 @@ def apply_report(state: VehicleState | None, r: StateReport) -> VehicleState:
     plugged = _pick(r.plugged_in, state.plugged_in)
     was_charging = state.charging_status is ChargingStatus.CHARGING
     charging = _pick(r.charging, was_charging if state.charging_status else None)
-    status = _charging_status(plugged, charging, soc) or state.charging_status
+    limit = _pick(r.charge_limit_pct, state.charge_limit_pct)
+    status = _charging_status(plugged, charging, soc, limit) or state.charging_status
     complete_at = state.charge_complete_at if status is ChargingStatus.CHARGING else None
     if r.charge_time_remaining_s is not None and status is ChargingStatus.CHARGING:
         complete_at = r.at + timedelta(seconds=r.charge_time_remaining_s)
     moving = r.is_moving if r.is_moving is not None else None
     if moving is None and r.speed_kmh is not None:
         moving = r.speed_kmh > 0
-    return replace(
-        state,
+    # Built whole rather than with replace(), which costs twice as much: ingestion runs this
+    # once per sample. A field added to VehicleState must be named here too (a test checks).
+    return VehicleState(
         reported_at=r.at,
         ignition_on=_pick(r.ignition_on, state.ignition_on),
         doors_locked=locked,
@@ -194,7 +224,13 @@ def apply_report(state: VehicleState | None, r: StateReport) -> VehicleState:
         climate_running=_pick(r.climate_running, state.climate_running),
         cabin_temperature_c=_pick(r.cabin_temperature_c, state.cabin_temperature_c),
         oil_level=_pick(r.oil_level, state.oil_level),
+        warning_lights=state.warning_lights,
         maintenance_due=_pick(r.maintenance_due, state.maintenance_due),
+        # A unit that says it stopped has stopped, though it may not send its speed.
+        speed_kmh=_pick(r.speed_kmh, 0.0 if moving is False else state.speed_kmh),
+        engine_rpm=_pick(r.engine_rpm, state.engine_rpm),
+        oil_temperature_c=_pick(r.oil_temperature_c, state.oil_temperature_c),
+        charge_limit_pct=limit,
     )
 
 
@@ -213,8 +249,17 @@ def apply_event(state: VehicleState | None, e: EventReport) -> VehicleState:
     elif e.kind is EventKind.WARNING_LIGHT_OFF and e.light is not None:
         lights.pop(e.light.name, None)
     if e.at < state.reported_at:
-        # A late event still lights or clears its lamp, but cannot undo newer ignition state.
+        # A late event still lights or clears its lamp, but cannot undo newer ignition or
+        # door state.
         return replace(state, warning_lights=tuple(lights.values()))
+    doors = state.doors
+    if e.door is not None and e.kind in (EventKind.DOOR_OPENED, EventKind.DOOR_CLOSED):
+        field = "trunk_open" if e.door == TRUNK else f"{e.door}_open"
+        doors = replace(doors, **{field: e.kind is EventKind.DOOR_OPENED})
     return replace(
-        state, reported_at=e.at, ignition_on=ignition, warning_lights=tuple(lights.values())
+        state,
+        reported_at=e.at,
+        ignition_on=ignition,
+        doors=doors,
+        warning_lights=tuple(lights.values()),
     )

@@ -189,30 +189,33 @@ class _Tracker:
             stopped_at = None if moving else stopped_at or s.at
         start_km = odometer if trip.start_odometer_km is None else trip.start_odometer_km
         top = trip.max_speed_kmh if speed is None else max(trip.max_speed_kmh or 0.0, speed)
+        gps_km, derived_top, fix = trip.gps_km, trip.derived_max_speed_kmh, None
+        # Standing still, a fix adds only GPS noise to the route.
+        if s.fix is not None and stopped_at is None:
+            last = self.pending[-1] if self.pending else trip.route_end
+            fix = s.fix
+            if last is not None:
+                metres = distance_m(last, s.fix)
+                seconds = (s.fix.at - last.at).total_seconds()
+                if metres < self.rules.route_spacing_m:
+                    fix = None
+                else:
+                    gps_km += metres / 1000.0
+                    if seconds > 0:
+                        derived_top = max(derived_top, metres / seconds * 3.6)
+        # One replace() per sample: ingestion runs this for every sample of every trip.
         trip = replace(
             trip,
             start_odometer_km=start_km,
             odometer_km=trip.odometer_km if odometer is None else odometer,
             max_speed_kmh=top,
             stopped_at=stopped_at,
+            gps_km=gps_km,
+            derived_max_speed_kmh=derived_top,
         )
-        # Standing still, a fix adds only GPS noise to the route.
-        if s.fix is None or stopped_at is not None:
+        if fix is None:
             return trip
-        last = self.pending[-1] if self.pending else trip.route_end
-        if last is not None:
-            metres = distance_m(last, s.fix)
-            if metres < self.rules.route_spacing_m:
-                return trip
-            seconds = (s.fix.at - last.at).total_seconds()
-            trip = replace(
-                trip,
-                gps_km=trip.gps_km + metres / 1000.0,
-                derived_max_speed_kmh=max(
-                    trip.derived_max_speed_kmh, metres / seconds * 3.6 if seconds > 0 else 0.0
-                ),
-            )
-        self.pending.append(s.fix)
+        self.pending.append(fix)
         limit = self.rules.open_route_limit
         if trip.route_points + len(self.pending) > limit:
             kept = simplify(self._route(trip), limit // 2, self.rules.route_tolerance_m)

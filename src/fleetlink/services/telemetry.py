@@ -15,7 +15,7 @@ import structlog
 from fleetlink.domain.alerts import alerts_between
 from fleetlink.domain.commands import Command, CommandStatus
 from fleetlink.domain.errors import InvalidTransition
-from fleetlink.domain.notifications import Notification, NotificationType
+from fleetlink.domain.notifications import Notification, NotificationType, ServiceRecord
 from fleetlink.domain.reports import (
     CommandResultReport,
     ConnectionReport,
@@ -36,6 +36,8 @@ from fleetlink.storage.repositories.messages import StoredMessage
 from fleetlink.storage.uow import UnitOfWork
 
 log = structlog.get_logger(__name__)
+# The namespace of service record ids derived from (vehicle, message id).
+SERVICE_RECORD_IDS = uuid.UUID("5b0b7d64-3f5e-4c55-9a55-6f1c6c1f0e51")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,11 @@ async def ingest(ctx: ServiceContext, batch: Sequence[Arrival]) -> IngestResult:
         for arrival in batch:
             if arrival.report.vin not in ids:
                 log.warning("telemetry.unknown_vehicle", vin=arrival.report.vin)
+        # A raw message received before the retention horizon would go at the sweep's next
+        # pass, so it is not written at all (only a backfill of past days brings such ones).
+        # It is still applied once: repeats within the batch are dropped below.
+        horizon = ctx.clock() - ctx.message_retention
+        kept = [a for a in known if a.received_at >= horizon]
         fresh_keys = await uow.messages.add_new(
             [
                 StoredMessage(
@@ -91,10 +98,14 @@ async def ingest(ctx: ServiceContext, batch: Sequence[Arrival]) -> IngestResult:
                     a.received_at,
                     a.payload,
                 )
-                for a in known
+                for a in kept
             ]
         )
-        fresh = [a for a in known if (ids[a.report.vin], _message_key(a)) in fresh_keys]
+        fresh = [
+            a
+            for a in known
+            if a.received_at < horizon or (ids[a.report.vin], _message_key(a)) in fresh_keys
+        ]
         # A batch may carry the same message twice; keep the first.
         seen: set[tuple[int, str]] = set()
         unique = []
@@ -113,12 +124,40 @@ async def ingest(ctx: ServiceContext, batch: Sequence[Arrival]) -> IngestResult:
         result.trips_finished = await _detect_trips(
             uow, ids, timeline, ctx.trip_rules, ctx.geocoder
         )
+        await uow.service_records.add_new(_service_records(ids, unique))
         await _apply_connections(uow, ids, unique)
         result.commands_settled = await _apply_results(uow, unique, result, ctx.clock())
         await uow.notifications.add_many(result.notifications)
         await uow.commit()
     result.applied = len(unique)
     return result
+
+
+def _service_records(ids: dict[str, int], arrivals: Sequence[Arrival]) -> list[ServiceRecord]:
+    """The records of service visits reported, named after their messages.
+
+    The id derives from the vehicle and message id, so a visit redelivered after its raw
+    message left the retention still finds its record there and adds none.
+    """
+    records = []
+    for a in arrivals:
+        r = a.report
+        if isinstance(r, EventReport) and r.service is not None:
+            vid = ids[r.vin]
+            visit = r.service
+            records.append(
+                ServiceRecord(
+                    str(uuid.uuid5(SERVICE_RECORD_IDS, f"{vid}/{_message_key(a)}")),
+                    vid,
+                    visit.category,
+                    visit.description,
+                    r.at.date(),
+                    visit.odometer_km,
+                    visit.dealer_code,
+                    visit.dealer_name,
+                )
+            )
+    return records
 
 
 def _event_notification(vehicle_id: int, e: EventReport) -> Notification | None:
@@ -130,6 +169,17 @@ def _event_notification(vehicle_id: int, e: EventReport) -> Notification | None:
             e.light.severity,
             f"Warning light: {e.light.name.replace('_', ' ')}",
             e.light.description,
+            e.at,
+        )
+    if e.kind is EventKind.SERVICE_PERFORMED and e.service is not None:
+        where = f" at {e.service.dealer_name}" if e.service.dealer_name else ""
+        return Notification(
+            str(uuid.uuid4()),
+            vehicle_id,
+            NotificationType.SERVICE,
+            Severity.INFO,
+            "Service recorded",
+            f"{e.service.description}{where}.",
             e.at,
         )
     return None

@@ -34,13 +34,13 @@ def resume(
         if spec is None:
             continue  # not a model the simulator knows
         state = states.get(vehicle.vin)
-        sim = SimVehicle(vehicle.vin, spec, _nearest_metro(state), seed, now)
+        plugged = state is not None and bool(state.plugged_in)
+        sim = SimVehicle(vehicle.vin, spec, _nearest_metro(state), seed, now, plugged=plugged)
         if state is not None:
             sim.odometer_km = state.odometer_km or 0.0
             sim.soc_pct = state.battery_soc_pct if state.battery_soc_pct is not None else 60.0
             sim.fuel_pct = state.fuel_level_pct if state.fuel_level_pct is not None else 60.0
-            sim.locked = state.doors_locked
-            sim.plugged = bool(state.plugged_in)
+            sim.body.locked = state.doors_locked
             if state.position is not None:
                 sim.position = (state.position.latitude, state.position.longitude)
         sims.append(sim)

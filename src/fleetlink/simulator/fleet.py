@@ -21,9 +21,9 @@ def simulate_generated(fleet: Sequence[FleetVehicle], seed: int, now: datetime) 
             odometer_km=state.odometer_km or 0.0,
             soc_pct=state.battery_soc_pct if state.battery_soc_pct is not None else 60.0,
             fuel_pct=state.fuel_level_pct if state.fuel_level_pct is not None else 60.0,
-            locked=state.doors_locked,
             plugged=bool(state.plugged_in),
         )
+        sim.body.locked = state.doors_locked
         if state.position is not None:
             sim.position = (state.position.latitude, state.position.longitude)
             sim.home = sim.position

@@ -5,37 +5,36 @@ sent here. The same model feeds the MQTT runner and in-process seeding.
 """
 
 import random
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from fleetlink.domain.catalog import Metro, ModelSpec
-from fleetlink.simulator.routes import Point, along, distance_km, length_km, offset, road_route
+from fleetlink.simulator import commands, health, plans, readings, thermal
+from fleetlink.simulator.body import Body, doors_used, forgets_to_lock
+from fleetlink.simulator.charging import (
+    CHARGE_LIMITS_PCT,
+    HOME_CHARGER_CHANCE,
+    HOME_PLUG_BELOW_PCT,
+    Charger,
+    Session,
+    wants_fast_charge,
+)
+from fleetlink.simulator.messages import Outgoing, envelope
+from fleetlink.simulator.readings import LATITUDE, LONGITUDE
+from fleetlink.simulator.routes import Point, Route, distance_km, offset, road_route
 
 DRIVING_TICK = timedelta(seconds=5)
 PARKED_REPORT = timedelta(minutes=10)
 SLEEP_AFTER = timedelta(minutes=30)
-HOME_AC_KW = 7.2
 KWH_PER_KM = {"bev": 0.17, "phev": 0.19}
 LITRES_PER_KM = {"ice": 0.08, "hybrid": 0.045, "phev": 0.06}
-DOORS = ("Row1.DriverSide", "Row1.PassengerSide", "Row2.DriverSide", "Row2.PassengerSide")
-REFUSED_WHILE_DRIVING = {"unlock", "trunk_open", "panic_on"}
-KM_PER_OIL_PCT = 150.0
-SERVICE_INTERVAL_KM = 10_000.0
-TIRE_LIGHT = {
-    "name": "tire_pressure",
-    "severity": "warning",
-    "description": "Low tire pressure: check all tires",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """A message for the vehicle's uplink: channel name and JSON body."""
-
-    channel: str
-    body: dict[str, Any]
+# Seconds from opening the door to driving off, and from parking to walking away.
+BOARDING_S = (10.0, 40.0)
+LEAVING_S = (5.0, 60.0)
+UNLOADING_S = (60.0, 180.0)
+# Closer to its target than this, a battery counts as there (float rounding).
+FINISHED = 1e-3
 
 
 @dataclass
@@ -51,13 +50,12 @@ class SimVehicle:
     odometer_km: float = 0.0
     soc_pct: float = 80.0
     fuel_pct: float = 70.0
-    locked: bool = True
     plugged: bool = False
     climate_on: bool = False
     climate_target_c: float = 22.0
     cabin_c: float = 20.0
     asleep: bool = False
-    route: list[Point] = field(default_factory=list)
+    route: Route | None = None
     route_km: float = 0.0
     speed_kmh: float = 0.0
     next_departure: datetime | None = None
@@ -71,24 +69,38 @@ class SimVehicle:
     oil_pct: float = 85.0
     km_since_service: float = 0.0
     lights: set[str] = field(default_factory=set)
+    body: Body = field(default_factory=Body)
+    session: Session | None = None
+    home_charger: bool = True
+    # After a fast-charging stop, where the trip was going.
+    resume_to: Point | None = None
+    # The one step under way between two reports: ("set_off" | "walk_away", when).
+    chore: tuple[str, datetime] | None = None
+    # The last value of each signal sent, so samples carry only what changed.
+    reported: dict[str, Any] = field(default_factory=dict)
+    # Where the owner set the battery to stop charging at home (plug-in cars).
+    charge_limit_pct: float = 100.0
+    oil_temp_c: float = 20.0
 
     def __post_init__(self) -> None:
         self.rng = random.Random(f"{self.seed}:{self.vin}")
-        self.home = offset(
-            (self.metro.latitude, self.metro.longitude),
-            self.rng.uniform(-10, 10),
-            self.rng.uniform(-10, 10),
-        )
-        self.work = offset(
-            (self.metro.latitude, self.metro.longitude),
-            self.rng.uniform(-6, 6),
-            self.rng.uniform(-6, 6),
-        )
+        centre = (self.metro.latitude, self.metro.longitude)
+        self.home = offset(centre, self.rng.uniform(-10, 10), self.rng.uniform(-10, 10))
+        self.work = offset(centre, self.rng.uniform(-6, 6), self.rng.uniform(-6, 6))
         if self.position == (0.0, 0.0):
             self.position = self.home
         self.parked_since = self.now
         # The first trip comes soon, so a fleet that just started is visibly alive.
         self.next_departure = self.now + timedelta(minutes=self.rng.uniform(2, 45))
+        if self.powertrain == "bev":
+            self.home_charger = self.rng.random() < HOME_CHARGER_CHANCE
+        if self.spec.powertrain.is_pluggable:
+            # A generator of its own, so the choice leaves the rest of the car's life as it was.
+            own = random.Random(f"{self.seed}:{self.vin}:charge-limit")
+            self.charge_limit_pct = own.choice(CHARGE_LIMITS_PCT)
+        self.oil_temp_c = plans.outside_c(self.metro, self.now)
+        if self.plugged and self.spec.powertrain.is_pluggable:
+            self.session = Session(Charger.HOME_AC, self.charge_limit_pct)
 
     @property
     def powertrain(self) -> str:
@@ -96,80 +108,49 @@ class SimVehicle:
 
     @property
     def driving(self) -> bool:
-        return bool(self.route)
-
-    def _msg(self, channel: str, **body: Any) -> Outgoing:
-        return Outgoing(
-            channel,
-            {
-                "v": 1,
-                "id": str(uuid.UUID(int=self.rng.getrandbits(128))),
-                "ts": self.now.isoformat().replace("+00:00", "Z"),
-                **body,
-            },
-        )
-
-    def _plan_departure(self, now: datetime) -> datetime:
-        hour = now.hour + now.minute / 60
-        weekday = now.weekday() < 5
-        if weekday and hour < 7.5:
-            wait = (7.5 - hour) * 60 + self.rng.uniform(0, 45)
-        elif weekday and hour < 17:
-            wait = max(5.0, (17 - hour) * 60 + self.rng.uniform(0, 60))
-        else:
-            wait = self.rng.uniform(90, 600)
-        return now + timedelta(minutes=wait)
-
-    def _destination(self) -> Point:
-        hour = self.now.hour
-        at_home = distance_km(self.position, self.home) < 0.5
-        if self.now.weekday() < 5 and 6 <= hour < 10 and at_home:
-            return self.work
-        if not at_home and self.rng.random() < 0.7:
-            return self.home
-        reach = 40.0 if self.now.weekday() >= 5 and self.rng.random() < 0.3 else 8.0
-        return offset(
-            self.position, self.rng.uniform(-reach, reach), self.rng.uniform(-reach, reach)
-        )
-
-    def signals(self) -> dict[str, Any]:
-        """Everything the unit reports in a full sample."""
-        s: dict[str, Any] = {
-            "Vehicle.Speed": round(self.speed_kmh, 1),
-            "Vehicle.IsMoving": self.driving,
-            "Vehicle.CurrentLocation.Latitude": round(self.position[0], 6),
-            "Vehicle.CurrentLocation.Longitude": round(self.position[1], 6),
-            "Vehicle.TraveledDistance": round(self.odometer_km, 2),
-            "Vehicle.LowVoltageSystemState": "ON" if self.driving else "OFF",
-            "Vehicle.Cabin.HVAC.IsAirConditioningActive": self.climate_on,
-            "Vehicle.Cabin.HVAC.AmbientAirTemperature": round(self.cabin_c, 1),
-        }
-        if self.spec.powertrain.has_engine_oil:
-            s["Vehicle.Powertrain.CombustionEngine.EngineOilLevel"] = (
-                "CRITICALLY_LOW" if self.oil_pct < 10 else "LOW" if self.oil_pct < 25 else "NORMAL"
-            )
-        s["Vehicle.Service.IsServiceDue"] = self.km_since_service >= SERVICE_INTERVAL_KM
-        for door in DOORS:
-            s[f"Vehicle.Cabin.Door.{door}.IsLocked"] = self.locked
-            s[f"Vehicle.Cabin.Door.{door}.IsOpen"] = False
-        if self.spec.powertrain.has_traction_battery:
-            s["Vehicle.Powertrain.TractionBattery.StateOfCharge.Current"] = round(self.soc_pct, 1)
-        if self.spec.powertrain.is_pluggable and self.spec.electric_range_km:
-            s["Vehicle.Powertrain.TractionBattery.Range"] = round(
-                self.spec.electric_range_km * self.soc_pct / 100, 1
-            )
-            s["Vehicle.Powertrain.TractionBattery.Charging.IsChargingCableConnected"] = self.plugged
-            s["Vehicle.Powertrain.TractionBattery.Charging.IsCharging"] = self._charging
-        if self.spec.powertrain.has_fuel_tank and self.spec.fuel_range_km:
-            s["Vehicle.Powertrain.FuelSystem.RelativeLevel"] = round(self.fuel_pct, 1)
-            s["Vehicle.Powertrain.FuelSystem.Range"] = round(
-                self.spec.fuel_range_km * self.fuel_pct / 100, 1
-            )
-        return s
+        return self.route is not None
 
     @property
-    def _charging(self) -> bool:
-        return self.plugged and self.soc_pct < 100.0
+    def locked(self) -> bool:
+        return self.body.locked
+
+    def message(self, channel: str, **body: Any) -> Outgoing:
+        """A protocol message of this unit, stamped with its clock."""
+        return envelope(channel, self.rng, self.now, **body)
+
+    def _event(self, kind: str, data: dict[str, Any] | None = None) -> Outgoing:
+        return (
+            self.message("events", event=kind, data=data)
+            if data
+            else self.message("events", event=kind)
+        )
+
+    def sample(self, *, full: bool = False, moving: bool = False) -> list[Outgoing]:
+        """A sample of what changed since the last one (all of it if full), or none.
+
+        Units report by exception, as real ones do to save airtime: the cloud keeps what a
+        sample leaves out. A full sample answers a wake-up or a command. On the move only
+        motion and energy are looked at: nothing else changes between two ticks.
+        """
+        signals = readings.motion(self) if moving else readings.full(self)
+        if not full:
+            changed = {k: v for k, v in signals.items() if self.reported.get(k) != v}
+            if (LATITUDE in changed) != (LONGITUDE in changed):
+                # A position is one fix: the protocol wants both halves together.
+                changed[LATITUDE], changed[LONGITUDE] = signals[LATITUDE], signals[LONGITUDE]
+            signals = changed
+        if not signals:
+            return []
+        self.reported.update(signals)
+        return [self.message("telemetry", signals=signals)]
+
+    @property
+    def charging(self) -> bool:
+        return (
+            self.plugged
+            and self.session is not None
+            and self.soc_pct < self.session.target_pct - FINISHED
+        )
 
     def _use_energy(self, km: float) -> None:
         p = self.powertrain
@@ -182,149 +163,227 @@ class SimVehicle:
         if p == "hybrid":
             self.soc_pct = min(80.0, max(40.0, self.soc_pct + self.rng.uniform(-2, 2)))
 
-    def _charge(self, hours: float) -> None:
-        if not self._charging or not self.spec.battery_kwh:
-            return
-        # A taper above 80 %, as lithium-ion chargers do.
-        taper = 1.0 if self.soc_pct < 80 else max(0.1, (100 - self.soc_pct) / 20)
-        self.soc_pct = min(
-            100.0, self.soc_pct + HOME_AC_KW * taper * hours / self.spec.battery_kwh * 100
-        )
+    def _charge(self, step: timedelta) -> list[Outgoing]:
+        if not self.charging or self.session is None or not self.spec.battery_kwh:
+            return []
+        session = self.session
+        hours = step.total_seconds() / 3600
+        self.soc_pct = session.charged(self.spec.battery_kwh, self.soc_pct, hours)
+        if self.soc_pct < session.target_pct - FINISHED:
+            return []
+        self.soc_pct = session.target_pct
+        self.last_report = self.now
+        out = [self._event("charging_completed")]
+        if session.charger is Charger.DC_FAST:
+            # At a fast charger nobody waits past the target: unplug and carry on.
+            self.plugged, self.session = False, None
+            self.next_departure = self.now + timedelta(minutes=self.rng.uniform(2, 8))
+        return [*out, *self.sample()]
 
-    def _depart(self) -> list[Outgoing]:
-        self.route = road_route(self.rng, self.position, self._destination())
-        self.route_km = 0.0
-        self.locked, self.plugged, self.asleep = False, False, False
+    def _unplug(self) -> list[Outgoing]:
+        out = [self._event("charging_stopped")] if self.charging else []
+        self.plugged, self.session = False, None
+        return out
+
+    def _open_doors(self, doors: list[str]) -> list[Outgoing]:
+        self.body.open.update(doors)
+        return [self._event("door_opened", {"door": door}) for door in doors]
+
+    def _close_doors(self) -> list[Outgoing]:
+        out = [self._event("door_closed", {"door": door}) for door in sorted(self.body.open)]
+        self.body.open.clear()
+        return out
+
+    def _board(self) -> list[Outgoing]:
+        """The driver unlocks and gets in (passengers too, sometimes); off in a few seconds."""
+        self.next_departure, self.asleep = None, False
+        # Someone is in the car: it stays awake until it is parked again.
+        self.parked_since = None
+        self.body.locked = False
+        out = [self.message("connection", state="online"), *self._unplug()]
+        out += self._open_doors(doors_used(self.rng, arriving=False))
+        self.chore = ("set_off", self.now + timedelta(seconds=self.rng.uniform(*BOARDING_S)))
+        return out
+
+    def _needs_fast_charge(self, there: Point) -> bool:
+        if self.powertrain != "bev" or not self.spec.battery_kwh or self.resume_to is not None:
+            return False
+        km = distance_km(self.position, there) * plans.ROAD_FACTOR
+        use_pct = KWH_PER_KM["bev"] * km / self.spec.battery_kwh * 100
+        return wants_fast_charge(self.soc_pct, use_pct, km, self.rng)
+
+    def _set_off(self) -> list[Outgoing]:
+        out = self._close_doors()
+        self.body.open_windows(self.rng, plans.outside_c(self.metro, self.now))
         if self.powertrain != "bev" and self.fuel_pct < 12:
             self.fuel_pct = self.rng.uniform(85, 100)  # refuelled on the way out
-        out = [
-            self._msg("connection", state="online"),
-            self._msg("events", event="ignition_on"),
-            self._msg("telemetry", signals=self.signals()),
-        ]
-        if "tire_pressure" not in self.lights and self.rng.random() < 0.015:
-            self.lights.add("tire_pressure")
-            out.append(self._msg("events", event="warning_light_on", data=TIRE_LIGHT))
+        there = self.resume_to or plans.destination(
+            self.rng, plans.local(self.metro, self.now), self.position, self.home, self.work
+        )
+        self.resume_to = None
+        if self._needs_fast_charge(there):
+            there, self.resume_to = plans.on_the_way(self.rng, self.position, there), there
+        self.route = Route.through(road_route(self.rng, self.position, there))
+        self.route_km, self.parked_since = 0.0, None
+        out += [self._event("ignition_on"), *self.sample()]
+        for light in health.lights_coming_on(self.rng, self.spec, self.lights):
+            self.lights.add(light.name)
+            out.append(self._event("warning_light_on", light.data()))
         return out
 
     def _arrive(self) -> list[Outgoing]:
-        self.route, self.speed_kmh = [], 0.0
-        self.locked = True
-        self.parked_since = self.now
-        at_home = distance_km(self.position, self.home) < 0.5
-        if self.spec.powertrain.is_pluggable and at_home and self.soc_pct < 80:
+        self.route, self.speed_kmh = None, 0.0
+        self.parked_since, self.asleep = self.now, False
+        self.body.close_windows(self.rng)
+        out = [self._event("ignition_off")]
+        at_home = distance_km(self.position, self.home) < plans.AT_PLACE_KM
+        if self.resume_to is not None:
+            # At the fast charger: plugged in until the target, then on to resume_to.
+            target = max(self.rng.uniform(80, 90), min(95.0, self.soc_pct + 10))
+            self.session, self.next_departure = Session(Charger.DC_FAST, target), None
+        else:
+            self.next_departure = self._plan_departure()
+            home_plug = at_home and self.home_charger and self.soc_pct < HOME_PLUG_BELOW_PCT
+            if self.spec.powertrain.is_pluggable and home_plug:
+                self.session = Session(Charger.HOME_AC, self.charge_limit_pct)
+        if self.session is not None:
             self.plugged = True
-        self.next_departure = self._plan_departure(self.now)
-        out = [
-            self._msg("events", event="ignition_off"),
-            self._msg("telemetry", signals=self.signals()),
-        ]
-        due = self.km_since_service >= SERVICE_INTERVAL_KM
-        if (due or self.oil_pct < 20) and self.rng.random() < 0.5:
-            # A visit to the dealer: fresh oil, service interval restarted.
-            self.oil_pct, self.km_since_service = 100.0, 0.0
-            out.append(self._msg("telemetry", signals=self.signals()))
-        if "tire_pressure" in self.lights and self.rng.random() < 0.4:
-            self.lights.discard("tire_pressure")
-            out.append(self._msg("events", event="warning_light_off", data=TIRE_LIGHT))
+            out.append(self._event("charging_started"))
+        out += self.sample()
+        doors = doors_used(self.rng, arriving=True)
+        out += self._open_doors(doors)
+        leaving = UNLOADING_S if "trunk" in doors else LEAVING_S
+        self.chore = ("walk_away", self.now + timedelta(seconds=self.rng.uniform(*leaving)))
+        for light in health.lights_going_off(self.rng, self.lights):
+            self.lights.discard(light.name)
+            out.append(self._event("warning_light_off", light.data()))
+        if health.service_due(self.spec, self.km_since_service, self.oil_pct):
+            out += self._maybe_service()
         return out
 
+    def _plan_departure(self) -> datetime:
+        # Planned on the local clock; the wait is the same in any time zone.
+        here = plans.local(self.metro, self.now)
+        return self.now + (plans.next_departure(self.rng, here) - here)
+
+    def _maybe_service(self) -> list[Outgoing]:
+        if self.rng.random() >= 0.5:
+            return []
+        # A visit to the dealer: fresh oil, interval restarted, lit telltales cleared.
+        self.oil_pct, self.km_since_service = 100.0, 0.0
+        out = [
+            self._event("warning_light_off", light.data())
+            for light in health.LIGHTS
+            if light.name in self.lights
+        ]
+        self.lights.clear()
+        data = health.service_data(self.spec, self.metro, self.odometer_km)
+        return [*out, self._event("service_performed", data)]
+
+    def _walk_away(self) -> list[Outgoing]:
+        out = self._close_doors()
+        self.body.locked = not forgets_to_lock(self.rng)
+        self.last_report = self.now
+        return [*out, *self.sample()]
+
     def _drive(self, dt: timedelta) -> list[Outgoing]:
-        total = length_km(self.route)
+        assert self.route is not None
+        total = self.route.length_km
         highway = total > 15 and 0.15 < self.route_km / total < 0.85
         target = 105.0 if highway else 45.0
         self.speed_kmh = max(5.0, min(130.0, target + self.rng.uniform(-15, 15)))
         # The last stretch ends at the destination, not a full tick beyond it.
         km = min(self.speed_kmh * dt.total_seconds() / 3600, total - self.route_km)
         self.route_km += km
-        self.position, _ = along(self.route, self.route_km)
+        self.position = self.route.at(self.route_km)
         arrived = self.route_km >= total - 1e-9
         self.odometer_km += km
         self.km_since_service += km
         if self.spec.powertrain.has_engine_oil:
-            self.oil_pct = max(0.0, self.oil_pct - km / KM_PER_OIL_PCT)
+            self.oil_pct = max(0.0, self.oil_pct - km / health.KM_PER_OIL_PCT)
         self._use_energy(km)
         if arrived:
             return self._arrive()
-        return [self._msg("telemetry", signals=self.signals())]
+        return self.sample(moving=True)
+
+    def _step(self, now: datetime) -> timedelta | None:
+        """How far the next step goes: a tick on the move, else up to whatever comes next."""
+        if self.driving:
+            # A moving unit reports once per tick, however often it is asked.
+            return self.tick if now - self.now >= self.tick else None
+        if self.chore is not None:
+            until = self.chore[1]
+        elif self.asleep and self.next_departure is not None:
+            # Asleep, nothing changes and nothing is said until the next departure:
+            # one step there, not one per report interval.
+            until = self.next_departure
+        else:
+            # Awake and parked, the next report is due an interval after the last one.
+            since = self.now if self.last_report is None or self.asleep else self.last_report
+            until = max(self.now, since + PARKED_REPORT)
+            if self.next_departure is not None:
+                until = min(until, self.next_departure)
+        step = max(timedelta(0), min(until, now) - self.now)
+        if self.charging and self.session and self.spec.battery_kwh:
+            # End the step when the battery reaches its target, so the charger stops on time.
+            battery, hours = self.spec.battery_kwh, step.total_seconds() / 3600
+            if (
+                self.session.charged(battery, self.soc_pct, hours)
+                >= self.session.target_pct - FINISHED
+            ):
+                step = timedelta(hours=self.session.hours_left(battery, self.soc_pct))
+        return step
 
     def advance(self, now: datetime) -> list[Outgoing]:
         """Live until now; return what the unit publishes on the way."""
         out: list[Outgoing] = []
         while self.now < now:
-            if self.driving:
-                # A moving unit reports once per tick, however often it is asked.
-                if now - self.now < self.tick:
-                    break
-                step = self.tick
-            else:
-                step = min(PARKED_REPORT, now - self.now)
+            step = self._step(now)
+            if step is None:
+                break
             self.now += step
             self._climate(step)
             if self.driving:
                 out += self._drive(step)
                 continue
-            self._charge(step.total_seconds() / 3600)
-            if self.next_departure is not None and self.now >= self.next_departure:
-                out += self._depart()
+            out += self._charge(step)
+            if self.chore is not None and self.now >= self.chore[1]:
+                action, self.chore = self.chore[0], None
+                out += self._set_off() if action == "set_off" else self._walk_away()
+            elif self.chore is not None:
+                continue  # between getting in and driving off, nothing else happens
+            elif self.next_departure is not None and self.now >= self.next_departure:
+                out += self._board()
             elif not self.asleep:
                 out += self._parked_report()
         return out
 
     def _parked_report(self) -> list[Outgoing]:
-        if self.parked_since and self.now - self.parked_since >= SLEEP_AFTER and not self._charging:
+        idle = self.parked_since is not None and self.now - self.parked_since >= SLEEP_AFTER
+        if idle and not self.charging and self.chore is None:
             self.asleep = True
-            return [self._msg("connection", state="asleep")]
+            return [self.message("connection", state="asleep")]
         if self.last_report is None or self.now - self.last_report >= PARKED_REPORT:
             self.last_report = self.now
-            return [self._msg("telemetry", signals=self.signals())]
+            return self.sample()
         return []
 
     def _climate(self, dt: timedelta) -> None:
-        outside = self.metro.mean_temperature_c + 6 * ((self.now.hour - 3) % 24 - 12) / -12
+        outside = plans.outside_c(self.metro, self.now)
         goal = self.climate_target_c if self.climate_on else outside
-        share = min(1.0, dt.total_seconds() / 600)  # about ten minutes to settle
-        self.cabin_c += (goal - self.cabin_c) * share
+        self.cabin_c = thermal.cabin(self.cabin_c, goal, dt)
+        if self.spec.powertrain.has_engine_oil:
+            running = readings.engine_running(self)
+            self.oil_temp_c = thermal.engine_oil(self.oil_temp_c, running, outside, dt)
 
     def hello(self, now: datetime) -> list[Outgoing]:
         """What a unit says when it (re)connects: online, and a full sample."""
         out = self.advance(now)
         self.asleep = False
-        self.parked_since = self.now
-        return [
-            *out,
-            self._msg("connection", state="online"),
-            self._msg("telemetry", signals=self.signals()),
-        ]
+        if not self.driving:
+            self.parked_since = self.now
+        return [*out, self.message("connection", state="online"), *self.sample(full=True)]
 
     def handle(self, command: dict[str, Any]) -> list[Outgoing]:
         """Carry out a command from the cloud and answer it, as a car does."""
-        name, params = command["command"], command.get("params", {})
-        out = [self._msg("connection", state="online")] if self.asleep else []
-        self.asleep = False
-        self.parked_since = self.now
-        if self.driving and name in REFUSED_WHILE_DRIVING:
-            return [
-                *out,
-                self._msg(
-                    "command-results",
-                    command_id=command["id"],
-                    status="failed",
-                    code="VEHICLE_MOVING",
-                    reason=f"{name} is refused while driving",
-                ),
-            ]
-        if name in ("lock", "unlock"):
-            self.locked = name == "lock"
-        elif name == "climate_start":
-            self.climate_on = True
-            self.climate_target_c = float(params.get("target_c", self.climate_target_c))
-        elif name == "climate_stop":
-            self.climate_on = False
-        out.append(self._msg("telemetry", signals=self.signals()))
-        out.append(
-            self._msg(
-                "command-results", command_id=command["id"], status="succeeded", code="000000"
-            )
-        )
-        return out
+        return commands.answer(self, command)

@@ -1,8 +1,10 @@
 """Road-like routes: staircase paths with jittered corners, not straight lines."""
 
+import bisect
 import itertools
 import math
 import random
+from dataclasses import dataclass
 
 from fleetlink.domain.geo import haversine_m
 
@@ -38,18 +40,32 @@ def road_route(rng: random.Random, start: Point, end: Point) -> list[Point]:
     return points
 
 
-def along(points: list[Point], km: float) -> tuple[Point, bool]:
-    """The point km along the path, and whether the path ends there."""
-    travelled = 0.0
-    for a, b in itertools.pairwise(points):
-        leg = distance_km(a, b)
-        if travelled + leg >= km and leg > 0:
-            share = (km - travelled) / leg
-            return (a[0] + (b[0] - a[0]) * share, a[1] + (b[1] - a[1]) * share), False
-        travelled += leg
-    return points[-1], True
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A path with its legs measured once, so a tick along it costs a search, not a survey."""
 
+    points: tuple[Point, ...]
+    # How far along the path each point lies, in km: 0.0 first, the length last.
+    marks: tuple[float, ...]
 
-def length_km(points: list[Point]) -> float:
-    """Length of a path."""
-    return sum(distance_km(a, b) for a, b in itertools.pairwise(points))
+    @classmethod
+    def through(cls, points: list[Point]) -> "Route":
+        marks = [0.0]
+        for a, b in itertools.pairwise(points):
+            marks.append(marks[-1] + distance_km(a, b))
+        return cls(tuple(points), tuple(marks))
+
+    @property
+    def length_km(self) -> float:
+        return self.marks[-1]
+
+    def at(self, km: float) -> Point:
+        """The point km along the path (its end beyond its length)."""
+        if km >= self.marks[-1]:
+            return self.points[-1]
+        # The first leg that ends at or beyond km; zero-length legs are skipped by bisect.
+        i = max(1, bisect.bisect_left(self.marks, km))
+        a, b = self.points[i - 1], self.points[i]
+        leg = self.marks[i] - self.marks[i - 1]
+        share = (km - self.marks[i - 1]) / leg if leg > 0 else 1.0
+        return (a[0] + (b[0] - a[0]) * share, a[1] + (b[1] - a[1]) * share)

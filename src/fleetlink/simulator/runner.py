@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 import aiomqtt
 import structlog
 
-from fleetlink.simulator.model import Outgoing, SimVehicle
+from fleetlink.simulator.messages import Outgoing
+from fleetlink.simulator.model import SimVehicle
 from fleetlink.telematics.codec import LAST_WILL, MalformedMessage, decode_command
 from fleetlink.telematics.topics import Channel, topic
 

@@ -1,28 +1,35 @@
 """Protocol v1 payloads: decoded and checked once, where they enter, into domain reports."""
 
+import functools
 import json
-import math
 from datetime import UTC, datetime
 from typing import Any
 
 from fleetlink.domain.commands import Command
 from fleetlink.domain.reports import (
+    OPENINGS,
     CommandResultReport,
     ConnectionReport,
     EventKind,
     EventReport,
     Report,
+    ServiceVisit,
     StateReport,
 )
 from fleetlink.domain.state import Severity, WarningLight
 from fleetlink.domain.vehicle import ConnectionState
 from fleetlink.domain.vin import is_valid_vin
-from fleetlink.telematics.signals import SIGNALS, domain_value
-from fleetlink.telematics.topics import Channel, parse_topic
+from fleetlink.telematics.signals import SIGNALS, Signal, domain_value
+from fleetlink.telematics.topics import Channel, Topic, parse_topic
 
 VERSION = 1
 MAX_ID_LENGTH = 64
 MAX_PAYLOAD_BYTES = 64 * 1024
+# Service records' columns: longer text is a broken unit, not something to cut short.
+SERVICE_CATEGORY_LENGTH = 64
+SERVICE_DESCRIPTION_LENGTH = 1000
+DEALER_CODE_LENGTH = 32
+DEALER_NAME_LENGTH = 255
 
 
 class MalformedMessage(ValueError):
@@ -41,6 +48,10 @@ def _object(payload: bytes) -> dict[str, Any]:
         body = json.loads(payload)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedMessage("not_json", str(exc)) from exc
+    return _versioned(body)
+
+
+def _versioned(body: object) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise MalformedMessage("not_an_object", type(body).__name__)
     if body.get("v") != VERSION:
@@ -68,23 +79,22 @@ def _timestamp(body: dict[str, Any], key: str = "ts") -> datetime:
     return at.astimezone(UTC)
 
 
-def _check(name: str, value: Any) -> Any:
-    signal = SIGNALS.get(name)
-    if signal is None:
-        raise MalformedMessage("unknown_signal", name)
-    if signal.kind is bool:
-        if not isinstance(value, bool):
-            raise MalformedMessage("bad_value", f"{name} must be true or false")
-        return value
-    if signal.kind is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
+def _check(name: str, signal: Signal, value: Any) -> Any:
+    kind = signal.kind
+    if kind is float:
+        # The common case first: most signals are numbers.
+        if type(value) is not float and (type(value) is not int):
             raise MalformedMessage("bad_value", f"{name} must be a number")
         assert signal.low is not None and signal.high is not None
-        if not math.isfinite(value) or not signal.low <= value <= signal.high:
+        if not signal.low <= value <= signal.high:  # NaN fails this too
             raise MalformedMessage(
                 "out_of_range", f"{name}={value} outside {signal.low}..{signal.high}"
             )
         return float(value)
+    if kind is bool:
+        if type(value) is not bool:
+            raise MalformedMessage("bad_value", f"{name} must be true or false")
+        return value
     if not isinstance(value, str) or value not in signal.choices:
         raise MalformedMessage("bad_value", f"{name}={value!r} not one of {sorted(signal.choices)}")
     return value
@@ -96,16 +106,70 @@ def _state(vin: str, body: dict[str, Any]) -> StateReport:
         raise MalformedMessage("bad_signals", "signals must be a non-empty object")
     fields: dict[str, Any] = {}
     for name, raw in signals.items():
-        value = _check(name, raw)
-        signal = SIGNALS[name]
-        converted = domain_value(signal, value)
+        signal = SIGNALS.get(name)
+        if signal is None:
+            raise MalformedMessage("unknown_signal", str(name))
+        value = _check(name, signal, raw)
+        if signal.converts:
+            value = domain_value(signal, value)
         if signal.door is not None:
-            fields.setdefault(signal.field, {})[signal.door] = converted
+            fields.setdefault(signal.field, {})[signal.door] = value
         else:
-            fields[signal.field] = converted
+            fields[signal.field] = value
     if ("latitude" in fields) != ("longitude" in fields):
         raise MalformedMessage("bad_signals", "latitude and longitude come together")
     return StateReport(vin, _message_id(body), _timestamp(body), **fields)
+
+
+def _light(data: Any) -> WarningLight:
+    name = data.get("name") if isinstance(data, dict) else None
+    if not isinstance(name, str) or not name:
+        raise MalformedMessage("bad_event", "a warning light event needs data.name")
+    assert isinstance(data, dict)
+    try:
+        severity = Severity(data.get("severity", "warning"))
+    except ValueError as exc:
+        raise MalformedMessage("bad_event", f"severity {data.get('severity')!r}") from exc
+    description = data.get("description", name.replace("_", " "))
+    if not isinstance(description, str):
+        raise MalformedMessage("bad_event", "description must be a string")
+    return WarningLight(name[:64], severity, description[:255])
+
+
+def _door(data: Any) -> str | None:
+    if data is None or (isinstance(data, dict) and "door" not in data):
+        return None  # a unit that cannot tell which door says only that one moved
+    door = data.get("door") if isinstance(data, dict) else None
+    if door not in OPENINGS:
+        raise MalformedMessage("bad_event", f"door {door!r} not one of {sorted(OPENINGS)}")
+    return str(door)
+
+
+def _text(data: dict[str, Any], key: str, longest: int, *, required: bool = False) -> str | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > longest:
+        raise MalformedMessage("bad_event", f"{key} must be text of 1 to {longest} characters")
+    return value
+
+
+def _service(data: Any) -> ServiceVisit:
+    if not isinstance(data, dict):
+        raise MalformedMessage("bad_event", "a service event needs data")
+    odometer = data.get("odometer_km")
+    if odometer is not None:
+        odometer = _check("data.odometer_km", SIGNALS["Vehicle.TraveledDistance"], odometer)
+    category = _text(data, "category", SERVICE_CATEGORY_LENGTH, required=True)
+    description = _text(data, "description", SERVICE_DESCRIPTION_LENGTH, required=True)
+    assert category is not None and description is not None
+    return ServiceVisit(
+        category,
+        description,
+        odometer,
+        _text(data, "dealer_code", DEALER_CODE_LENGTH),
+        _text(data, "dealer_name", DEALER_NAME_LENGTH),
+    )
 
 
 def _event(vin: str, body: dict[str, Any]) -> EventReport:
@@ -113,22 +177,15 @@ def _event(vin: str, body: dict[str, Any]) -> EventReport:
         kind = EventKind(str(body.get("event")))
     except ValueError as exc:
         raise MalformedMessage("unknown_event", repr(body.get("event"))) from exc
-    light = None
+    data = body.get("data")
+    light = door = service = None
     if kind in (EventKind.WARNING_LIGHT_ON, EventKind.WARNING_LIGHT_OFF):
-        data = body.get("data")
-        name = data.get("name") if isinstance(data, dict) else None
-        if not isinstance(name, str) or not name:
-            raise MalformedMessage("bad_event", "a warning light event needs data.name")
-        assert isinstance(data, dict)
-        try:
-            severity = Severity(data.get("severity", "warning"))
-        except ValueError as exc:
-            raise MalformedMessage("bad_event", f"severity {data.get('severity')!r}") from exc
-        description = data.get("description", name.replace("_", " "))
-        if not isinstance(description, str):
-            raise MalformedMessage("bad_event", "description must be a string")
-        light = WarningLight(name[:64], severity, description[:255])
-    return EventReport(vin, _message_id(body), _timestamp(body), kind, light)
+        light = _light(data)
+    elif kind in (EventKind.DOOR_OPENED, EventKind.DOOR_CLOSED):
+        door = _door(data)
+    elif kind is EventKind.SERVICE_PERFORMED:
+        service = _service(data)
+    return EventReport(vin, _message_id(body), _timestamp(body), kind, light, door, service)
 
 
 def _connection(vin: str, body: dict[str, Any], received_at: datetime) -> ConnectionReport:
@@ -164,14 +221,38 @@ def _result(vin: str, body: dict[str, Any]) -> CommandResultReport:
     )
 
 
-def decode(topic_name: str, payload: bytes, received_at: datetime) -> Report:
-    """Decode one uplink message, or raise MalformedMessage."""
+@functools.lru_cache(maxsize=65_536)
+def _vin_ok(vin: str) -> bool:
+    # A fleet's VINs repeat in every message, and the check digit costs tens of µs.
+    return is_valid_vin(vin) and vin == vin.upper()
+
+
+def _uplink(topic_name: str) -> Topic:
     parsed = parse_topic(topic_name)
     if parsed is None or parsed.channel is Channel.COMMANDS:
         raise MalformedMessage("unknown_topic", topic_name)
-    if not is_valid_vin(parsed.vin) or parsed.vin != parsed.vin.upper():
+    if not _vin_ok(parsed.vin):
         raise MalformedMessage("bad_vin", parsed.vin)
-    body = _object(payload)
+    return parsed
+
+
+def decode(topic_name: str, payload: bytes, received_at: datetime) -> Report:
+    """Decode one uplink message, or raise MalformedMessage."""
+    parsed = _uplink(topic_name)
+    return _decoded(parsed, _object(payload), received_at)
+
+
+def decode_object(topic_name: str, body: object, received_at: datetime) -> Report:
+    """Decode one uplink message already parsed from JSON, with the same checks as decode.
+
+    For senders in this process (seeding), which would otherwise encode JSON only to have it
+    parsed again.
+    """
+    parsed = _uplink(topic_name)
+    return _decoded(parsed, _versioned(body), received_at)
+
+
+def _decoded(parsed: Topic, body: dict[str, Any], received_at: datetime) -> Report:
     if parsed.channel is Channel.TELEMETRY:
         return _state(parsed.vin, body)
     if parsed.channel is Channel.EVENTS:
@@ -217,7 +298,13 @@ LAST_WILL = _dumps({"v": VERSION, "state": ConnectionState.OFFLINE.value})
 
 
 def encode_event(
-    message_id: str, at: datetime, kind: EventKind, light: WarningLight | None = None
+    message_id: str,
+    at: datetime,
+    kind: EventKind,
+    light: WarningLight | None = None,
+    *,
+    door: str | None = None,
+    service: ServiceVisit | None = None,
 ) -> bytes:
     """An event payload, as a vehicle sends it."""
     body: dict[str, Any] = {"v": VERSION, "id": message_id, "ts": _ts(at), "event": kind.value}
@@ -227,6 +314,17 @@ def encode_event(
             "severity": light.severity.value,
             "description": light.description,
         }
+    elif door is not None:
+        body["data"] = {"door": door}
+    elif service is not None:
+        data = {
+            "category": service.category,
+            "description": service.description,
+            "odometer_km": service.odometer_km,
+            "dealer_code": service.dealer_code,
+            "dealer_name": service.dealer_name,
+        }
+        body["data"] = {key: value for key, value in data.items() if value is not None}
     return _dumps(body)
 
 

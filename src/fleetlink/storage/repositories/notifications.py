@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import case, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fleetlink.domain.notifications import (
@@ -90,22 +91,16 @@ class ServiceRecordRepository:
 
     async def add_many(self, new: Sequence[ServiceRecord]) -> None:
         """Insert service records in one statement."""
+        if new:
+            await self._conn.execute(insert(service_records), _record_rows(new))
+
+    async def add_new(self, new: Sequence[ServiceRecord]) -> None:
+        """Insert the records whose id is not stored yet, in one statement."""
         if not new:
             return
-        rows = [
-            {
-                "id": r.id,
-                "vehicle_id": r.vehicle_id,
-                "category": r.category,
-                "description": r.description,
-                "service_date": r.service_date,
-                "odometer_km": r.odometer_km,
-                "dealer_code": r.dealer_code,
-                "dealer_name": r.dealer_name,
-            }
-            for r in new
-        ]
-        await self._conn.execute(insert(service_records), rows)
+        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(service_records).on_conflict_do_nothing(index_elements=["id"])
+        await self._conn.execute(stmt, _record_rows(new))
 
     async def for_vehicle(self, vehicle_id: int) -> list[ServiceRecord]:
         """Every record of the vehicle, newest first."""
@@ -115,3 +110,19 @@ class ServiceRecordRepository:
             .order_by(service_records.c.service_date.desc(), service_records.c.id)
         )
         return [_record(r) for r in await self._conn.execute(stmt)]
+
+
+def _record_rows(new: Sequence[ServiceRecord]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": r.id,
+            "vehicle_id": r.vehicle_id,
+            "category": r.category,
+            "description": r.description,
+            "service_date": r.service_date,
+            "odometer_km": r.odometer_km,
+            "dealer_code": r.dealer_code,
+            "dealer_name": r.dealer_name,
+        }
+        for r in new
+    ]

@@ -1,0 +1,42 @@
+"""How a simulated car answers the cloud's commands: carried out, or refused with a reason."""
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fleetlink.simulator.messages import Outgoing
+    from fleetlink.simulator.model import SimVehicle
+
+# What a car will not do while it moves.
+REFUSED_WHILE_DRIVING = {"unlock", "trunk_open", "panic_on"}
+
+
+def answer(v: "SimVehicle", command: dict[str, Any]) -> "list[Outgoing]":
+    """Carry out a command and answer it: a wake-up if asleep, a full sample, the result."""
+    name, params = command["command"], command.get("params", {})
+    out = [v.message("connection", state="online")] if v.asleep else []
+    v.asleep = False
+    if v.driving and name in REFUSED_WHILE_DRIVING:
+        return [
+            *out,
+            v.message(
+                "command-results",
+                command_id=command["id"],
+                status="failed",
+                code="VEHICLE_MOVING",
+                reason=f"{name} is refused while driving",
+            ),
+        ]
+    if not v.driving:
+        v.parked_since = v.now
+    if name in ("lock", "unlock"):
+        v.body.locked = name == "lock"
+    elif name == "climate_start":
+        v.climate_on = True
+        v.climate_target_c = float(params.get("target_c", v.climate_target_c))
+    elif name == "climate_stop":
+        v.climate_on = False
+    out += v.sample(full=True)
+    out.append(
+        v.message("command-results", command_id=command["id"], status="succeeded", code="000000")
+    )
+    return out
