@@ -1,6 +1,7 @@
 """create_app(settings) -> the ASGI app: both façades, health, keys, one lifespan."""
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -9,6 +10,8 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.routing import Mount
+from starlette.types import ASGIApp
 
 from fleetlink import __version__
 from fleetlink.api.dependencies import get_container
@@ -26,6 +29,19 @@ from fleetlink.settings import Settings
 
 log = structlog.get_logger(__name__)
 SWEEP_INTERVAL_S = 3600.0
+
+
+class _Mount(Mount):
+    """A mount that takes every path under its prefix.
+
+    Starlette's mount pattern is `.*`, which stops at a line break, so a path whose
+    decoded form held one (`/oauth/grants/%0A…`) fell through to the root's bare JSON
+    404 instead of reaching the API that owns the prefix and answering in its shape.
+    """
+
+    def __init__(self, path: str, app: ASGIApp) -> None:
+        super().__init__(path, app=app)
+        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
 
 
 async def _sweep_messages(container: Container) -> None:
@@ -93,7 +109,9 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    app.mount(TOYOTA_PREFIX, create_toyota_app(wired))
-    app.mount(HIGH_MOBILITY_PREFIX, create_highmobility_app(wired))
-    app.mount(OWNER_PANEL_PREFIX, create_owner_panel_app(wired))
+    app.router.routes += [
+        _Mount(TOYOTA_PREFIX, create_toyota_app(wired)),
+        _Mount(HIGH_MOBILITY_PREFIX, create_highmobility_app(wired)),
+        _Mount(OWNER_PANEL_PREFIX, create_owner_panel_app(wired)),
+    ]
     return app
