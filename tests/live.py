@@ -5,9 +5,13 @@ import os
 import signal
 import socket
 import sys
+import time
 from dataclasses import dataclass, field
 
 import httpx
+
+# How long a started server may take to answer its health check.
+READY_WITHIN_S = 90.0
 
 
 def free_port() -> int:
@@ -84,19 +88,19 @@ async def start_server(
         stderr=asyncio.subprocess.PIPE,
     )
     server = LiveServer(process, port)
+    # Generous: a shared machine under load (CI's) can take long to start a process.
+    deadline = time.monotonic() + READY_WITHIN_S
     async with httpx.AsyncClient() as client:
-        for _ in range(300):
-            if process.returncode is not None:
-                break
+        while process.returncode is None:
             try:
                 if (await client.get(f"{server.base_url}/healthz")).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
+            if time.monotonic() > deadline:
+                await server.stop()
+                raise RuntimeError(f"fleetlink serve not healthy within {READY_WITHIN_S:.0f} s")
             await asyncio.sleep(0.1)
-        else:
-            await server.stop()
-            raise RuntimeError("fleetlink serve did not become healthy within 30 s")
     if process.returncode is not None:
         err = (await process.stderr.read()).decode() if process.stderr else ""
         raise RuntimeError(f"fleetlink serve exited with {process.returncode}: {err}")
