@@ -72,6 +72,16 @@ def test_a_door_event_opens_and_closes_that_door_only() -> None:
     assert closed.doors == Doors(trunk_open=True)
 
 
+def test_an_event_keeps_every_field_it_says_nothing_of() -> None:
+    later = AT + timedelta(seconds=30)
+    event = EventReport(VIN, "e", later, EventKind.DOOR_OPENED, door="rear_right")
+
+    after = apply_event(EVERYTHING, event)
+
+    doors = dataclasses.replace(EVERYTHING.doors, rear_right_open=True)
+    assert after == dataclasses.replace(EVERYTHING, reported_at=later, doors=doors)
+
+
 def test_a_door_event_without_a_door_or_from_the_past_changes_no_door() -> None:
     shut = dataclasses.replace(EVERYTHING, doors=Doors())
     earlier = AT - timedelta(minutes=1)

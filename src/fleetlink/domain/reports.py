@@ -256,10 +256,31 @@ def apply_event(state: VehicleState | None, e: EventReport) -> VehicleState:
     if e.door is not None and e.kind in (EventKind.DOOR_OPENED, EventKind.DOOR_CLOSED):
         field = "trunk_open" if e.door == TRUNK else f"{e.door}_open"
         doors = replace(doors, **{field: e.kind is EventKind.DOOR_OPENED})
-    return replace(
-        state,
+    # Built whole, as in apply_report: a quarter of all reports are events (a test checks
+    # that every field is carried).
+    return VehicleState(
         reported_at=e.at,
         ignition_on=ignition,
+        doors_locked=state.doors_locked,
         doors=doors,
+        windows=state.windows,
+        position=state.position,
+        is_parked=state.is_parked,
+        odometer_km=state.odometer_km,
+        battery_soc_pct=state.battery_soc_pct,
+        battery_range_km=state.battery_range_km,
+        fuel_level_pct=state.fuel_level_pct,
+        fuel_range_km=state.fuel_range_km,
+        charging_status=state.charging_status,
+        plugged_in=state.plugged_in,
+        charge_complete_at=state.charge_complete_at,
+        climate_running=state.climate_running,
+        cabin_temperature_c=state.cabin_temperature_c,
+        oil_level=state.oil_level,
         warning_lights=tuple(lights.values()),
+        maintenance_due=state.maintenance_due,
+        speed_kmh=state.speed_kmh,
+        engine_rpm=state.engine_rpm,
+        oil_temperature_c=state.oil_temperature_c,
+        charge_limit_pct=state.charge_limit_pct,
     )

@@ -238,8 +238,16 @@ def _uplink(topic_name: str) -> Topic:
 
 def decode(topic_name: str, payload: bytes, received_at: datetime) -> Report:
     """Decode one uplink message, or raise MalformedMessage."""
+    return decode_message(topic_name, payload, received_at)[0]
+
+
+def decode_message(
+    topic_name: str, payload: bytes, received_at: datetime
+) -> tuple[Report, dict[str, Any]]:
+    """Decode one uplink message into its report and its parsed body (kept as history)."""
     parsed = _uplink(topic_name)
-    return _decoded(parsed, _object(payload), received_at)
+    body = _object(payload)
+    return _decoded(parsed, body, received_at), body
 
 
 def decode_object(topic_name: str, body: object, received_at: datetime) -> Report:

@@ -6,10 +6,8 @@ the broker delivers the message again. Ingestion is idempotent, so that is harml
 """
 
 import asyncio
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 import aiomqtt
@@ -19,7 +17,7 @@ from fleetlink.domain.commands import Command
 from fleetlink.services.context import ServiceContext
 from fleetlink.services.telemetry import Arrival, ingest, mark_sent, open_commands
 from fleetlink.telematics import metrics
-from fleetlink.telematics.codec import MalformedMessage, decode, encode_command
+from fleetlink.telematics.codec import MalformedMessage, decode_message, encode_command
 from fleetlink.telematics.topics import Channel, parse_topic, topic, uplink_filters
 
 log = structlog.get_logger(__name__)
@@ -156,8 +154,7 @@ class TelematicsLink:
             channel = parsed.channel.value if parsed else "unknown"
             metrics.RECEIVED.labels(channel).inc()
             try:
-                report = decode(received.topic, received.payload, now)
-                body: dict[str, Any] = json.loads(received.payload)
+                report, body = decode_message(received.topic, received.payload, now)
             except MalformedMessage as exc:
                 metrics.DROPPED.labels(exc.reason).inc()
                 log.warning(
