@@ -1,17 +1,18 @@
 """Seeding speed: `python -m bench.seed`.
 
 Lives the demo fleet's history the way `fleetlink seed` and a first `serve --demo` do
-(prepare_demo: the same vehicle models, the same ingestion, in-process), into a fresh
-SQLite file and, when reachable, a PostgreSQL database of its own. Prints the machine, its
-load when the run began (the machine may be shared), and per backend: simulated days,
-messages, trips, wall seconds, the process's CPU seconds and messages per wall second.
-See bench/README.md.
-"""
+(prepare_demo: the same vehicle models, the same ingestion), into a fresh SQLite file and,
+when reachable, a PostgreSQL database of its own; by default twice, with the models inline
+and in a worker process, so the two compare in one run. Prints the machine, its load when
+each run began (the machine may be shared), and per run: messages, trips, wall seconds,
+CPU seconds (this process and the worker) and messages per wall second.
+See bench/README.md."""
 
 import argparse
 import asyncio
 import os
 import platform
+import resource
 import sys
 import tempfile
 import time
@@ -36,11 +37,13 @@ class Options:
     days: float
     seed: int
     backends: tuple[str, ...]
+    modes: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Run:
     backend: str
+    mode: str
     messages: int
     trips: int
     wall_s: float
@@ -55,21 +58,31 @@ def _load() -> str:
         return "unknown"
 
 
-async def _seed(url: str, options: Options) -> Run:
+def _cpu_s() -> float:
+    """CPU seconds of this process and of its finished children (the worker's)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+async def _seed(url: str, options: Options, mode: str) -> Run:
     container = build(Settings(database_url=url))
     try:
         await container.start()
         backend = await server_version(container.store.engine)
         load = _load()
-        wall, cpu = time.perf_counter(), time.process_time()
+        wall, cpu = time.perf_counter(), _cpu_s()
         _, _, lived = await prepare_demo(
-            container.services, seed=options.seed, count=options.vehicles, history_days=options.days
+            container.services,
+            seed=options.seed,
+            count=options.vehicles,
+            history_days=options.days,
+            worker=mode == "worker",
         )
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        wall, cpu = time.perf_counter() - wall, _cpu_s() - cpu
     finally:
         await container.close()
     assert lived is not None, "a fresh database lives its history"
-    return Run(backend, lived.messages, lived.trips, wall, cpu, load)
+    return Run(backend, mode, lived.messages, lived.trips, wall, cpu, load)
 
 
 def _machine_table(options: Options) -> Table:
@@ -87,11 +100,13 @@ def _machine_table(options: Options) -> Table:
 
 def _results_table(runs: list[Run], options: Options) -> Table:
     table = Table(title="Seeding (prepare_demo, as `fleetlink seed`)")
-    for column in ("Store", "load at start", "messages", "trips", "wall s", "CPU s", "msg/s"):
-        table.add_column(column, justify="left" if column == "Store" else "right")
+    columns = ("Store", "models", "load at start", "messages", "trips", "wall s", "CPU s", "msg/s")
+    for column in columns:
+        table.add_column(column, justify="left" if column in columns[:2] else "right")
     for run in runs:
         table.add_row(
             run.backend,
+            "in a worker" if run.mode == "worker" else "inline",
             run.load,
             f"{run.messages:,}",
             f"{run.trips:,}",
@@ -108,12 +123,14 @@ async def main(options: Options) -> None:
     runs = []
     if "sqlite" in options.backends:
         with tempfile.TemporaryDirectory(prefix="fleetlink-bench-") as tmp:
-            sqlite_url = f"sqlite+aiosqlite:///{Path(tmp) / 'seed.db'}"
-            runs.append(await _seed(sqlite_url, options))
+            for mode in options.modes:
+                sqlite_url = f"sqlite+aiosqlite:///{Path(tmp) / f'seed-{mode}.db'}"
+                runs.append(await _seed(sqlite_url, options, mode))
     if "postgresql" in options.backends:
-        async with postgres_database(console) as postgres_url:
-            if postgres_url is not None:
-                runs.append(await _seed(postgres_url, options))
+        for mode in options.modes:
+            async with postgres_database(console) as postgres_url:
+                if postgres_url is not None:
+                    runs.append(await _seed(postgres_url, options, mode))
     console.print(_results_table(runs, options))
 
 
@@ -125,9 +142,16 @@ def _parse(argv: list[str]) -> Options:
     parser.add_argument(
         "--backend", choices=("sqlite", "postgresql", "all"), default="sqlite", help="store"
     )
+    parser.add_argument(
+        "--models",
+        choices=("inline", "worker", "both"),
+        default="both",
+        help="where the vehicle models run: in this process, in a worker, or both for a ratio",
+    )
     args = parser.parse_args(argv)
     backends = ("sqlite", "postgresql") if args.backend == "all" else (args.backend,)
-    return Options(args.vehicles, args.days, args.seed, backends)
+    modes = ("inline", "worker") if args.models == "both" else (args.models,)
+    return Options(args.vehicles, args.days, args.seed, backends, modes)
 
 
 if __name__ == "__main__":

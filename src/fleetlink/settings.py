@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     demo_simulate: bool = True
     geocode: bool = True
     demo_history_days: Annotated[float, Field(ge=0, le=366)] = 30.0
+    # Seeded history: the vehicles live it in a second process while this one ingests,
+    # when the machine has a second CPU for it.
+    seed_worker: bool = True
     issuer: str = "fleetlink"
     token_ttl_seconds: Annotated[int, Field(ge=60)] = 3600
     command_timeout_seconds: Annotated[float, Field(gt=0)] = 60.0

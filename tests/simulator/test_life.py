@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from fleetlink.domain.fleetgen import generate_fleet
-from fleetlink.simulator.backfill import BACKFILL_TICK
 from fleetlink.simulator.fleet import simulate_generated
+from fleetlink.simulator.history import BACKFILL_TICK
 from fleetlink.simulator.messages import Outgoing
 from fleetlink.simulator.model import SimVehicle
 from fleetlink.simulator.plans import outside_c

@@ -17,6 +17,7 @@ from fleetlink.cli.common import app, db_app, err, out, run_in, settings_of
 from fleetlink.settings import Settings
 from fleetlink.simulator.backfill import BackfillResult
 from fleetlink.simulator.demo import prepare_demo
+from fleetlink.simulator.lifeworker import usable_cpus
 from fleetlink.simulator.model import SimVehicle
 from fleetlink.simulator.runner import FleetRunner, SimClock
 from fleetlink.storage.migrate import current_revision
@@ -59,6 +60,7 @@ async def announce_demo(container: Container) -> tuple[list[SimVehicle], Backfil
             count=s.demo_vehicles,
             history_days=s.demo_history_days,
             progress=progress,
+            worker=s.seed_worker and usable_cpus() > 1,
         )
     token = await container.tokens.issue(
         fleet.account.guid, TOYOTA_AUDIENCE, s.token_ttl, container.services.clock()

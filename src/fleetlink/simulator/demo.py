@@ -12,6 +12,7 @@ from fleetlink.services.demo import DemoFleet, ensure_demo_fleet
 from fleetlink.services.vehicles import latest_states
 from fleetlink.simulator.backfill import BackfillResult, backfill
 from fleetlink.simulator.fleet import simulate_generated
+from fleetlink.simulator.lifeworker import backfill_in_worker
 from fleetlink.simulator.model import SimVehicle
 from fleetlink.simulator.routes import distance_km
 
@@ -54,14 +55,22 @@ async def prepare_demo(
     count: int,
     history_days: float,
     progress: Callable[[datetime], None] = lambda _at: None,
+    worker: bool = False,
 ) -> tuple[DemoFleet, list[SimVehicle], BackfillResult | None]:
-    """Make sure the demo fleet exists; on its first start, live its last history_days."""
+    """Make sure the demo fleet exists; on its first start, live its last history_days.
+
+    With worker, the vehicles live their history in a second process while this one
+    ingests (fleetlink.simulator.lifeworker).
+    """
     now = ctx.clock()
     start = now - timedelta(days=history_days)
     fleet = await ensure_demo_fleet(ctx, seed=seed, count=count, generated_at=start)
     if fleet.created and history_days > 0:
         sims = simulate_generated(generate_fleet(seed, count, start), seed, start)
-        lived = await backfill(ctx, sims, now, progress=progress)
+        if worker:
+            lived, sims = await backfill_in_worker(ctx, sims, now, progress=progress)
+        else:
+            lived = await backfill(ctx, sims, now, progress=progress)
         return fleet, sims, lived
     states = await latest_states(ctx, fleet.account)
     return fleet, resume(fleet.vehicles, states, seed, now), None
