@@ -24,7 +24,7 @@ from fleetlink.api.ratelimit import RateLimitHeaders
 from fleetlink.api.toyota.app import PREFIX as TOYOTA_PREFIX
 from fleetlink.api.toyota.app import create_toyota_app
 from fleetlink.bootstrap import Container, build
-from fleetlink.services.telemetry import sweep_messages
+from fleetlink.services.retention import sweep
 from fleetlink.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -44,13 +44,18 @@ class _Mount(Mount):
         self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
 
 
-async def _sweep_messages(container: Container) -> None:
-    """Delete raw vehicle messages past their retention, hourly."""
+async def _sweep(container: Container) -> None:
+    """Delete what the store keeps only for a while (fleetlink.services.retention), hourly."""
     while True:
         try:
-            gone = await sweep_messages(container.services, container.settings.message_retention)
-            if gone:
-                log.info("retention.swept", messages=gone)
+            swept = await sweep(container.services)
+            if swept.anything:
+                log.info(
+                    "retention.swept",
+                    messages=swept.messages,
+                    codes=swept.codes,
+                    refresh_tokens=swept.refresh_tokens,
+                )
         except Exception:
             log.exception("retention.sweep_failed")
         await asyncio.sleep(SWEEP_INTERVAL_S)
@@ -66,7 +71,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         if owned:
             await wired.start()
         await wired.start_broker()
-        background = [asyncio.create_task(_sweep_messages(wired), name="retention")]
+        background = [asyncio.create_task(_sweep(wired), name="retention")]
         if wired.telematics is not None:
             background.append(asyncio.create_task(wired.telematics.run(), name="telematics"))
         log.info("server.ready", database=wired.store.engine.url.render_as_string())

@@ -14,7 +14,8 @@ from fleetlink.domain.reports import EventKind
 from fleetlink.domain.state import Severity, WarningLight
 from fleetlink.domain.vehicle import ConnectionState
 from fleetlink.services.commands import get_command, send_command
-from fleetlink.services.telemetry import Arrival, ingest, sweep_messages
+from fleetlink.services.retention import sweep
+from fleetlink.services.telemetry import Arrival, ingest
 from fleetlink.storage.tables import vehicle_messages
 from fleetlink.telematics.codec import (
     decode,
@@ -338,9 +339,9 @@ async def test_raw_messages_past_the_retention_are_swept(
     await ingest(back_then, [old])
     await ingest(container.services, [new])
 
-    gone = await sweep_messages(container.services, timedelta(days=7))
+    swept = await sweep(container.services)
 
-    assert gone == 1
+    assert swept.messages == 1
     assert await _stored_messages(container) == 1
 
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from fleetlink.bootstrap import Container
-from fleetlink.services.telemetry import Arrival, ingest, sweep_messages
+from fleetlink.services.retention import sweep
+from fleetlink.services.telemetry import Arrival, ingest
 from fleetlink.telematics.codec import decode, encode_telemetry
 from fleetlink.telematics.topics import Channel, topic
 from tests.conftest import OwnerFactory
@@ -90,7 +91,7 @@ async def test_a_service_visit_adds_one_service_record_however_often_it_arrives(
     await ingest(container.services, [visit])
     # Even once its raw message has left the retention, a redelivery adds nothing.
     later = replace(container.services, clock=lambda: datetime.now(UTC) + timedelta(days=30))
-    assert await sweep_messages(later, timedelta(days=7)) >= 1
+    assert (await sweep(later)).messages >= 1
     await ingest(container.services, [visit])
 
     history = await _get(client, owner.headers, f"{vin}/service-history")

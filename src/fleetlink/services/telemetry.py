@@ -7,7 +7,7 @@ reports that finish it are stored.
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -343,11 +343,3 @@ async def open_commands(ctx: ServiceContext) -> list[Command]:
     """Commands still owed to vehicles (pending and not expired)."""
     async with ctx.store.reading() as uow:
         return await uow.commands.open_ones(ctx.clock())
-
-
-async def sweep_messages(ctx: ServiceContext, retention: timedelta) -> int:
-    """Delete raw messages past the retention."""
-    async with ctx.store.writing() as uow:
-        gone = await uow.messages.delete_received_before(ctx.clock() - retention)
-        await uow.commit()
-    return gone

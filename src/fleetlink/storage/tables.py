@@ -265,7 +265,8 @@ oauth_codes = Table(
     Column("redirect_uri", Text, nullable=False),
     Column("code_challenge", String(128), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
-    Column("expires_at", UTCDateTime, nullable=False),
+    # The hourly sweep deletes what expired a while ago.
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
     Column("used_at", UTCDateTime),
 )
 
@@ -276,7 +277,7 @@ oauth_refresh_tokens = Table(
     Column("token_hash", String(64), primary_key=True),
     Column("grant_id", String(36), ForeignKey("oauth_grants.id"), nullable=False, index=True),
     Column("issued_at", UTCDateTime, nullable=False),
-    Column("expires_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
     Column("used_at", UTCDateTime),
 )
 

@@ -4,7 +4,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, insert, literal, select, update
+from sqlalchemy import Select, and_, delete, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fleetlink.auth.clients import ApiClient
@@ -330,3 +330,15 @@ class OAuthRepository:
             .values(used_at=at)
         )
         return result.rowcount == 1
+
+    async def delete_expired_before(self, at: datetime) -> tuple[int, int]:
+        """Delete codes and refresh tokens that expired before at: (codes, refresh tokens).
+
+        Used or not: once expired, neither can be redeemed, and a reuse of one so old no
+        longer needs to be told from a stranger's guess.
+        """
+        codes = await self._conn.execute(delete(oauth_codes).where(oauth_codes.c.expires_at < at))
+        tokens = await self._conn.execute(
+            delete(oauth_refresh_tokens).where(oauth_refresh_tokens.c.expires_at < at)
+        )
+        return codes.rowcount, tokens.rowcount
