@@ -43,3 +43,7 @@ def configure_logging(level: str = "info", *, json: bool = False) -> None:
         logging.getLogger(name).propagate = True
     # Our middleware logs each request with its id; uvicorn's access line would repeat it.
     logging.getLogger("uvicorn.access").disabled = True
+    # The embedded broker's state machine and listener narrate every vehicle's connection
+    # at info; our own mqtt.* events say what matters. Their warnings still come through.
+    for name in ("transitions", "amqtt.broker", "amqtt.mqtt.protocol"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))

@@ -173,3 +173,15 @@ async def test_a_taken_broker_port_stops_the_server_naming_both_fixes(databases:
     assert process.returncode == 1
     assert "FLEETLINK_MQTT_LISTEN" in message and "FLEETLINK_MQTT_URL" in message
     assert "Traceback" not in message
+
+
+async def test_the_uplink_acknowledges_what_the_broker_delivers_as_it_subscribes(
+    fleet: Fleet,
+) -> None:
+    # The demo's vehicles connect and publish (retained connection states among it) while
+    # the server's uplink subscribes. A link that waited for every SUBACK before reading
+    # left those deliveries unacknowledged, and amqtt abandons a delivery after 5 s.
+    await asyncio.sleep(6)
+
+    abandoned = [line for line in fleet.server.stderr if "Timeout waiting for PUBACK" in line]
+    assert not abandoned, abandoned[:3]

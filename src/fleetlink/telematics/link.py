@@ -107,17 +107,19 @@ class TelematicsLink:
         # connecting: a persistent session may deliver queued messages at once.
         client._client.manual_ack_set(True)
         async with client:
-            for pattern in self._filters:
-                await client.subscribe(pattern, qos=1)
-            self._client = client
-            self.connected.set()
-            metrics.CONNECTED.set(1)
-            log.info("mqtt.connected", host=self.broker.host, port=self.broker.port)
-            await self._redispatch()
             queue: asyncio.Queue[_Received] = asyncio.Queue()
             async with asyncio.TaskGroup() as group:
+                # Read and acknowledge before subscribing: a broker may deliver (retained
+                # and queued messages) while it subscribes, and wait for their PUBACKs
+                # before it answers; amqtt gives up on them after 5 s.
                 group.create_task(self._read(client, queue))
                 group.create_task(self._write(client, queue))
+                await client.subscribe([(pattern, 1) for pattern in self._filters])
+                self._client = client
+                self.connected.set()
+                metrics.CONNECTED.set(1)
+                log.info("mqtt.connected", host=self.broker.host, port=self.broker.port)
+                await self._redispatch()
 
     async def _read(self, client: aiomqtt.Client, queue: "asyncio.Queue[_Received]") -> None:
         async for message in client.messages:
