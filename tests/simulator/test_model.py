@@ -148,6 +148,23 @@ def test_commands_are_carried_out_and_answered() -> None:
     assert sample["signals"]["Vehicle.Cabin.Door.Row1.DriverSide.IsLocked"] is False
 
 
+def test_a_trunk_opened_remotely_stays_open_until_the_driver_sets_off() -> None:
+    vehicle = _fleet()[0]
+    vehicle.advance(START + timedelta(minutes=1))
+    assert vehicle.route is None  # parked
+
+    out = vehicle.handle({"id": "t1", "command": "trunk_open", "params": {}})
+    opened = vehicle.sample(full=True)[0].body["signals"]["Vehicle.Body.Trunk.Rear.IsOpen"]
+    while not vehicle.driving:
+        later = vehicle.advance(vehicle.now + timedelta(minutes=5))
+    events = [o.body for o in out + later if o.channel == "events"]
+
+    assert {"event": "door_opened", "data": {"door": "trunk"}}.items() <= events[0].items()
+    assert opened is True
+    assert {"door": "trunk"} in [e.get("data") for e in events if e["event"] == "door_closed"]
+    assert next(o.body for o in out if o.channel == "command-results")["status"] == "succeeded"
+
+
 def test_some_commands_are_refused_while_driving() -> None:
     vehicle = _fleet()[0]
     while not vehicle.driving:

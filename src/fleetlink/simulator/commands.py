@@ -2,6 +2,8 @@
 
 from typing import TYPE_CHECKING, Any
 
+from fleetlink.simulator.body import TRUNK
+
 if TYPE_CHECKING:
     from fleetlink.simulator.messages import Outgoing
     from fleetlink.simulator.model import SimVehicle
@@ -30,6 +32,10 @@ def answer(v: "SimVehicle", command: dict[str, Any]) -> "list[Outgoing]":
         v.parked_since = v.now
     if name in ("lock", "unlock"):
         v.body.locked = name == "lock"
+    elif name == "trunk_open" and TRUNK not in v.body.open:
+        # The latch lets go; the lid stays up until someone shuts it (next time they drive).
+        v.body.open.add(TRUNK)
+        out.append(v.message("events", event="door_opened", data={"door": TRUNK}))
     elif name == "climate_start":
         v.climate_on = True
         v.climate_target_c = float(params.get("target_c", v.climate_target_c))
