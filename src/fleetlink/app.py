@@ -61,6 +61,12 @@ async def _sweep(container: Container) -> None:
         await asyncio.sleep(SWEEP_INTERVAL_S)
 
 
+def _report_stopped(task: "asyncio.Task[None]") -> None:
+    """Say so when a background task that should run forever stops with an error."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background.stopped", task=task.get_name(), exc_info=task.exception())
+
+
 def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
     """Build the app from settings; a container passed in is used as it is (and left open)."""
     owned = container is None
@@ -74,6 +80,8 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         background = [asyncio.create_task(_sweep(wired), name="retention")]
         if wired.telematics is not None:
             background.append(asyncio.create_task(wired.telematics.run(), name="telematics"))
+        for task in background:
+            task.add_done_callback(_report_stopped)
         log.info("server.ready", database=wired.store.engine.url.render_as_string())
         try:
             yield

@@ -85,9 +85,14 @@ class TelematicsLink:
         while True:
             try:
                 await self._session()
-            except aiomqtt.MqttError as exc:
-                log.warning("mqtt.disconnected", error=str(exc), retry_in_s=delay)
+            # The session's reader, writer and subscription run in a task group, so a lost
+            # broker arrives wrapped in an ExceptionGroup.
+            except* aiomqtt.MqttError as lost:
+                errors = "; ".join(str(e) for e in lost.exceptions)
+                log.warning("mqtt.disconnected", error=errors, retry_in_s=delay)
             finally:
+                if self.connected.is_set():
+                    delay = RECONNECT_DELAY_S  # it worked for a while: start the backoff over
                 self._client = None
                 self.connected.clear()
                 metrics.CONNECTED.set(0)

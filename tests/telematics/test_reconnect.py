@@ -1,0 +1,75 @@
+"""The uplink outlives its broker: when the broker goes and comes back, it reconnects."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import aiomqtt
+import pytest_asyncio
+
+from fleetlink.bootstrap import Container, build
+from fleetlink.domain.fleetgen import generate_fleet
+from fleetlink.services.accounts import create_account
+from fleetlink.services.demo import as_new_vehicle
+from fleetlink.services.vehicles import latest_states, register_vehicles
+from fleetlink.settings import Settings
+from fleetlink.telematics.codec import encode_telemetry
+from fleetlink.telematics.credentials import password_for
+from fleetlink.telematics.topics import Channel, topic
+from tests.conftest import Databases
+from tests.live import free_port
+
+
+@pytest_asyncio.fixture
+async def cloud(databases: Databases) -> AsyncIterator[Container]:
+    settings = Settings(database_url=await databases.new(), mqtt_listen=f"127.0.0.1:{free_port()}")
+    container = build(settings)
+    await container.start()
+    await container.start_broker()
+    try:
+        yield container
+    finally:
+        await container.close()
+
+
+async def _until(condition: asyncio.Event, seconds: float) -> None:
+    await asyncio.wait_for(condition.wait(), seconds)
+
+
+async def test_the_uplink_reconnects_when_the_broker_comes_back(cloud: Container) -> None:
+    link, broker = cloud.telematics, cloud.broker
+    assert link is not None and broker is not None
+    owner = await create_account(cloud.services, "fleet@example.com", "long-enough")
+    [vehicle] = await register_vehicles(
+        cloud.services, owner, [as_new_vehicle(g) for g in generate_fleet(5, 1, datetime.now(UTC))]
+    )
+    running = asyncio.create_task(link.run())
+    try:
+        await _until(link.connected, 10)
+
+        await broker.stop()
+        for _ in range(100):
+            if not link.connected.is_set():
+                break
+            await asyncio.sleep(0.05)
+        await broker.start()
+        await _until(link.connected, 15)
+        password = password_for(broker.key, vehicle.vin)
+        async with aiomqtt.Client(
+            broker.host, broker.port, username=vehicle.vin, password=password
+        ) as car:
+            payload = encode_telemetry(
+                str(uuid.uuid4()), datetime.now(UTC), {"Vehicle.TraveledDistance": 4321.0}
+            )
+            await car.publish(topic(vehicle.vin, Channel.TELEMETRY), payload, qos=1)
+        for _ in range(100):
+            state = (await latest_states(cloud.services, owner)).get(vehicle.vin)
+            if state is not None and state.odometer_km == 4321.0:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+
+    assert state is not None and state.odometer_km == 4321.0
