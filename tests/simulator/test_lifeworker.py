@@ -1,7 +1,11 @@
 """Backfill with the models in a worker process: the same life, all of it stored."""
 
+import asyncio
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import psutil
 import pytest
 
 from fleetlink.bootstrap import Container
@@ -59,3 +63,60 @@ async def test_a_worker_that_fails_stops_the_backfill_with_its_reason(
 
     with pytest.raises(BackfillFailed, match="TypeError"):
         await backfill_in_worker(container.services, sims, naive)
+
+
+_SEEDING = """
+import asyncio, sys
+from datetime import UTC, datetime, timedelta
+from fleetlink.bootstrap import build
+from fleetlink.settings import Settings
+from fleetlink.simulator.demo import prepare_demo
+
+async def main() -> None:
+    container = build(Settings(database_url=sys.argv[1]))
+    await container.start()
+    await prepare_demo(container.services, seed=5, count=25, history_days=300, worker=True)
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def _worker_of(parent: psutil.Process) -> psutil.Process | None:
+    for child in parent.children():
+        if any("spawn_main" in part for part in child.cmdline()):
+            return child
+    return None
+
+
+async def test_a_worker_whose_parent_is_killed_exits(tmp_path: Path) -> None:
+    script = tmp_path / "seeding.py"
+    script.write_text(_SEEDING)
+    parent = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(script),
+        f"sqlite+aiosqlite:///{tmp_path / 'seed.db'}",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        worker = None
+        for _ in range(600):
+            worker = _worker_of(psutil.Process(parent.pid))
+            if worker is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert worker is not None, "the seeding never started its worker"
+        await asyncio.sleep(2)  # well into the history, its queue full
+
+        parent.kill()
+        await parent.wait()
+        gone, alive = await asyncio.to_thread(psutil.wait_procs, [worker], 20)
+    finally:
+        if parent.returncode is None:
+            parent.kill()
+            await parent.wait()
+    for leftover in alive:
+        leftover.kill()
+
+    assert gone and not alive

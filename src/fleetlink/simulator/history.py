@@ -1,7 +1,7 @@
 """A fleet's past, lived a day at a time: what each vehicle sent, as it would go on the wire.
 
-Kept free of storage and services so a worker process that only runs the models imports
-little (see fleetlink.simulator.lifeworker).
+Kept free of storage and services: a worker process runs only this (see
+fleetlink.simulator.lifeworker).
 """
 
 import gc
@@ -101,4 +101,6 @@ def _put(queue: "Queue[Any]", item: object) -> None:
             return
         except queues.Full:
             if parent is not None and not parent.is_alive():
+                # Nobody reads any more: exit without waiting to flush what is queued.
+                queue.cancel_join_thread()
                 raise SystemExit("the process that started this backfill is gone") from None

@@ -47,10 +47,15 @@ def _next(items: "Queue[Any]", worker: BaseProcess) -> Any:
         try:
             return items.get(timeout=POLL_S)
         except queues.Empty:
-            if not worker.is_alive():
-                raise BackfillFailed(
-                    f"the backfill worker exited with code {worker.exitcode}"
-                ) from None
+            if worker.is_alive():
+                continue
+        # It may have put its last item and exited between the wait and the check.
+        try:
+            return items.get(timeout=POLL_S)
+        except queues.Empty:
+            raise BackfillFailed(
+                f"the backfill worker exited with code {worker.exitcode}"
+            ) from None
 
 
 def _arrivals(wired: Sequence[Wired], result: BackfillResult) -> list[Arrival]:
@@ -79,7 +84,9 @@ async def backfill_in_worker(
         target=live_into,
         args=(list(vehicles), until, items),
         name="fleetlink-backfill",
-        daemon=True,  # never outlives this process
+        # Ended with this process when it exits normally; killed, the worker notices on
+        # its own at its next handover (history._put).
+        daemon=True,
     )
     worker.start()
     result = BackfillResult()
