@@ -186,8 +186,9 @@ class SimVehicle:
         return out
 
     def _open_doors(self, doors: list[str]) -> list[Outgoing]:
-        self.body.open.update(doors)
-        return [self._event("door_opened", {"door": door}) for door in doors]
+        opened = [door for door in doors if door not in self.body.open]  # not the trunk twice
+        self.body.open.update(opened)
+        return [self._event("door_opened", {"door": door}) for door in opened]
 
     def _close_doors(self) -> list[Outgoing]:
         out = [self._event("door_closed", {"door": door}) for door in sorted(self.body.open)]
