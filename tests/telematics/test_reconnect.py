@@ -16,6 +16,7 @@ from fleetlink.services.vehicles import latest_states, register_vehicles
 from fleetlink.settings import Settings
 from fleetlink.telematics.codec import encode_telemetry
 from fleetlink.telematics.credentials import password_for
+from fleetlink.telematics.link import BrokerAddress, TelematicsLink
 from fleetlink.telematics.topics import Channel, topic
 from tests.conftest import Databases
 from tests.live import free_port
@@ -73,3 +74,25 @@ async def test_the_uplink_reconnects_when_the_broker_comes_back(cloud: Container
         await asyncio.gather(running, return_exceptions=True)
 
     assert state is not None and state.odometer_km == 4321.0
+
+
+async def test_a_link_whose_subscription_is_refused_does_not_count_as_connected(
+    cloud: Container,
+) -> None:
+    broker = cloud.broker
+    assert broker is not None
+    vin = generate_fleet(5, 1, datetime.now(UTC))[0].vin
+    # Signed in as a vehicle, which may not read the other vehicles' uplink.
+    address = BrokerAddress(
+        broker.host, broker.port, username=vin, password=password_for(broker.key, vin)
+    )
+    link = TelematicsLink(cloud.services, address, client_id=f"impostor-{uuid.uuid4().hex[:6]}")
+    running = asyncio.create_task(link.run())
+    try:
+        await asyncio.sleep(3)  # the broker answers a SUBSCRIBE in milliseconds
+        connected = link.connected.is_set()
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+
+    assert not connected

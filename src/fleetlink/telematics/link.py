@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import aiomqtt
 import structlog
+from paho.mqtt.reasoncodes import ReasonCode
 
 from fleetlink.domain.commands import Command
 from fleetlink.services.context import ServiceContext
@@ -22,6 +23,7 @@ from fleetlink.telematics.topics import Channel, parse_topic, topic, uplink_filt
 
 log = structlog.get_logger(__name__)
 RECONNECT_DELAY_S = 1.0
+SUBACK_FAILURE = 0x80
 _LIGHT_LOAD = 50
 MAX_RECONNECT_DELAY_S = 30.0
 
@@ -50,6 +52,11 @@ class _Received:
     payload: bytes
     mid: int
     qos: int
+
+
+def _refused(granted: int | ReasonCode) -> bool:
+    """Whether a SUBACK entry refuses its filter (0x80 in MQTT 3.1.1, a failure code in 5)."""
+    return granted >= SUBACK_FAILURE if isinstance(granted, int) else granted.is_failure
 
 
 class TelematicsLink:
@@ -119,7 +126,13 @@ class TelematicsLink:
                 # before it answers; amqtt gives up on them after 5 s.
                 group.create_task(self._read(client, queue))
                 group.create_task(self._write(client, queue))
-                await client.subscribe([(pattern, 1) for pattern in self._filters])
+                granted: Sequence[int | ReasonCode] = await client.subscribe(
+                    [(pattern, 1) for pattern in self._filters]
+                )
+                refused = [p for p, g in zip(self._filters, granted, strict=True) if _refused(g)]
+                if refused:
+                    # Connected to nothing is worse than not connected: say so, and retry.
+                    raise aiomqtt.MqttError(f"the broker refused {', '.join(refused)}")
                 self._client = client
                 self.connected.set()
                 metrics.CONNECTED.set(1)
