@@ -2,11 +2,13 @@
 
 import asyncio
 import os
+import random
 import signal
 import socket
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
@@ -14,12 +16,37 @@ import httpx
 READY_WITHIN_S = 90.0
 
 
+def _ephemeral_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default, and near most systems' own
+
+
+# Ports handed out by this test process, so two servers never get the same one.
+_GIVEN: set[int] = set()
+
+
 def free_port() -> int:
-    """A port nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
+    """A port nothing listens on now, below the ephemeral range.
+
+    A port from bind(("", 0)) is an ephemeral one, and the server's own outgoing
+    connections (to PostgreSQL, to Redis) may take it before the server listens on it:
+    CI once failed with "address already in use" that way. Below the range, only a
+    listener can take it.
+    """
+    high = min(_ephemeral_start(), 65536)
+    for port in random.sample(range(max(1024, high - 12_000), high), 200):
+        if port in _GIVEN:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _GIVEN.add(port)
         return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 @dataclass
