@@ -2,6 +2,7 @@
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,9 @@ class ContractValidator:
 
     An error a contract documents without a body, or does not list, must still take the
     façade's own error shape: Toyota's Error, High Mobility's `{errors, request_id}`, or
-    at the token endpoint RFC 6749's `{error, error_description}`.
+    at the token endpoint RFC 6749's `{error, error_description}`. A 503 that the operation
+    does not list takes the extensions' ServiceUnavailable response of its API: that shape,
+    and a `Retry-After` header.
     """
 
     def __init__(self) -> None:
@@ -82,8 +85,19 @@ class ContractValidator:
                 return op
         return None
 
-    def check(self, method: str, path: str, status: int, content_type: str, body: bytes) -> None:
-        """Raise ContractViolation unless the response is one the contract allows."""
+    def check(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        content_type: str,
+        body: bytes,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Raise ContractViolation unless the response is one the contract allows.
+
+        Headers, when given, are checked where the contract requires one (a 503's Retry-After).
+        """
         if _UNGOVERNED.match(path):
             return
         op = self.operation(method, path)
@@ -118,6 +132,9 @@ class ContractValidator:
                     "application/json",
                     "schema",
                 )
+        if documented is None and status == 503:
+            self._check_unavailable(path, content_type, body, headers, where)
+            return
         if schema_ref is None and status >= 400:
             # Errors the contract lists without a body, or not at all, take the façade's shape.
             spec_uri, ref = _error_shape(path)
@@ -130,6 +147,25 @@ class ContractValidator:
         if not content_type.startswith("application/json"):
             raise ContractViolation(f"{where}: content type {content_type!r}, not JSON")
         self._validate(op.spec_uri, schema_ref, body, where)
+
+    def _check_unavailable(
+        self,
+        path: str,
+        content_type: str,
+        body: bytes,
+        headers: Mapping[str, str] | None,
+        where: str,
+    ) -> None:
+        """A 503 no operation lists: its API's ServiceUnavailable response of the extensions."""
+        if headers is not None:
+            retry_after = headers.get("retry-after", "")
+            if not retry_after.isdigit() or int(retry_after) < 1:
+                raise ContractViolation(f"{where}: Retry-After {retry_after!r}, not seconds ≥ 1")
+        if not content_type.startswith("application/json"):
+            raise ContractViolation(f"{where}: content type {content_type!r}, not JSON")
+        name = _UNAVAILABLE_RESPONSES[_error_shape(path)[1]]
+        ref = _pointer("components", "responses", name, "content", "application/json", "schema")
+        self._validate(_EXTENSIONS, ref, body, where)
 
     def _response_ref(self, spec_uri: str, ref: str) -> str:
         resolved = self._registry.resolver(spec_uri).lookup(ref).contents
@@ -160,6 +196,14 @@ def _error_shape(path: str) -> tuple[str, str]:
     if path.startswith("/v1/"):
         return _EXTENSIONS, "#/components/schemas/HighMobilityError"
     return _TOYOTA, "#/components/schemas/Error"
+
+
+# The extensions' 503 response of each façade, by the façade's error schema.
+_UNAVAILABLE_RESPONSES = {
+    "#/components/schemas/Error": "ToyotaServiceUnavailable",
+    "#/components/schemas/HighMobilityError": "HighMobilityServiceUnavailable",
+    "#/components/schemas/OAuthTokenError": "TokenServiceUnavailable",
+}
 
 
 def _pointer(*parts: str) -> str:

@@ -1,4 +1,5 @@
-"""What both façades' error translators share: request ids, validation messages, the catch-all."""
+"""What the façades' error translators share: request ids, validation messages, Retry-After for
+a dependency that is away, the catch-all."""
 
 from collections.abc import Callable
 from typing import Any
@@ -7,6 +8,8 @@ import structlog
 from fastapi.exceptions import RequestValidationError
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fleetlink.domain.errors import FleetlinkError, Unavailable
 
 log = structlog.get_logger(__name__)
 
@@ -24,6 +27,17 @@ def validation_problems(exc: RequestValidationError) -> list[tuple[str, str]]:
         where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
         problems.append((where, str(error.get("msg", "invalid"))))
     return problems
+
+
+def retry_headers(exc: FleetlinkError) -> dict[str, str] | None:
+    """`Retry-After` for a 503 whose dependency (the database…) is away, else no headers.
+
+    Each façade answers Unavailable as 503 in its own shape; the header tells a client
+    when to try again, rather than to give up as on a 500.
+    """
+    if isinstance(exc, Unavailable):
+        return {"Retry-After": str(exc.retry_after)}
+    return None
 
 
 class CatchAll:

@@ -10,6 +10,7 @@ FleetlinkError
 ├── Unauthenticated       missing, malformed, forged or expired credentials (→ 401)
 ├── Forbidden             known caller, but not allowed this (missing scope, no clearance) (→ 403)
 ├── RateLimited           the caller spent its budget; retry after a while (→ 429)
+├── Unavailable           a dependency (the database…) cannot be reached; retry soon (→ 503)
 └── OAuthError            an RFC 6749 token or authorization error, with its error code
 """
 
@@ -69,6 +70,14 @@ class RateLimited(FleetlinkError):
         self.limit = limit
         self.retry_after = retry_after
         self.reset = reset
+
+
+class Unavailable(FleetlinkError):
+    """A dependency is unreachable for now (not a fault of the request): retry_after seconds."""
+
+    def __init__(self, message: str, *, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class OAuthError(FleetlinkError):

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from fleetlink.api.errors import request_id_of
+from fleetlink.api.errors import request_id_of, retry_headers
 from fleetlink.api.owner_panel.pages import PageHeaders, redirect, render
 from fleetlink.api.owner_panel.routes import consent, fleets, grants, sign_in
 from fleetlink.api.owner_panel.session import PREFIX, SignInRequired
@@ -25,6 +25,7 @@ from fleetlink.domain.errors import (
     OAuthError,
     RateLimited,
     Unauthenticated,
+    Unavailable,
 )
 
 log = structlog.get_logger(__name__)
@@ -35,12 +36,15 @@ _STATUS: list[tuple[type[FleetlinkError], int, str]] = [
     (NotFound, 404, "Not found"),
     (InvalidInput, 400, "Invalid request"),
     (RateLimited, 429, "Too many attempts"),
+    (Unavailable, 503, "Temporarily unavailable"),
 ]
 _HTTP_TITLES = {404: "Not found", 405: "Not allowed"}
 
 
-def _error_page(request: Request, status: int, title: str, detail: str) -> Response:
-    return render(
+def _error_page(
+    request: Request, status: int, title: str, detail: str, headers: dict[str, str] | None = None
+) -> Response:
+    page = render(
         request,
         "error.html",
         status=status,
@@ -48,6 +52,8 @@ def _error_page(request: Request, status: int, title: str, detail: str) -> Respo
         detail=detail,
         request_id=request_id_of(request.scope),
     )
+    page.headers.update(headers or {})
+    return page
 
 
 def create_owner_panel_app(container: Container) -> FastAPI:
@@ -70,7 +76,7 @@ def create_owner_panel_app(container: Container) -> FastAPI:
         status, title = next(
             ((s, t) for kind, s, t in _STATUS if isinstance(exc, kind)), (400, "Invalid request")
         )
-        return _error_page(request, status, title, exc.message)
+        return _error_page(request, status, title, exc.message, retry_headers(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -6,7 +6,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from fleetlink.api.errors import CatchAll, validation_problems
+from fleetlink.api.errors import CatchAll, retry_headers, validation_problems
 from fleetlink.domain.errors import (
     Conflict,
     FleetlinkError,
@@ -15,6 +15,7 @@ from fleetlink.domain.errors import (
     NotFound,
     RateLimited,
     Unauthenticated,
+    Unavailable,
 )
 
 log = structlog.get_logger(__name__)
@@ -26,6 +27,7 @@ _STATUS: list[tuple[type[FleetlinkError], int, str]] = [
     (Conflict, 409, "CONFLICT"),
     (InvalidTransition, 409, "CONFLICT"),
     (RateLimited, 429, "TOO_MANY_REQUESTS"),
+    (Unavailable, 503, "SERVICE_UNAVAILABLE"),
 ]
 _HTTP_CODES = {
     400: "BAD_REQUEST",
@@ -37,9 +39,12 @@ _HTTP_CODES = {
 }
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
     """The spec's Error body."""
-    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if status == 401 else None
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": 'Bearer error="invalid_token"'}
     return JSONResponse({"code": code, "message": message}, status_code=status, headers=headers)
 
 
@@ -55,7 +60,7 @@ def install_error_translator(app: FastAPI) -> None:
     async def _domain(_: Request, exc: FleetlinkError) -> JSONResponse:
         for kind, status, code in _STATUS:
             if isinstance(exc, kind):
-                return error_response(status, code, exc.message)
+                return error_response(status, code, exc.message, retry_headers(exc))
         return error_response(400, "BAD_REQUEST", exc.message)
 
     @app.exception_handler(RequestValidationError)
