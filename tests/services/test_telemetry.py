@@ -25,7 +25,7 @@ from fleetlink.telematics.codec import (
     encode_telemetry,
 )
 from fleetlink.telematics.topics import Channel, topic
-from tests.conftest import Clock, OwnerFactory
+from tests.conftest import ANY_TIME, Clock, OwnerFactory
 
 # After the generated starting state, which the vehicles reported minutes ago.
 T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
@@ -39,7 +39,7 @@ def arrival(
     vin: str, channel: Channel, payload: bytes, received: datetime | None = None
 ) -> Arrival:
     received = received or datetime.now(UTC)
-    report = decode(topic(vin, channel), payload, received)
+    report = decode(topic(vin, channel), payload, received, ANY_TIME)
     return Arrival(report, channel.value, json.loads(payload), received)
 
 

@@ -24,7 +24,7 @@ from fleetlink.storage.database import create_engine
 from fleetlink.storage.uow import Store
 from fleetlink.telematics.codec import decode, encode_event, encode_telemetry
 from fleetlink.telematics.topics import Channel, topic
-from tests.conftest import OwnerFactory
+from tests.conftest import ANY_TIME, OwnerFactory
 
 # After the generated starting state, which the vehicles reported minutes ago.
 T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
@@ -36,7 +36,10 @@ KM_PER_MILE = 1.609344
 def _arrival(vin: str, channel: Channel, payload: bytes) -> Arrival:
     received = datetime.now(UTC)
     return Arrival(
-        decode(topic(vin, channel), payload, received), channel.value, json.loads(payload), received
+        decode(topic(vin, channel), payload, received, ANY_TIME),
+        channel.value,
+        json.loads(payload),
+        received,
     )
 
 

@@ -19,9 +19,9 @@ from fleetlink.domain.state import OilLevel, Severity, WarningLight, WindowPosit
 from fleetlink.domain.vehicle import ConnectionState
 from fleetlink.telematics.codec import (
     LAST_WILL,
-    MalformedMessage,
     decode,
     decode_command,
+    decode_message,
     decode_object,
     encode_command,
     encode_connection,
@@ -29,6 +29,7 @@ from fleetlink.telematics.codec import (
     encode_result,
     encode_telemetry,
 )
+from fleetlink.telematics.payload import MalformedMessage, TimeWindow
 from fleetlink.telematics.topics import Channel, parse_topic, topic, uplink_filters
 
 VIN = "JTMAAAAA7PJ000001"
@@ -105,7 +106,7 @@ def test_a_telemetry_sample_decodes_into_a_state_report() -> None:
             "bad_timestamp",
         ),
         (f"fleetlink/v1/{VIN}/telemetry", _telemetry({}), "bad_signals"),
-        (f"fleetlink/v1/{VIN}/telemetry", _telemetry({"Vehicle.Warp": 9}), "unknown_signal"),
+        (f"fleetlink/v1/{VIN}/telemetry", _telemetry({"Vehicle.Warp": 9}), "unknown_signals"),
         (f"fleetlink/v1/{VIN}/telemetry", _telemetry({"Vehicle.Speed": "fast"}), "bad_value"),
         (f"fleetlink/v1/{VIN}/telemetry", _telemetry({"Vehicle.Speed": True}), "bad_value"),
         (f"fleetlink/v1/{VIN}/telemetry", _telemetry({"Vehicle.Speed": 900}), "out_of_range"),
@@ -127,7 +128,7 @@ def test_a_telemetry_sample_decodes_into_a_state_report() -> None:
         (
             f"fleetlink/v1/{VIN}/telemetry",
             b'{"v":1,"id":"a","ts":"2026-05-01T08:30:00Z","signals":{"Vehicle.Speed":NaN}}',
-            "out_of_range",
+            "bad_number",
         ),
         ("fleetlink/v1/NOTAVIN/telemetry", _telemetry({"Vehicle.Speed": 1}), "bad_vin"),
         (f"fleetlink/v1/{VIN.lower()}/telemetry", _telemetry({"Vehicle.Speed": 1}), "bad_vin"),
@@ -293,3 +294,113 @@ def test_a_parsed_message_decodes_like_its_bytes() -> None:
     with pytest.raises(MalformedMessage) as caught:
         decode_object(f"fleetlink/v1/{VIN}/telemetry", [body], NOW)
     assert caught.value.reason == "not_an_object"
+
+
+TELEMETRY = f"fleetlink/v1/{VIN}/telemetry"
+EVENTS = f"fleetlink/v1/{VIN}/events"
+
+
+def _nested(levels: int, opening: bytes = b'{"a":', closing: bytes = b"}") -> bytes:
+    return (
+        b'{"v":1,"id":"a","ts":"2026-05-01T08:30:00Z","signals":{"Vehicle.Speed":1},"x":'
+        + opening * levels
+        + b"1"
+        + closing * levels
+        + b"}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        # Calendar edges: these overflowed datetime on their way to UTC.
+        (_telemetry({"Vehicle.Speed": 1}, ts="0001-01-01T00:00:00+01:00"), "bad_timestamp"),
+        (_telemetry({"Vehicle.Speed": 1}, ts="9999-12-31T23:59:59-01:00"), "bad_timestamp"),
+        (_telemetry({"Vehicle.Speed": 1}, ts="0001-01-01T00:00:00Z"), "too_old"),
+        (_telemetry({"Vehicle.Speed": 1}, ts="9999-12-31T23:59:59Z"), "from_future"),
+        (_telemetry({"Vehicle.Speed": 1}, ts="2026-05-01T08:40:00Z"), "from_future"),
+        (_telemetry({"Vehicle.Speed": 1}, ts="2026-03-01T08:30:00Z"), "too_old"),
+        (_telemetry({"Vehicle.Speed": 1}, ts=7), "bad_timestamp"),
+        (_telemetry({"Vehicle.Speed": 1}, ts="2026-05-01T08:30:00Z" + " " * 60), "bad_timestamp"),
+        (_nested(20_000, b"[", b"]"), "too_deep"),
+        (_nested(10_000), "too_deep"),
+        (_nested(10), "too_deep"),
+        (_telemetry({"Vehicle.Speed": 1}, id="m\u0000"), "bad_text"),
+        (_telemetry({"Vehicle.Speed": 1}, id="\ud800"), "bad_text"),
+        (_telemetry({"Vehicle.Speed": 1}, id="tab\there"), "bad_id"),
+        (_telemetry({"Vehicle.Speed": 1}, extra="\udfff"), "bad_text"),
+        (_telemetry({"Vehicle.Speed\u0000": 1}), "bad_text"),
+        # Encoded surrogates are not UTF-8, although json.loads on bytes lets them through.
+        (_telemetry({"Vehicle.Speed": 1}).replace(b'"m-1"', b'"m\xed\xa0\x80"'), "not_json"),
+        (_telemetry({"Vehicle.Speed": 1}).replace(b'"m-1"', b'"m\xff"'), "not_json"),
+        (_telemetry({"Vehicle.Speed": 1}).replace(b"1}", b"1e400}"), "bad_number"),
+        (_telemetry({"Vehicle.Speed": 1}).replace(b"1}", b"-Infinity}"), "bad_number"),
+        (_telemetry({"Vehicle.Speed": 1}).replace(b"1}", b"9" * 5000 + b"}"), "not_json"),
+        (
+            json.dumps(
+                {
+                    "v": 1,
+                    "id": "e",
+                    "ts": "2026-05-01T08:30:00Z",
+                    "event": "warning_light_on",
+                    "data": {"name": "oil\u0000"},
+                }
+            ).encode(),
+            "bad_text",
+        ),
+        (
+            json.dumps(
+                {
+                    "v": 1,
+                    "id": "e",
+                    "ts": "2026-05-01T08:30:00Z",
+                    "event": "service_performed",
+                    "data": {"category": "oil", "description": "x\ud800y"},
+                }
+            ).encode(),
+            "bad_text",
+        ),
+    ],
+)
+def test_what_no_store_could_keep_is_refused_where_it_enters(payload: bytes, reason: str) -> None:
+    topic_name = EVENTS if b'"event"' in payload else TELEMETRY
+
+    with pytest.raises(MalformedMessage) as caught:
+        decode(topic_name, payload, NOW)
+
+    assert caught.value.reason == reason
+    # The detail goes to logs and to a dead letter: it must be storable itself.
+    assert "\x00" not in caught.value.detail
+    caught.value.detail.encode("utf-8")
+
+
+def test_a_sample_a_little_ahead_of_the_cloud_is_taken_as_the_vehicles_own_time() -> None:
+    ahead = NOW + timedelta(minutes=4)
+
+    report = decode(TELEMETRY, encode_telemetry("a", ahead, {"Vehicle.Speed": 1}), NOW)
+
+    assert report.at == ahead
+
+
+def test_the_plausible_window_is_a_setting() -> None:
+    week_old = NOW - timedelta(days=7)
+    payload = encode_telemetry("a", week_old, {"Vehicle.Speed": 1})
+
+    with pytest.raises(MalformedMessage, match="too_old"):
+        decode(TELEMETRY, payload, NOW, TimeWindow(behind=timedelta(days=1)))
+    assert decode(TELEMETRY, payload, NOW, TimeWindow(behind=timedelta(days=8))).at == week_old
+
+
+def test_a_valid_surrogate_pair_is_ordinary_text() -> None:
+    report = decode(TELEMETRY, _telemetry({"Vehicle.Speed": 1}, id="car-\ud83d\ude97"), NOW)
+
+    assert report.message_id == "car-\U0001f697"
+
+
+def test_unknown_signals_are_named_and_the_known_ones_kept() -> None:
+    payload = _telemetry({"Vehicle.Speed": 12, "Vehicle.Exterior.AirTemperature": 8.5})
+
+    decoded = decode_message(TELEMETRY, payload, NOW)
+
+    assert decoded.report == StateReport(VIN, "m-1", AT, speed_kmh=12.0)
+    assert decoded.unknown_signals == ("Vehicle.Exterior.AirTemperature",)

@@ -15,7 +15,8 @@ from fleetlink.services.context import ServiceContext
 from fleetlink.services.telemetry import Arrival, ingest
 from fleetlink.simulator.history import bulk_allocation, lived_days
 from fleetlink.simulator.model import SimVehicle
-from fleetlink.telematics.codec import MalformedMessage, decode_object
+from fleetlink.telematics.codec import decode_object
+from fleetlink.telematics.payload import MalformedMessage
 
 log = structlog.get_logger(__name__)
 BATCH = 5_000

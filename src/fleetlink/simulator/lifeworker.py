@@ -22,7 +22,8 @@ from fleetlink.services.telemetry import Arrival
 from fleetlink.simulator.backfill import BackfillResult, dropped, ingest_day
 from fleetlink.simulator.history import Wired, bulk_allocation, live_into
 from fleetlink.simulator.model import SimVehicle
-from fleetlink.telematics.codec import MalformedMessage, decode_message
+from fleetlink.telematics.codec import decode_message
+from fleetlink.telematics.payload import MalformedMessage
 
 # Days the worker may run ahead of ingestion: enough to keep both busy, little memory.
 AHEAD_DAYS = 4
@@ -62,11 +63,11 @@ def _arrivals(wired: Sequence[Wired], result: BackfillResult) -> list[Arrival]:
     arrivals = []
     for name, channel, payload, when in wired:
         try:
-            report, body = decode_message(name, payload, when)
+            decoded = decode_message(name, payload, when)
         except MalformedMessage as exc:
             dropped(name, exc, result)
             continue
-        arrivals.append(Arrival(report, channel, body, when))
+        arrivals.append(Arrival(decoded.report, channel, decoded.body, when))
     return arrivals
 
 

@@ -2,6 +2,7 @@
 
 import functools
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,64 +20,61 @@ from fleetlink.domain.reports import (
 from fleetlink.domain.state import Severity, WarningLight
 from fleetlink.domain.vehicle import ConnectionState
 from fleetlink.domain.vin import is_valid_vin
+from fleetlink.telematics.payload import (
+    DEFAULT_WINDOW,
+    MalformedMessage,
+    TimeWindow,
+    check_tree,
+    parse,
+    parse_time,
+    printable,
+)
 from fleetlink.telematics.signals import SIGNALS, Signal, domain_value
 from fleetlink.telematics.topics import Channel, Topic, parse_topic
 
 VERSION = 1
 MAX_ID_LENGTH = 64
-MAX_PAYLOAD_BYTES = 64 * 1024
 # Service records' columns: longer text is a broken unit, not something to cut short.
 SERVICE_CATEGORY_LENGTH = 64
 SERVICE_DESCRIPTION_LENGTH = 1000
 DEALER_CODE_LENGTH = 32
 DEALER_NAME_LENGTH = 255
+MAX_SIGNAL_NAME_LENGTH = 128
 
 
-class MalformedMessage(ValueError):
-    """A message that breaks the protocol; reason says how, for the log and the counter."""
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """One uplink message, decoded: its report, its parsed body, and what was left out."""
 
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
+    report: Report
+    body: dict[str, Any]
+    # Signals this version does not know, named as sent (at most MAX_SIGNAL_NAME_LENGTH).
+    unknown_signals: tuple[str, ...] = ()
 
 
 def _object(payload: bytes) -> dict[str, Any]:
-    if len(payload) > MAX_PAYLOAD_BYTES:
-        raise MalformedMessage("too_large", f"{len(payload)} bytes")
-    try:
-        body = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedMessage("not_json", str(exc)) from exc
-    return _versioned(body)
+    return _versioned(parse(payload))
 
 
 def _versioned(body: object) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise MalformedMessage("not_an_object", type(body).__name__)
     if body.get("v") != VERSION:
-        raise MalformedMessage("unsupported_version", repr(body.get("v")))
+        raise MalformedMessage("unsupported_version", printable(repr(body.get("v")))[:40])
     return body
 
 
 def _message_id(body: dict[str, Any]) -> str:
     mid = body.get("id")
-    if not isinstance(mid, str) or not 1 <= len(mid) <= MAX_ID_LENGTH:
-        raise MalformedMessage("bad_id", "id must be a string of 1 to 64 characters")
+    if not isinstance(mid, str) or not 1 <= len(mid) <= MAX_ID_LENGTH or not mid.isprintable():
+        raise MalformedMessage("bad_id", "id must be 1 to 64 printable characters")
     return mid
 
 
-def _timestamp(body: dict[str, Any], key: str = "ts") -> datetime:
-    raw = body.get(key)
-    if not isinstance(raw, str):
-        raise MalformedMessage("bad_timestamp", f"{key} must be an RFC 3339 string")
-    try:
-        at = datetime.fromisoformat(raw)
-    except ValueError as exc:
-        raise MalformedMessage("bad_timestamp", f"{key}={raw!r}") from exc
-    if at.tzinfo is None:
-        raise MalformedMessage("bad_timestamp", f"{key}={raw!r} has no offset")
-    return at.astimezone(UTC)
+def _timestamp(
+    body: dict[str, Any], received_at: datetime, window: TimeWindow, key: str = "ts"
+) -> datetime:
+    return window.check(parse_time(body.get(key), key), received_at, key)
 
 
 def _check(name: str, signal: Signal, value: Any) -> Any:
@@ -100,15 +98,20 @@ def _check(name: str, signal: Signal, value: Any) -> Any:
     return value
 
 
-def _state(vin: str, body: dict[str, Any]) -> StateReport:
+def _state(
+    vin: str, body: dict[str, Any], received_at: datetime, window: TimeWindow
+) -> tuple[StateReport, tuple[str, ...]]:
     signals = body.get("signals")
     if not isinstance(signals, dict) or not signals:
         raise MalformedMessage("bad_signals", "signals must be a non-empty object")
     fields: dict[str, Any] = {}
+    unknown: list[str] = []
     for name, raw in signals.items():
         signal = SIGNALS.get(name)
         if signal is None:
-            raise MalformedMessage("unknown_signal", str(name))
+            # A unit that knows one more VSS signal than we do still tells us the rest.
+            unknown.append(name[:MAX_SIGNAL_NAME_LENGTH])
+            continue
         value = _check(name, signal, raw)
         if signal.converts:
             value = domain_value(signal, value)
@@ -116,9 +119,12 @@ def _state(vin: str, body: dict[str, Any]) -> StateReport:
             fields.setdefault(signal.field, {})[signal.door] = value
         else:
             fields[signal.field] = value
+    if not fields:
+        raise MalformedMessage("unknown_signals", f"no known signal among {len(unknown)}")
     if ("latitude" in fields) != ("longitude" in fields):
         raise MalformedMessage("bad_signals", "latitude and longitude come together")
-    return StateReport(vin, _message_id(body), _timestamp(body), **fields)
+    report = StateReport(vin, _message_id(body), _timestamp(body, received_at, window), **fields)
+    return report, tuple(unknown)
 
 
 def _light(data: Any) -> WarningLight:
@@ -172,11 +178,14 @@ def _service(data: Any) -> ServiceVisit:
     )
 
 
-def _event(vin: str, body: dict[str, Any]) -> EventReport:
+def _event(
+    vin: str, body: dict[str, Any], received_at: datetime, window: TimeWindow
+) -> EventReport:
+    event = body.get("event")
     try:
-        kind = EventKind(str(body.get("event")))
+        kind = EventKind(event if isinstance(event, str) else "")
     except ValueError as exc:
-        raise MalformedMessage("unknown_event", repr(body.get("event"))) from exc
+        raise MalformedMessage("unknown_event", printable(repr(event))[:80]) from exc
     data = body.get("data")
     light = door = service = None
     if kind in (EventKind.WARNING_LIGHT_ON, EventKind.WARNING_LIGHT_OFF):
@@ -185,27 +194,33 @@ def _event(vin: str, body: dict[str, Any]) -> EventReport:
         door = _door(data)
     elif kind is EventKind.SERVICE_PERFORMED:
         service = _service(data)
-    return EventReport(vin, _message_id(body), _timestamp(body), kind, light, door, service)
+    at = _timestamp(body, received_at, window)
+    return EventReport(vin, _message_id(body), at, kind, light, door, service)
 
 
-def _connection(vin: str, body: dict[str, Any], received_at: datetime) -> ConnectionReport:
+def _connection(
+    vin: str, body: dict[str, Any], received_at: datetime, window: TimeWindow
+) -> ConnectionReport:
+    state_name = body.get("state")
     try:
-        state = ConnectionState(str(body.get("state")))
+        state = ConnectionState(state_name if isinstance(state_name, str) else "")
     except ValueError as exc:
-        raise MalformedMessage("bad_connection", repr(body.get("state"))) from exc
+        raise MalformedMessage("bad_connection", printable(repr(state_name))[:80]) from exc
     # The last will cannot know the time it is sent, so it may leave out id and ts.
-    at = _timestamp(body) if "ts" in body else received_at
+    at = _timestamp(body, received_at, window) if "ts" in body else received_at
     mid = _message_id(body) if "id" in body else None
     return ConnectionReport(vin, mid, at, state)
 
 
-def _result(vin: str, body: dict[str, Any]) -> CommandResultReport:
+def _result(
+    vin: str, body: dict[str, Any], received_at: datetime, window: TimeWindow
+) -> CommandResultReport:
     command_id = body.get("command_id")
     status = body.get("status")
     code = body.get("code", "000000")
     reason = body.get("reason")
-    if not isinstance(command_id, str) or not command_id:
-        raise MalformedMessage("bad_result", "command_id must be a string")
+    if not isinstance(command_id, str) or not 1 <= len(command_id) <= MAX_ID_LENGTH:
+        raise MalformedMessage("bad_result", "command_id must be a string of 1 to 64 characters")
     if status not in ("succeeded", "failed"):
         raise MalformedMessage("bad_result", f"status {status!r}")
     if not isinstance(code, str) or (reason is not None and not isinstance(reason, str)):
@@ -213,7 +228,7 @@ def _result(vin: str, body: dict[str, Any]) -> CommandResultReport:
     return CommandResultReport(
         vin,
         _message_id(body),
-        _timestamp(body),
+        _timestamp(body, received_at, window),
         command_id,
         status == "succeeded",
         code[:16],
@@ -230,44 +245,51 @@ def _vin_ok(vin: str) -> bool:
 def _uplink(topic_name: str) -> Topic:
     parsed = parse_topic(topic_name)
     if parsed is None or parsed.channel is Channel.COMMANDS:
-        raise MalformedMessage("unknown_topic", topic_name)
+        raise MalformedMessage("unknown_topic", printable(topic_name)[:200])
     if not _vin_ok(parsed.vin):
-        raise MalformedMessage("bad_vin", parsed.vin)
+        raise MalformedMessage("bad_vin", printable(parsed.vin)[:40])
     return parsed
 
 
-def decode(topic_name: str, payload: bytes, received_at: datetime) -> Report:
+def decode(
+    topic_name: str, payload: bytes, received_at: datetime, window: TimeWindow = DEFAULT_WINDOW
+) -> Report:
     """Decode one uplink message, or raise MalformedMessage."""
-    return decode_message(topic_name, payload, received_at)[0]
+    return decode_message(topic_name, payload, received_at, window).report
 
 
 def decode_message(
-    topic_name: str, payload: bytes, received_at: datetime
-) -> tuple[Report, dict[str, Any]]:
+    topic_name: str, payload: bytes, received_at: datetime, window: TimeWindow = DEFAULT_WINDOW
+) -> Decoded:
     """Decode one uplink message into its report and its parsed body (kept as history)."""
     parsed = _uplink(topic_name)
-    body = _object(payload)
-    return _decoded(parsed, body, received_at), body
+    return _decoded(parsed, _object(payload), received_at, window)
 
 
-def decode_object(topic_name: str, body: object, received_at: datetime) -> Report:
+def decode_object(
+    topic_name: str, body: object, received_at: datetime, window: TimeWindow = DEFAULT_WINDOW
+) -> Report:
     """Decode one uplink message already parsed from JSON, with the same checks as decode.
 
     For senders in this process (seeding), which would otherwise encode JSON only to have it
     parsed again.
     """
     parsed = _uplink(topic_name)
-    return _decoded(parsed, _versioned(body), received_at)
+    check_tree(body)
+    return _decoded(parsed, _versioned(body), received_at, window).report
 
 
-def _decoded(parsed: Topic, body: dict[str, Any], received_at: datetime) -> Report:
+def _decoded(
+    parsed: Topic, body: dict[str, Any], received_at: datetime, window: TimeWindow
+) -> Decoded:
     if parsed.channel is Channel.TELEMETRY:
-        return _state(parsed.vin, body)
+        report, unknown = _state(parsed.vin, body, received_at, window)
+        return Decoded(report, body, unknown)
     if parsed.channel is Channel.EVENTS:
-        return _event(parsed.vin, body)
+        return Decoded(_event(parsed.vin, body, received_at, window), body)
     if parsed.channel is Channel.CONNECTION:
-        return _connection(parsed.vin, body, received_at)
-    return _result(parsed.vin, body)
+        return Decoded(_connection(parsed.vin, body, received_at, window), body)
+    return Decoded(_result(parsed.vin, body, received_at, window), body)
 
 
 def _dumps(body: dict[str, Any]) -> bytes:
@@ -357,7 +379,7 @@ def decode_command(payload: bytes) -> dict[str, Any]:
     """What a vehicle reads from its commands topic (used by the simulator and tests)."""
     body = _object(payload)
     _message_id(body)
-    _timestamp(body, "expires_at")
+    parse_time(body.get("expires_at"), "expires_at")
     if not isinstance(body.get("command"), str) or not isinstance(body.get("params"), dict):
         raise MalformedMessage("bad_command", "command and params are required")
     return body
