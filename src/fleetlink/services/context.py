@@ -58,3 +58,5 @@ class ServiceContext:
     clearance: ClearancePolicy = ClearancePolicy()
     # How long raw messages are kept (the retention sweep's horizon).
     message_retention: timedelta = timedelta(days=7)
+    # How long messages set aside are kept for operators to look at.
+    dead_letter_retention: timedelta = timedelta(days=30)

@@ -17,17 +17,19 @@ class Swept:
     messages: int
     codes: int
     refresh_tokens: int
+    dead_letters: int = 0
 
     @property
     def anything(self) -> bool:
-        return bool(self.messages or self.codes or self.refresh_tokens)
+        return bool(self.messages or self.codes or self.refresh_tokens or self.dead_letters)
 
 
 async def sweep(ctx: ServiceContext) -> Swept:
-    """Delete raw messages past the retention, and codes and refresh tokens long expired."""
+    """Delete raw messages and dead letters past their retention, and long-expired codes."""
     now = ctx.clock()
     async with ctx.store.writing() as uow:
         messages = await uow.messages.delete_received_before(now - ctx.message_retention)
         codes, tokens = await uow.oauth.delete_expired_before(now - EXPIRED_KEPT)
+        letters = await uow.dead_letters.delete(received_before=now - ctx.dead_letter_retention)
         await uow.commit()
-    return Swept(messages, codes, tokens)
+    return Swept(messages, codes, tokens, letters)

@@ -9,6 +9,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -187,6 +188,23 @@ vehicle_messages = Table(
     Column("payload", JSON, nullable=False),
     # The retention sweep deletes by age.
     Index("ix_vehicle_messages_received_at", "received_at"),
+)
+
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    # Uplink messages set aside, as they arrived (bytes: they may not even be text).
+    Column("id", String(36), primary_key=True),
+    Column("topic", String(255), nullable=False),
+    Column("vin", String(17)),
+    Column("reason", String(64), nullable=False),
+    Column("error", Text, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("set_aside_at", UTCDateTime, nullable=False),
+    Column("replays", Integer, nullable=False, default=0),
+    # Operators list the newest first; the sweep deletes by age.
+    Index("ix_dead_letters_received_at", "received_at"),
 )
 
 trip_progress = Table(

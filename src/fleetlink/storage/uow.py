@@ -1,15 +1,18 @@
 """The unit of work: one transaction, the repositories that share it, commit or roll back."""
 
+from contextlib import suppress
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from fleetlink.domain.errors import Conflict
+from fleetlink.domain.errors import Conflict, Unavailable
 from fleetlink.storage.database import WRITE_OPTION
+from fleetlink.storage.outage import Outage, unreachable
 from fleetlink.storage.repositories.accounts import AccountRepository
 from fleetlink.storage.repositories.commands import CommandRepository
+from fleetlink.storage.repositories.dead_letters import DeadLetterRepository
 from fleetlink.storage.repositories.fleet import FleetRepository
 from fleetlink.storage.repositories.keys import SigningKeyRepository
 from fleetlink.storage.repositories.messages import MessageRepository
@@ -37,19 +40,33 @@ class UnitOfWork:
     notifications: NotificationRepository
     service_records: ServiceRecordRepository
     messages: MessageRepository
+    dead_letters: DeadLetterRepository
     oauth: OAuthRepository
     fleet: FleetRepository
 
-    def __init__(self, engine: AsyncEngine, *, write: bool) -> None:
+    def __init__(self, engine: AsyncEngine, *, write: bool, outage: Outage | None = None) -> None:
         self._engine = engine
         self._write = write
+        self._outage = outage or Outage()
         self._conn: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
-        conn = await self._engine.connect()
-        if self._write:
-            conn = await conn.execution_options(**{WRITE_OPTION: True})
-        await conn.begin()
+        try:
+            conn = await self._engine.connect()
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            # Whatever stops a connection (refused, a database renamed or not accepting
+            # connections, a SQLite file that cannot be opened) is the store being away.
+            raise self._outage.failed(exc) from exc
+        try:
+            if self._write:
+                conn = await conn.execution_options(**{WRITE_OPTION: True})
+            await conn.begin()
+        except BaseException as exc:
+            with suppress(Exception):
+                await conn.close()
+            if unreachable(exc):
+                raise self._outage.failed(exc) from exc
+            raise
         self._conn = conn
         self.accounts = AccountRepository(conn)
         self.keys = SigningKeyRepository(conn)
@@ -61,6 +78,7 @@ class UnitOfWork:
         self.notifications = NotificationRepository(conn)
         self.service_records = ServiceRecordRepository(conn)
         self.messages = MessageRepository(conn)
+        self.dead_letters = DeadLetterRepository(conn)
         self.oauth = OAuthRepository(conn)
         self.fleet = FleetRepository(conn)
         return self
@@ -72,6 +90,10 @@ class UnitOfWork:
             await self._conn.commit()
         except IntegrityError as exc:
             raise Conflict("the change clashes with data stored meanwhile") from exc
+        except Exception as exc:
+            if unreachable(exc):
+                raise self._outage.failed(exc) from exc
+            raise
 
     async def __aexit__(
         self,
@@ -80,12 +102,26 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         assert self._conn is not None
+        # A failure to reach the database (commit() already turned its own into Unavailable)
+        # is an outage: the rollback or close that follows it may fail too, and is moot.
+        lost = exc if exc is not None and unreachable(exc) else None
         try:
-            if self._conn.in_transaction():
-                await self._conn.rollback()
+            try:
+                if self._conn.in_transaction():
+                    await self._conn.rollback()
+            finally:
+                await self._conn.close()
+        except Exception as cleanup:
+            if lost is None and not unreachable(cleanup) and not isinstance(exc, Unavailable):
+                raise
+            lost = lost or cleanup
         finally:
-            await self._conn.close()
             self._conn = None
+        if isinstance(exc, Unavailable):
+            return
+        if lost is not None:
+            raise self._outage.failed(lost) from lost
+        self._outage.answered()
         if isinstance(exc, IntegrityError):
             # Services speak the domain's language: a unique key that another writer
             # took first (two servers creating the demo fleet at once) is a Conflict.
@@ -97,17 +133,19 @@ class Store:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        # Shared by its units of work, so that an outage is logged once per process.
+        self.outage = Outage()
 
     def reading(self) -> UnitOfWork:
         """A unit of work that only reads."""
-        return UnitOfWork(self.engine, write=False)
+        return UnitOfWork(self.engine, write=False, outage=self.outage)
 
     def writing(self) -> UnitOfWork:
         """A unit of work that writes (on SQLite it takes the write lock up front)."""
-        return UnitOfWork(self.engine, write=True)
+        return UnitOfWork(self.engine, write=True, outage=self.outage)
 
     async def ping(self) -> None:
-        """Raise if the database cannot answer."""
+        """Raise Unavailable if the database cannot answer."""
         async with self.reading() as uow:
             await uow.keys.current()
 

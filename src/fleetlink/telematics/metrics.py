@@ -17,3 +17,13 @@ BATCH_SECONDS = Histogram("fleetlink_ingest_batch_seconds", "Time to store one b
 COMMANDS_PUBLISHED = Counter(
     "fleetlink_commands_published_total", "Commands published to vehicles", ["command"]
 )
+UNKNOWN_SIGNALS = Counter(
+    "fleetlink_mqtt_unknown_signals_total",
+    "Signals in uplink messages that this version does not know (the rest of each message is kept)",
+    ["signal"],
+)
+DEAD_LETTERS = Counter(
+    "fleetlink_mqtt_messages_dead_lettered_total",
+    "Uplink messages set aside in the dead-letter table, by reason",
+    ["reason"],
+)
