@@ -394,7 +394,7 @@ async def clean_up_shared(broker: Broker, address: BrokerAddress, vins: Sequence
             aiomqtt.Client(
                 broker.host,
                 broker.port,
-                identifier=f"vehicle-{vin}",
+                identifier=vin,
                 username=address.username,
                 password=address.password,
                 clean_session=True,

@@ -89,7 +89,7 @@ class Fleet:
             self.broker_port,
             username=vin,
             password=password,
-            identifier=f"{vin}-{uuid.uuid4().hex[:6]}",
+            identifier=vin,
         )
 
 

@@ -58,7 +58,11 @@ async def test_the_uplink_reconnects_when_the_broker_comes_back(cloud: Container
         await _until(link.connected, 15)
         password = password_for(broker.key, vehicle.vin)
         async with aiomqtt.Client(
-            broker.host, broker.port, username=vehicle.vin, password=password
+            broker.host,
+            broker.port,
+            username=vehicle.vin,
+            password=password,
+            identifier=vehicle.vin,
         ) as car:
             payload = encode_telemetry(
                 str(uuid.uuid4()), datetime.now(UTC), {"Vehicle.TraveledDistance": 4321.0}
@@ -86,7 +90,7 @@ async def test_a_link_whose_subscription_is_refused_does_not_count_as_connected(
     address = BrokerAddress(
         broker.host, broker.port, username=vin, password=password_for(broker.key, vin)
     )
-    link = TelematicsLink(cloud.services, address, client_id=f"impostor-{uuid.uuid4().hex[:6]}")
+    link = TelematicsLink(cloud.services, address, client_id=vin)
     running = asyncio.create_task(link.run())
     try:
         await asyncio.sleep(3)  # the broker answers a SUBSCRIBE in milliseconds

@@ -12,7 +12,8 @@ import structlog
 
 from fleetlink.simulator.messages import Outgoing
 from fleetlink.simulator.model import SimVehicle
-from fleetlink.telematics.codec import LAST_WILL, MalformedMessage, decode_command
+from fleetlink.telematics.codec import LAST_WILL, decode_command
+from fleetlink.telematics.payload import MalformedMessage
 from fleetlink.telematics.topics import Channel, topic
 
 log = structlog.get_logger(__name__)
@@ -91,7 +92,7 @@ class FleetRunner:
             self._port,
             username=vehicle.vin,
             password=self._password(vehicle.vin),
-            identifier=f"vehicle-{vehicle.vin}",
+            identifier=vehicle.vin,
             will=aiomqtt.Will(topic(vehicle.vin, Channel.CONNECTION), LAST_WILL, 1, True),
         )
         async with client:

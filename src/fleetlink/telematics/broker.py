@@ -1,5 +1,6 @@
 """The embedded MQTT broker (amqtt): vehicles sign in with their VIN and touch only their topics."""
 
+import asyncio
 import errno
 import socket
 from dataclasses import dataclass
@@ -8,14 +9,19 @@ from typing import Any
 import structlog
 from amqtt.broker import Broker
 from amqtt.contexts import Action, BaseContext
+from amqtt.errors import MQTTError
+from amqtt.mqtt.connack import ConnackPacket
+from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
 from amqtt.session import Session
+from amqtt.utils import gen_client_id
 
 from fleetlink.domain.vin import is_valid_vin
 from fleetlink.telematics.credentials import CLOUD_USERNAME, verify
 from fleetlink.telematics.topics import UPLINK, Channel, parse_topic
 
 log = structlog.get_logger(__name__)
+NOT_AUTHORIZED = 0x05  # the CONNACK return code, MQTT 3.1.1 § 3.2.2.3
 
 
 class BrokerPortTaken(RuntimeError):
@@ -55,6 +61,13 @@ def allowed(username: str | None, topic: str, action: Action) -> bool:
     if action is Action.PUBLISH:
         return parsed.channel in UPLINK
     return parsed.channel is Channel.COMMANDS
+
+
+def may_use_client_id(username: str | None, client_id: str | None) -> bool:
+    """Whether username may connect as client_id: a vehicle only as its VIN, the cloud as any."""
+    if username == CLOUD_USERNAME:
+        return True
+    return username is not None and client_id == username
 
 
 class VehicleTopicPlugin(BaseTopicPlugin):
@@ -104,6 +117,125 @@ class _SnapshotItems(dict[str, Any]):
         return list(super().items())
 
 
+class _IsolatingBroker(Broker):
+    """amqtt's Broker, with its two leaks between clients closed (see docs/telematics.md).
+
+    The overrides copy amqtt 0.12's code where they must; the tests in
+    tests/telematics/test_broker_isolation.py say whether a newer amqtt still needs them.
+    """
+
+    async def stream_connected(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, listener_name: str
+    ) -> None:
+        try:
+            await super().stream_connected(reader, writer, listener_name)
+        finally:
+            # amqtt leaves the socket open when a handshake fails (refused, cut short, or
+            # the broker stopping meanwhile); the session is over here in every case.
+            writer.close()
+
+    async def _initialize_client_session(
+        self, reader: Any, writer: Any, remote_address: str, remote_port: int
+    ) -> tuple[Any, Session]:
+        # amqtt reads the CONNECT here and at once discards the stored session of its
+        # client id (clean session) or overwrites its username and will (persistent); only
+        # later, in _handle_client_session, does it check the password. So anyone, even with
+        # a wrong password, could wipe the cloud's subscriptions by connecting under its
+        # client id, and the cloud stayed connected, answered pings, and heard nothing.
+        # Here who connects is checked first, and a client id is bound to who signed in.
+        try:
+            handler, session = await BrokerProtocolHandler.init_from_connect(
+                reader, writer, self.plugins_manager
+            )
+        except MQTTError:
+            await writer.close()
+            raise
+        refusal = await self._refusal(session)
+        if refusal is not None:
+            await ConnackPacket.build(0, refusal).to_stream(writer)
+            await writer.close()
+            raise MQTTError(f"refused {session.username!r} as client {session.client_id!r}")
+        client_id = session.client_id
+        if session.clean_session:
+            if client_id:
+                await self._end_connection(client_id)
+                await self._delete_session(client_id)
+            else:
+                session.client_id = gen_client_id()
+            session.parent = 0
+        elif client_id in self._sessions:
+            # The same client (the id is bound to its username) resumes its session with
+            # this connection's will and credentials; amqtt takes the old connection over.
+            stored: Session = self._sessions[client_id][0]
+            for name in ("will_flag", "will_message", "will_topic", "will_qos", "will_retain"):
+                setattr(stored, name, getattr(session, name))
+            stored.keep_alive, stored.username = session.keep_alive, session.username
+            stored.password = session.password
+            session = stored
+            session.parent = 1
+        else:
+            session.parent = 0
+        delay = self.config.get("timeout-disconnect-delay", 0)
+        if session.keep_alive > 0 and isinstance(delay, int):
+            session.keep_alive += delay
+        return handler, session
+
+    async def _refusal(self, session: Session) -> int | None:
+        """The CONNACK code that refuses session's CONNECT, or None to accept it."""
+        if not await self._authenticate(session, None):
+            return NOT_AUTHORIZED
+        if not may_use_client_id(session.username, session.client_id):
+            log.warning(
+                "mqtt.client_id_refused", username=session.username, client_id=session.client_id
+            )
+            # Not "identifier rejected" (2): paho answers that, for an empty client id, by
+            # retrying under a random one, and its user sees a time-out instead of a refusal.
+            return NOT_AUTHORIZED
+        return None
+
+    async def _end_connection(self, client_id: str) -> None:
+        """Close the connection that holds client_id, as MQTT requires [MQTT-3.1.4-2].
+
+        amqtt does it for a persistent session but not for a clean one, whose old holder
+        kept a socket and lost its subscriptions: connected, and deaf.
+        """
+        held = self._sessions.get(client_id)
+        if held is not None and held[0].transitions.is_connected():
+            log.warning("mqtt.session_taken_over", client_id=client_id)
+            await held[1].handle_connection_closed()
+            await held[1].stop()
+
+    async def _publish_retained_messages_for_subscription(
+        self, subscription: tuple[str, int], session: Session
+    ) -> None:
+        # amqtt calls this on SUBACK, for the filter just granted, and also when any session
+        # connects, for every filter in the broker, whoever holds it; and it sends whatever
+        # retained message matches, asking no topic plugin. So a car that subscribed to
+        # nothing received every car's retained connection state through the cloud's
+        # fleetlink/v1/+/connection. Send only through a filter this session holds, and only
+        # what it may receive.
+        topic_filter, qos = subscription
+        holders = self._subscriptions.get(topic_filter, ())
+        if not any(held.client_id == session.client_id for held, _ in holders):
+            return
+        handler = self._get_handler(session)
+        if handler is None:
+            return
+        sends = []
+        for name, retained in list(self._retained_messages.items()):
+            if self._matches(name, topic_filter) and await self._topic_filtering(
+                session, topic=name, action=Action.RECEIVE
+            ):
+                retained_qos = min(qos, retained.qos or qos)
+                sends.append(
+                    asyncio.ensure_future(
+                        handler.mqtt_publish(name, retained.data, retained_qos, retain=True)
+                    )
+                )
+        if sends:
+            await asyncio.wait(sends)
+
+
 class EmbeddedBroker:
     """An amqtt broker in this process, on host:port."""
 
@@ -131,7 +263,7 @@ class EmbeddedBroker:
                 f"{__name__}.VehicleTopicPlugin": {},
             },
         }
-        self._broker = Broker(config)
+        self._broker = _IsolatingBroker(config)
         self._broker._subscriptions = _SnapshotItems()
         await self._broker.start()
         log.info("mqtt.embedded_broker_started", host=self.host, port=self.port)
