@@ -14,6 +14,7 @@ from fleetlink.storage.uow import Store
 from fleetlink.telematics.broker import EmbeddedBroker
 from fleetlink.telematics.credentials import CLOUD_USERNAME, credential_key, password_for
 from fleetlink.telematics.link import BrokerAddress, TelematicsLink
+from fleetlink.telematics.payload import TimeWindow
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,7 @@ def build(settings: Settings) -> Container:
             auto_approve=settings.clearance_auto_approves, delay=settings.clearance_delay
         ),
         message_retention=settings.message_retention,
+        dead_letter_retention=settings.dead_letter_retention,
     )
     broker = None
     if settings.mqtt_url:
@@ -92,6 +94,7 @@ def build(settings: Settings) -> Container:
         address,
         client_id=settings.mqtt_client_id,
         shared_group=settings.mqtt_shared_group,
+        window=TimeWindow(settings.telemetry_future_tolerance, settings.telemetry_max_age),
     )
     services.dispatchers.append(link)
     return Container(

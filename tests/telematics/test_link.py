@@ -167,12 +167,29 @@ async def test_what_a_vehicle_publishes_shows_in_the_api(cloud: Cloud) -> None:
     assert vehicle["lastConnectedAt"] is not None
 
 
+async def _come_online(car: aiomqtt.Client, api: httpx.AsyncClient, vin: str) -> None:
+    """Do what a unit does on connecting: listen for commands, then say it is online."""
+    await car.subscribe(topic(vin, Channel.COMMANDS), qos=1)
+    at = datetime.now(UTC) + timedelta(seconds=1)
+    await car.publish(
+        topic(vin, Channel.CONNECTION),
+        encode_connection(str(uuid.uuid4()), at, ConnectionState.ONLINE),
+        qos=1,
+        retain=True,
+    )
+    await _poll(api, f"/connected/v1/vehicles/{vin}", "isConnected", True)
+
+
+async def _forget_retained(car: aiomqtt.Client, vin: str) -> None:
+    await car.publish(topic(vin, Channel.CONNECTION), b"", qos=1, retain=True)
+
+
 async def test_a_lock_command_reaches_the_vehicle_and_comes_back_succeeded(cloud: Cloud) -> None:
     await cloud.start("--demo")
     vin = (await _vins(cloud))[0]
 
     async with _vehicle(vin) as car, cloud.api() as api:
-        await car.subscribe(topic(vin, Channel.COMMANDS), qos=1)
+        await _come_online(car, api, vin)
         sent = await api.post(
             f"/connected/v1/vehicles/{vin}/remote-command", json={"command": "lock"}
         )
@@ -199,24 +216,29 @@ async def test_a_lock_command_reaches_the_vehicle_and_comes_back_succeeded(cloud
             api, f"/connected/v1/vehicles/{vin}/commands/{request_id}", "status", "succeeded"
         )
         status = await _poll(api, f"/connected/v1/vehicles/{vin}/status", "doorsLocked", True)
+        await _forget_retained(car, vin)
 
     assert command["id"] == request_id and command["command"] == "lock"
     assert state["returnCode"] == "000000"
     assert status["lastUpdatedAt"] is not None
 
 
-async def test_a_command_to_an_offline_vehicle_expires(cloud: Cloud) -> None:
+async def test_a_command_to_a_vehicle_that_never_answers_expires(cloud: Cloud) -> None:
     await cloud.start("--demo")
     vin = (await _vins(cloud))[1]
 
-    async with cloud.api() as api:
+    async with _vehicle(vin) as car, cloud.api() as api:
+        await _come_online(car, api, vin)
         sent = await api.post(
             f"/connected/v1/vehicles/{vin}/remote-command", json={"command": "horn"}
         )
         request_id = sent.json()["requestId"]
-        first = (await api.get(f"/connected/v1/vehicles/{vin}/commands/{request_id}")).json()
+        first = await _poll(
+            api, f"/connected/v1/vehicles/{vin}/commands/{request_id}", "status", "sent"
+        )
         await asyncio.sleep(3.5)
         later = (await api.get(f"/connected/v1/vehicles/{vin}/commands/{request_id}")).json()
+        await _forget_retained(car, vin)
 
     assert first["status"] == "sent", "published to the broker, never answered"
     assert later["status"] == "expired"

@@ -33,6 +33,9 @@ async def send_command(
         await uow.commands.add(command)
         await uow.commit()
     log.info("command.stored", vin=command.vin, command_id=command.id, command=command.kind)
+    if not vehicle.is_connected:
+        # A vehicle away would never receive it: it goes out when the vehicle says online.
+        return command
     for dispatcher in ctx.dispatchers:
         try:
             await dispatcher.dispatch(command)

@@ -60,6 +60,9 @@ class IngestResult:
     commands_settled: int = 0
     trips_finished: int = 0
     notifications: list[Notification] = field(default_factory=list)
+    # Known vehicles whose newest connection report of the batch says online (repeats too:
+    # a vehicle back online after a broker restart resends the same retained message).
+    online: list[str] = field(default_factory=list)
 
 
 def _message_key(arrival: Arrival) -> str:
@@ -115,6 +118,7 @@ async def ingest(ctx: ServiceContext, batch: Sequence[Arrival]) -> IngestResult:
                 seen.add(key)
                 unique.append(a)
         result.duplicates = len(known) - len(unique)
+        result.online = _online(known)
         # State and trips follow the vehicles' own time order, so a late sample cannot win.
         timeline = sorted(
             (a.report for a in unique if isinstance(a.report, StateReport | EventReport)),
@@ -131,6 +135,15 @@ async def ingest(ctx: ServiceContext, batch: Sequence[Arrival]) -> IngestResult:
         await uow.commit()
     result.applied = len(unique)
     return result
+
+
+def _online(arrivals: Sequence[Arrival]) -> list[str]:
+    newest: dict[str, ConnectionReport] = {}
+    for a in arrivals:
+        r = a.report
+        if isinstance(r, ConnectionReport) and (r.vin not in newest or r.at >= newest[r.vin].at):
+            newest[r.vin] = r
+    return sorted(vin for vin, r in newest.items() if r.state is ConnectionState.ONLINE)
 
 
 def _service_records(ids: dict[str, int], arrivals: Sequence[Arrival]) -> list[ServiceRecord]:
@@ -340,6 +353,12 @@ async def mark_sent(ctx: ServiceContext, command: Command) -> None:
 
 
 async def open_commands(ctx: ServiceContext) -> list[Command]:
-    """Commands still owed to vehicles (pending and not expired)."""
+    """Commands not yet sent to vehicles last seen reachable (pending and not expired)."""
     async with ctx.store.reading() as uow:
         return await uow.commands.open_ones(ctx.clock())
+
+
+async def commands_owed(ctx: ServiceContext, vins: Sequence[str]) -> list[Command]:
+    """Commands of these vehicles that they have not answered yet, and that have not expired."""
+    async with ctx.store.reading() as uow:
+        return await uow.commands.owed_to(vins, ctx.clock())

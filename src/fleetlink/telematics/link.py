@@ -6,19 +6,27 @@ the broker delivers the message again. Ingestion is idempotent, so that is harml
 """
 
 import asyncio
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import aiomqtt
 import structlog
 from paho.mqtt.reasoncodes import ReasonCode
 
-from fleetlink.domain.commands import Command
+from fleetlink.domain.commands import Command, CommandStatus
+from fleetlink.domain.deadletters import DeadLetter
+from fleetlink.domain.text import scrubbed
 from fleetlink.services.context import ServiceContext
-from fleetlink.services.telemetry import Arrival, ingest, mark_sent, open_commands
+from fleetlink.services.dead_letters import set_aside
+from fleetlink.services.telemetry import commands_owed, mark_sent, open_commands
 from fleetlink.telematics import metrics
-from fleetlink.telematics.codec import MalformedMessage, decode_message, encode_command
+from fleetlink.telematics.codec import encode_command
+from fleetlink.telematics.intake import Incoming, Intake, Taken
+from fleetlink.telematics.liveness import watch_liveness
+from fleetlink.telematics.payload import DEFAULT_WINDOW, MAX_PAYLOAD_BYTES, TimeWindow
 from fleetlink.telematics.topics import Channel, parse_topic, topic, uplink_filters
 
 log = structlog.get_logger(__name__)
@@ -26,6 +34,8 @@ RECONNECT_DELAY_S = 1.0
 SUBACK_FAILURE = 0x80
 _LIGHT_LOAD = 50
 MAX_RECONNECT_DELAY_S = 30.0
+# A publish waits for the broker's PUBACK; a frozen broker must not hold a command for long.
+PUBLISH_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +81,10 @@ class TelematicsLink:
         batch_size: int = 500,
         batch_window_s: float = 0.05,
         shared_group: str | None = None,
+        window: TimeWindow = DEFAULT_WINDOW,
     ) -> None:
         self._ctx = ctx
+        self._intake = Intake(ctx, window)
         self.broker = broker
         self._client_id = client_id
         self._batch_size = batch_size
@@ -85,6 +97,8 @@ class TelematicsLink:
         ]
         self._client: aiomqtt.Client | None = None
         self.connected = asyncio.Event()
+        # Publishes under way, so the API never waits on the broker (and none is collected).
+        self._publishing: set[asyncio.Task[None]] = set()
 
     async def run(self) -> None:
         """Stay connected until cancelled, reconnecting with backoff."""
@@ -126,6 +140,8 @@ class TelematicsLink:
                 # before it answers; amqtt gives up on them after 5 s.
                 group.create_task(self._read(client, queue))
                 group.create_task(self._write(client, queue))
+                # A session taken over or a frozen broker says nothing: probe it ourselves.
+                group.create_task(watch_liveness(client, self._client_id))
                 granted: Sequence[int | ReasonCode] = await client.subscribe(
                     [(pattern, 1) for pattern in self._filters]
                 )
@@ -166,61 +182,112 @@ class TelematicsLink:
                 if received.qos > 0:
                     client._client.ack(received.mid, received.qos)
 
-    def _decode(self, batch: Sequence[_Received]) -> list[Arrival]:
+    async def _store(self, batch: Sequence[_Received]) -> None:
+        """Store until it works: an unacknowledged message is worth waiting for.
+
+        Only an unreachable store is waited for; a message that cannot be stored for what
+        it holds is set aside as a dead letter, and the rest of the batch goes on.
+        """
         now = self._ctx.clock()
-        arrivals = []
+        incoming = []
         for received in batch:
             parsed = parse_topic(received.topic)
-            channel = parsed.channel.value if parsed else "unknown"
-            metrics.RECEIVED.labels(channel).inc()
-            try:
-                report, body = decode_message(received.topic, received.payload, now)
-            except MalformedMessage as exc:
-                metrics.DROPPED.labels(exc.reason).inc()
-                log.warning(
-                    "mqtt.malformed",
-                    topic=received.topic,
-                    vin=parsed.vin if parsed else None,
-                    reason=exc.reason,
-                    detail=exc.detail,
-                )
-                continue
-            arrivals.append(Arrival(report, channel, body, now))
-        return arrivals
-
-    async def _store(self, batch: Sequence[_Received]) -> None:
-        """Store until it works: an unacknowledged message is worth waiting for."""
-        arrivals = self._decode(batch)
+            metrics.RECEIVED.labels(parsed.channel.value if parsed else "unknown").inc()
+            incoming.append(Incoming(received.topic, received.payload, now))
         delay = RECONNECT_DELAY_S
         while True:
             try:
                 with metrics.BATCH_SECONDS.time():
-                    result = await ingest(self._ctx, arrivals)
+                    taken = await self._intake.take(incoming)
+                    await set_aside(self._ctx, _dead_letters(incoming, taken, self._ctx.clock()))
                 break
-            except Exception:
-                log.exception("ingest.failed", messages=len(arrivals), retry_in_s=delay)
+            except Exception as exc:
+                log.warning(
+                    "ingest.failed", messages=len(incoming), error=str(exc), retry_in_s=delay
+                )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, MAX_RECONNECT_DELAY_S)
+        result = taken.result
+        for refused in taken.refused:
+            metrics.DEAD_LETTERS.labels(refused.reason).inc()
         metrics.DUPLICATES.inc(result.duplicates)
         if result.unknown_vehicle:
             metrics.DROPPED.labels("unknown_vehicle").inc(result.unknown_vehicle)
+        if result.online:
+            await self._deliver_owed(result.online)
+
+    async def _deliver_owed(self, vins: Sequence[str]) -> None:
+        """A vehicle back online gets every command it has not answered, sent or not."""
+        try:
+            owed = await commands_owed(self._ctx, vins)
+        except Exception as exc:
+            # They stay in the store; the vehicle's next online message asks again.
+            log.warning("command.redelivery_failed", vehicles=len(vins), error=str(exc))
+            return
+        for command in owed:
+            self._start_publish(command)
 
     async def dispatch(self, command: Command) -> None:
-        """Publish a stored command to its vehicle and record it as sent."""
+        """Start publishing a stored command to its vehicle; return at once."""
+        self._start_publish(command)
+
+    def _start_publish(self, command: Command) -> None:
+        task = asyncio.create_task(self._publish(command), name=f"publish-{command.id}")
+        self._publishing.add(task)
+        task.add_done_callback(self._publishing.discard)
+
+    async def _publish(self, command: Command) -> None:
         client = self._client
         if client is None:
-            # Not connected: it stays pending and goes out when the session is back.
+            # Not connected: it stays in the store and goes out when the vehicle says online.
             log.info("command.deferred", vin=command.vin, command_id=command.id)
             return
-        await client.publish(
-            topic(command.vin, Channel.COMMANDS),
-            encode_command(command, self._ctx.clock()),
-            qos=1,
-        )
-        metrics.COMMANDS_PUBLISHED.labels(command.kind.value).inc()
-        await mark_sent(self._ctx, command)
+        try:
+            await client.publish(
+                topic(command.vin, Channel.COMMANDS),
+                encode_command(command, self._ctx.clock()),
+                qos=1,
+                timeout=PUBLISH_TIMEOUT_S,
+            )
+            metrics.COMMANDS_PUBLISHED.labels(command.kind.value).inc()
+            if command.status is CommandStatus.PENDING:
+                await mark_sent(self._ctx, command)
+        except Exception as exc:
+            log.warning(
+                "command.publish_failed", vin=command.vin, command_id=command.id, error=str(exc)
+            )
+            return
         log.info("command.sent", vin=command.vin, command_id=command.id, command=command.kind)
 
     async def _redispatch(self) -> None:
-        for command in await open_commands(self._ctx):
-            await self.dispatch(command)
+        """Commands stored while the session was down, to vehicles last seen reachable.
+
+        A vehicle whose connection dropped meanwhile gets its commands when it says online.
+        """
+        try:
+            pending = await open_commands(self._ctx)
+        except Exception as exc:
+            log.warning("command.redispatch_failed", error=str(exc))
+            return
+        for command in pending:
+            self._start_publish(command)
+
+
+def _dead_letters(incoming: Sequence[Incoming], taken: Taken, now: datetime) -> list[DeadLetter]:
+    letters = []
+    for refused in taken.refused:
+        message = incoming[refused.index]
+        parsed = parse_topic(message.topic)
+        letters.append(
+            DeadLetter(
+                str(uuid.uuid4()),
+                scrubbed(message.topic, 255),
+                scrubbed(parsed.vin, 17) if parsed else None,
+                refused.reason[:64],
+                refused.error,
+                message.payload[:MAX_PAYLOAD_BYTES],
+                message.received_at,
+                now,
+            )
+        )
+    return letters

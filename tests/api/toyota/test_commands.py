@@ -3,7 +3,7 @@
 import asyncio
 import uuid
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from fleetlink.bootstrap import Container
 from fleetlink.domain.commands import Command
+from fleetlink.domain.vehicle import ConnectionState
 from fleetlink.storage.tables import commands
 from tests.conftest import ClientFactory, Clock, Owner, OwnerFactory
 
@@ -364,6 +365,14 @@ class _Broken:
         raise ConnectionError("broker down")
 
 
+async def _online(container: Container, vehicle_id: int) -> None:
+    async with container.store.writing() as uow:
+        await uow.vehicles.set_connections(
+            [(vehicle_id, ConnectionState.ONLINE, datetime.now(UTC))]
+        )
+        await uow.commit()
+
+
 async def test_a_stored_command_is_handed_to_every_dispatcher_even_if_one_fails(
     container: Container, make_client: ClientFactory, make_owner: OwnerFactory
 ) -> None:
@@ -374,6 +383,7 @@ async def test_a_stored_command_is_handed_to_every_dispatcher_even_if_one_fails(
     client = await make_client(wired)
     owner = await make_owner(count=1)
     vin = owner.vehicles[0].vin
+    await _online(container, owner.vehicles[0].id)
 
     request_id = _assert_accepted(
         await client.post(
@@ -382,6 +392,26 @@ async def test_a_stored_command_is_handed_to_every_dispatcher_even_if_one_fails(
     )
 
     assert [(c.id, c.kind, c.params) for c in recorder.seen] == [(request_id, "horn", {"beeps": 2})]
+    assert (await _state(client, owner, vin, request_id))["status"] == "pending"
+
+
+async def test_a_command_to_an_offline_vehicle_waits_in_the_store_for_it(
+    container: Container, make_client: ClientFactory, make_owner: OwnerFactory
+) -> None:
+    recorder = _Recorder()
+    client = await make_client(
+        replace(container, services=replace(container.services, dispatchers=[recorder]))
+    )
+    owner = await make_owner(count=1)
+    vin = owner.vehicles[0].vin
+
+    request_id = _assert_accepted(
+        await client.post(
+            _url(vin, "remote-command"), headers=owner.headers, json={"command": "lock"}
+        )
+    )
+
+    assert recorder.seen == [], "published when the vehicle says online, not before"
     assert (await _state(client, owner, vin, request_id))["status"] == "pending"
 
 

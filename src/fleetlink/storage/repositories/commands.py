@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fleetlink.domain.commands import Command, CommandKind, CommandStatus
+from fleetlink.domain.vehicle import ConnectionState
 from fleetlink.storage.tables import commands, vehicles
 
 _SELECT = select(commands, vehicles.c.vin).join(vehicles, vehicles.c.id == commands.c.vehicle_id)
@@ -66,14 +67,27 @@ class CommandRepository:
         return {row.id: _command(row) for row in await self._conn.execute(stmt)}
 
     async def open_ones(self, now: datetime, limit: int = 1000) -> list[Command]:
-        """Pending commands not yet expired, oldest first: what a dispatcher still owes."""
+        """Pending commands not yet expired of vehicles last seen reachable, oldest first."""
         stmt = (
             _SELECT.where(
-                commands.c.status == CommandStatus.PENDING.value, commands.c.expires_at > now
+                commands.c.status == CommandStatus.PENDING.value,
+                commands.c.expires_at > now,
+                vehicles.c.connection != ConnectionState.OFFLINE.value,
             )
             .order_by(commands.c.created_at)
             .limit(limit)
         )
+        return [_command(row) for row in await self._conn.execute(stmt)]
+
+    async def owed_to(self, vins: Sequence[str], now: datetime) -> list[Command]:
+        """Commands of these vehicles not yet answered nor expired, oldest first."""
+        if not vins:
+            return []
+        stmt = _SELECT.where(
+            vehicles.c.vin.in_(list(vins)),
+            commands.c.status.in_([CommandStatus.PENDING.value, CommandStatus.SENT.value]),
+            commands.c.expires_at > now,
+        ).order_by(commands.c.created_at)
         return [_command(row) for row in await self._conn.execute(stmt)]
 
     async def save_many(self, changed: Sequence[tuple[Command, CommandStatus]]) -> None:

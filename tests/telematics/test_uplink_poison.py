@@ -1,0 +1,162 @@
+"""Through a real broker: one vehicle's poison is set aside, and the fleet is still ingested."""
+
+import asyncio
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from prometheus_client import REGISTRY
+
+from fleetlink.bootstrap import build
+from fleetlink.domain.fleetgen import generate_fleet
+from fleetlink.domain.vehicle import Vehicle
+from fleetlink.services import dead_letters
+from fleetlink.services.accounts import create_account
+from fleetlink.services.demo import as_new_vehicle
+from fleetlink.services.vehicles import latest_states, register_vehicles
+from fleetlink.settings import Settings
+from fleetlink.telematics.codec import encode_telemetry
+from fleetlink.telematics.topics import Channel, topic
+from tests.conftest import Databases
+from tests.telematics.brokers import mosquitto
+from tests.telematics.uplink import Uplink, uplink_fixture  # noqa: F401
+
+
+def _poison(ts: str = "", **fields: object) -> bytes:
+    now = datetime.now(UTC).isoformat()
+    body = {"v": 1, "id": str(uuid.uuid4()), "ts": ts or now, **fields}
+    return json.dumps(body).encode()
+
+
+SPEED = {"Vehicle.Speed": 1}
+POISON = [
+    ("telemetry", _poison("0001-01-01T00:00:00+01:00", signals=SPEED), "bad_timestamp"),
+    ("telemetry", _poison("9999-12-31T23:59:59-01:00", signals=SPEED), "bad_timestamp"),
+    ("telemetry", _poison("9999-12-31T23:59:59Z", signals=SPEED), "from_future"),
+    (
+        "telemetry",
+        _poison(signals=SPEED).replace(b"}}", b'},"x":' + b"[" * 20_000 + b"]" * 20_000 + b"}"),
+        "too_deep",
+    ),
+    ("telemetry", _poison(signals=SPEED, id="a\x00b"), "bad_text"),
+    ("telemetry", _poison(signals=SPEED, id="\ud800"), "bad_text"),
+    ("events", _poison(event="warning_light_on", data={"name": "a\x00"}), "bad_text"),
+    (
+        "events",
+        _poison(event="service_performed", data={"category": "c", "description": "\x00"}),
+        "bad_text",
+    ),
+]
+
+
+def _sample(value: float) -> bytes:
+    at = datetime.now(UTC)
+    return encode_telemetry(str(uuid.uuid4()), at, {"Vehicle.TraveledDistance": value})
+
+
+async def _until_odometer(uplink: Uplink, vehicle: Vehicle, value: float) -> None:
+    for _ in range(200):
+        state = (await latest_states(uplink.container.services, uplink.owner)).get(vehicle.vin)
+        if state is not None and state.odometer_km == value:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{vehicle.vin} never reported {value} km")
+
+
+def _dead_lettered(reason: str) -> float:
+    value = REGISTRY.get_sample_value(
+        "fleetlink_mqtt_messages_dead_lettered_total", {"reason": reason}
+    )
+    return value or 0.0
+
+
+@pytest.mark.parametrize(("channel", "payload", "reason"), POISON)
+async def test_a_poisoned_message_is_set_aside_and_every_vehicle_still_stored(
+    uplink: Uplink, channel: str, payload: bytes, reason: str
+) -> None:
+    bad, good, _ = uplink.vehicles
+    counted = _dead_lettered(reason)
+
+    async with uplink.car(bad) as car:
+        await car.publish(f"fleetlink/v1/{bad.vin}/{channel}", payload, qos=1)
+        await car.publish(topic(bad.vin, Channel.TELEMETRY), _sample(11.0), qos=1)
+    async with uplink.car(good) as car:
+        await car.publish(topic(good.vin, Channel.TELEMETRY), _sample(22.0), qos=1)
+    await _until_odometer(uplink, good, 22.0)
+    await _until_odometer(uplink, bad, 11.0)
+
+    [letter] = await dead_letters.newest(uplink.container.services)
+    assert (letter.vin, letter.reason, letter.payload) == (bad.vin, reason, payload)
+    assert letter.topic == f"fleetlink/v1/{bad.vin}/{channel}"
+    assert letter.error
+    assert _dead_lettered(reason) == counted + 1
+    assert not uplink.running.done()
+
+
+async def test_an_unknown_signal_costs_only_itself(uplink: Uplink) -> None:
+    vehicle = uplink.vehicles[0]
+    payload = encode_telemetry(
+        str(uuid.uuid4()),
+        datetime.now(UTC) - timedelta(seconds=1),
+        {"Vehicle.TraveledDistance": 33.0, "Vehicle.Exterior.AirTemperature": 12.5},
+    )
+    before = REGISTRY.get_sample_value(
+        "fleetlink_mqtt_unknown_signals_total", {"signal": "Vehicle.Exterior.AirTemperature"}
+    )
+
+    async with uplink.car(vehicle) as car:
+        await car.publish(topic(vehicle.vin, Channel.TELEMETRY), payload, qos=1)
+    await _until_odometer(uplink, vehicle, 33.0)
+
+    after = REGISTRY.get_sample_value(
+        "fleetlink_mqtt_unknown_signals_total", {"signal": "Vehicle.Exterior.AirTemperature"}
+    )
+    assert after == (before or 0.0) + 1
+    assert await dead_letters.newest(uplink.container.services) == []
+
+
+async def test_a_poisoned_message_on_an_external_broker_is_not_delivered_again(
+    databases: Databases, tmp_path: Path
+) -> None:
+    """It was: unacknowledged, the broker gave it again after every restart, for ever."""
+    async with mosquitto(tmp_path) as broker:
+        settings = Settings(
+            database_url=await databases.new(),
+            mqtt_url=f"mqtt://{broker.host}:{broker.port}",
+            mqtt_client_id=f"cloud-{uuid.uuid4().hex[:8]}",
+        )
+        container = build(settings)
+        await container.start()
+        link = container.telematics
+        assert link is not None
+        try:
+            owner = await create_account(container.services, "ops@example.com", "long-enough")
+            [vehicle] = await register_vehicles(
+                container.services,
+                owner,
+                [as_new_vehicle(g) for g in generate_fleet(19, 1, datetime.now(UTC))],
+            )
+            for restart in range(2):
+                running = asyncio.create_task(link.run())
+                await asyncio.wait_for(link.connected.wait(), 15)
+                if restart == 0:
+                    async with broker.client(identifier=vehicle.vin) as car:
+                        _, poison, _ = POISON[0]
+                        await car.publish(topic(vehicle.vin, Channel.TELEMETRY), poison, qos=1)
+                        await car.publish(
+                            topic(vehicle.vin, Channel.TELEMETRY), _sample(5.0), qos=1
+                        )
+                uplink = Uplink(container, owner, [vehicle], running)
+                await _until_odometer(uplink, vehicle, 5.0)
+                await asyncio.sleep(1)  # room for a redelivery, were there one
+                running.cancel()
+                await asyncio.gather(running, return_exceptions=True)
+            letters = await dead_letters.newest(container.services)
+        finally:
+            await container.close()
+            async with broker.client(identifier=settings.mqtt_client_id, clean_session=True):
+                pass
+
+    assert [d.reason for d in letters] == ["bad_timestamp"], "set aside once, acknowledged"
