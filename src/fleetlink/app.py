@@ -26,6 +26,7 @@ from fleetlink.api.toyota.app import create_toyota_app
 from fleetlink.bootstrap import Container, build
 from fleetlink.services.retention import sweep
 from fleetlink.settings import Settings
+from fleetlink.supervisor import Supervisor
 
 log = structlog.get_logger(__name__)
 SWEEP_INTERVAL_S = 3600.0
@@ -55,16 +56,31 @@ async def _sweep(container: Container) -> None:
                     messages=swept.messages,
                     codes=swept.codes,
                     refresh_tokens=swept.refresh_tokens,
+                    dead_letters=swept.dead_letters,
                 )
         except Exception:
             log.exception("retention.sweep_failed")
         await asyncio.sleep(SWEEP_INTERVAL_S)
 
 
-def _report_stopped(task: "asyncio.Task[None]") -> None:
-    """Say so when a background task that should run forever stops with an error."""
-    if not task.cancelled() and task.exception() is not None:
-        log.error("background.stopped", task=task.get_name(), exc_info=task.exception())
+async def _problems(request: Request) -> list[str]:
+    """What keeps this server from doing its work now; nothing when it is ready."""
+    container = get_container(request)
+    problems = []
+    try:
+        await container.store.ping()
+    except Exception as exc:
+        log.warning("health.store_unreachable", error=str(exc))
+        problems.append("store unreachable")
+    supervisor: Supervisor | None = getattr(request.app.state, "supervisor", None)
+    if supervisor is None:
+        return problems  # served without its lifespan (tests over ASGI): nothing runs
+    for name, why in sorted(supervisor.down().items()):
+        problems.append(f"{name} stopped ({why})")
+    link = container.telematics
+    if link is not None and not link.connected.is_set():
+        problems.append("MQTT session down: vehicles' messages are not being ingested")
+    return problems
 
 
 def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
@@ -77,18 +93,16 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         if owned:
             await wired.start()
         await wired.start_broker()
-        background = [asyncio.create_task(_sweep(wired), name="retention")]
+        supervisor = Supervisor()
+        supervisor.start("retention", lambda: _sweep(wired))
         if wired.telematics is not None:
-            background.append(asyncio.create_task(wired.telematics.run(), name="telematics"))
-        for task in background:
-            task.add_done_callback(_report_stopped)
+            supervisor.start("telematics", wired.telematics.run)
+        app.state.supervisor = supervisor
         log.info("server.ready", database=wired.store.engine.url.render_as_string())
         try:
             yield
         finally:
-            for task in background:
-                task.cancel()
-            await asyncio.gather(*background, return_exceptions=True)
+            await supervisor.stop()
             if owned:
                 await wired.close()
 
@@ -107,11 +121,13 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
 
     @app.get("/healthz")
     async def healthz(request: Request) -> JSONResponse:
-        try:
-            await get_container(request).store.ping()
-        except Exception as exc:
-            log.warning("health.store_unreachable", error=str(exc))
-            return JSONResponse({"status": "unavailable", "detail": "store unreachable"}, 503)
+        problems = await _problems(request)
+        if problems:
+            return JSONResponse(
+                {"status": "unavailable", "detail": "; ".join(problems)},
+                503,
+                headers={"Retry-After": "5"},
+            )
         return JSONResponse({"status": "ok"})
 
     @app.get("/.well-known/jwks.json")
