@@ -115,7 +115,7 @@ async def test_an_invalid_setting_is_named_without_a_traceback() -> None:
     )
 
     assert result.code == 2
-    assert "FLEETLINK_" in result.stderr and "port" in result.stderr
+    assert "FLEETLINK_PORT: " in result.stderr
     assert "Traceback" not in result.stderr
 
 

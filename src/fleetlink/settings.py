@@ -2,9 +2,12 @@
 
 from datetime import timedelta
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 
 class Settings(BaseSettings):
@@ -32,6 +35,12 @@ class Settings(BaseSettings):
     mqtt_client_id: str = "fleetlink-cloud"
     mqtt_shared_group: str | None = None
     message_retention_days: Annotated[float, Field(gt=0)] = 7.0
+    # A vehicle's own time must fall in a plausible window around the time its message
+    # arrives: clocks drift a little ahead; units buffer a while when out of coverage.
+    telemetry_future_tolerance_seconds: Annotated[float, Field(ge=0, le=86_400)] = 300.0
+    telemetry_max_age_days: Annotated[float, Field(gt=0, le=3_660)] = 31.0
+    # Messages set aside because they could not be stored (fleetlink dead-letters …).
+    dead_letter_retention_days: Annotated[float, Field(gt=0)] = 30.0
     # OAuth 2.0 for the High Mobility API.
     oauth_code_ttl_seconds: Annotated[int, Field(ge=10, le=600)] = 60
     refresh_token_ttl_days: Annotated[float, Field(gt=0)] = 30.0
@@ -76,6 +85,21 @@ class Settings(BaseSettings):
         return timedelta(days=self.message_retention_days)
 
     @property
+    def telemetry_future_tolerance(self) -> timedelta:
+        """How far ahead of the arrival time a vehicle's timestamp may be."""
+        return timedelta(seconds=self.telemetry_future_tolerance_seconds)
+
+    @property
+    def telemetry_max_age(self) -> timedelta:
+        """How far behind the arrival time a vehicle's timestamp may be."""
+        return timedelta(days=self.telemetry_max_age_days)
+
+    @property
+    def dead_letter_retention(self) -> timedelta:
+        """How long messages set aside are kept for operators."""
+        return timedelta(days=self.dead_letter_retention_days)
+
+    @property
     def oauth_code_ttl(self) -> timedelta:
         """How long an authorization code may wait to be exchanged."""
         return timedelta(seconds=self.oauth_code_ttl_seconds)
@@ -104,3 +128,54 @@ class Settings(BaseSettings):
     def command_timeout(self) -> timedelta:
         """How long a command may go unanswered before it expires."""
         return timedelta(seconds=self.command_timeout_seconds)
+
+    # What each URL must look like is checked here, so that a wrong one is named at start-up
+    # rather than failing deep in a driver; whether it can be reached is the CLI's start-up.
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            driver = make_url(value).drivername
+        except ArgumentError:
+            raise ValueError(f"not a database URL; {_DATABASE_URLS}") from None
+        if driver not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+            raise ValueError(f"{driver}:// is not supported; {_DATABASE_URLS}")
+        return value
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _mqtt_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            _url_of(value, ("mqtt", "tcp"), "mqtt://[user:password@]host[:port]")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            _url_of(value, ("redis", "rediss", "unix"), "redis://[:password@]host[:port][/db]")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("not a log level; use debug, info, warning, error or critical")
+        return value
+
+
+_DATABASE_URLS = (
+    "use sqlite+aiosqlite:///path/to/fleetlink.db or postgresql+asyncpg://user@host:5432/db"
+)
+
+
+def _url_of(value: str, schemes: tuple[str, ...], shape: str) -> None:
+    """Raise ValueError unless value is a URL of one of schemes with a valid host and port."""
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        raise ValueError(f"not a valid port; use {shape}") from None
+    if parts.scheme not in schemes or not (parts.hostname or parts.scheme == "unix"):
+        raise ValueError(f"not a URL of the form {shape}")

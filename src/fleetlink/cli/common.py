@@ -7,8 +7,10 @@ from typing import TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from fleetlink.bootstrap import Container, build
+from fleetlink.cli.startup import SettingProblem, invalid_settings, reach_database
 from fleetlink.domain.errors import FleetlinkError
 from fleetlink.logging import configure_logging
 from fleetlink.settings import Settings
@@ -35,6 +37,7 @@ def run_in(settings: Settings, work: Callable[[Container], Awaitable[T]]) -> T:
     async def main() -> T:
         container = build(settings)
         try:
+            await reach_database(container.store.engine)
             await container.start()
             return await work(container)
         finally:
@@ -42,6 +45,9 @@ def run_in(settings: Settings, work: Callable[[Container], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(main())
+    except SettingProblem as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from exc
     except FleetlinkError as exc:
         err.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(1) from exc
@@ -50,12 +56,18 @@ def run_in(settings: Settings, work: Callable[[Container], Awaitable[T]]) -> T:
         raise typer.Exit(1) from exc
 
 
+def print_invalid(exc: ValidationError, options: dict[str, str] | None = None) -> None:
+    """One line per invalid setting, naming it (FLEETLINK_PORT…, or an option such as --port)."""
+    for line in invalid_settings(exc, options):
+        err.print(f"[red]invalid setting:[/red] {escape(line)}")
+
+
 @app.callback()
 def main_callback(ctx: typer.Context) -> None:
     """Read FLEETLINK_* settings once, for whichever command runs."""
     try:
         ctx.obj = Settings()
     except ValidationError as exc:
-        err.print(f"[red]invalid FLEETLINK_* setting:[/red]\n{exc}")
+        print_invalid(exc)
         raise typer.Exit(2) from exc
     configure_logging(ctx.obj.log_level, json=ctx.obj.log_json)

@@ -1,6 +1,7 @@
 """fleetlink serve and fleetlink db: run the server, with or without the demo fleet."""
 
 import asyncio
+import errno
 import socket
 from datetime import datetime
 from typing import Annotated
@@ -8,12 +9,13 @@ from typing import Annotated
 import typer
 import uvicorn
 from pydantic import ValidationError
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
 from fleetlink.app import create_app
 from fleetlink.auth.tokens import TOYOTA_AUDIENCE
 from fleetlink.bootstrap import Container
-from fleetlink.cli.common import app, db_app, err, out, run_in, settings_of
+from fleetlink.cli.common import app, db_app, err, out, print_invalid, run_in, settings_of
 from fleetlink.settings import Settings
 from fleetlink.simulator.backfill import BackfillResult
 from fleetlink.simulator.demo import prepare_demo
@@ -30,7 +32,19 @@ def _check_port_free(host: str, port: int) -> None:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
         try:
             probe.bind((host, port))
+        except (socket.gaierror, UnicodeError) as exc:
+            err.print(
+                f"[red]error:[/red] --host / FLEETLINK_HOST: {escape(host)!r} is not a name or "
+                f"address this machine can listen on ({escape(str(exc))})"
+            )
+            raise typer.Exit(1) from exc
         except OSError as exc:
+            if exc.errno == errno.EADDRNOTAVAIL:
+                err.print(
+                    f"[red]error:[/red] --host / FLEETLINK_HOST: {escape(host)} is not an "
+                    "address of this machine"
+                )
+                raise typer.Exit(1) from exc
             err.print(
                 f"[red]error:[/red] cannot listen on {host}:{port} ({exc.strerror}). "
                 "Stop whatever uses it, or pick another port with --port or FLEETLINK_PORT."
@@ -108,7 +122,8 @@ def serve(
             }
         )
     except ValidationError as exc:
-        err.print(f"[red]invalid option:[/red]\n{exc}")
+        given = {name: f"--{name}" for name, value in overrides.items() if value is not None}
+        print_invalid(exc, given)
         raise typer.Exit(2) from exc
     _check_port_free(settings.host, settings.port)
 
