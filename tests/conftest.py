@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 import pytest
@@ -29,6 +30,7 @@ from fleetlink.services.demo import as_new_vehicle
 from fleetlink.services.vehicles import register_vehicles
 from fleetlink.settings import Settings
 from fleetlink.storage.tables import metadata
+from fleetlink.telematics.payload import TimeWindow
 from tests.contract import ContractValidator
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -39,6 +41,9 @@ REDIS_URL = os.environ.get("FLEETLINK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0
 # Every key a test writes starts with this run's id, so parallel runs never share a key.
 REDIS_RUN_PREFIX = f"fleetlink-test:{uuid.uuid4().hex[:12]}:"
 CONTRACTS = ContractValidator()
+# Tests of ordering, trips and history play with vehicle times far from now; they decode with
+# a window that takes them all (the window itself is tested in tests/telematics).
+ANY_TIME = TimeWindow(ahead=timedelta(days=400), behind=timedelta(days=400))
 # The password make_owner gives every owner it creates.
 OWNER_PASSWORD = "correct horse battery"
 
@@ -173,10 +178,16 @@ async def _validate(response: httpx.Response) -> None:
         response.status_code,
         response.headers.get("content-type", ""),
         response.content,
+        response.headers,
     )
 
 
-ClientFactory = Callable[[Container], Awaitable[httpx.AsyncClient]]
+class ClientFactory(Protocol):
+    """make_client's signature: a client of the app, calling from address."""
+
+    def __call__(
+        self, container: Container, *, address: str = "127.0.0.1"
+    ) -> Awaitable[httpx.AsyncClient]: ...
 
 
 @pytest_asyncio.fixture
@@ -184,9 +195,11 @@ async def make_client() -> AsyncIterator[ClientFactory]:
     """Build clients over the real ASGI app; every response is checked against its contract."""
     clients: list[httpx.AsyncClient] = []
 
-    async def make(container: Container) -> httpx.AsyncClient:
+    async def make(container: Container, *, address: str = "127.0.0.1") -> httpx.AsyncClient:
         client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=create_app(container=container)),
+            transport=httpx.ASGITransport(
+                app=create_app(container=container), client=(address, 123)
+            ),
             base_url="http://fleetlink.test",
             event_hooks={"response": [_validate]},
         )

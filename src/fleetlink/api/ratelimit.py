@@ -18,7 +18,15 @@ on the root app in `fleetlink.app`, so every mounted façade has it) adds the
 `RateLimit-Limit` / `RateLimit-Remaining` / `RateLimit-Reset` headers (IETF httpapi
 ratelimit-headers draft) to whatever answer follows, success or error, and `Retry-After`
 to a 429.
+
+Doors where a caller proves who it is (the owner panel's sign-in, the token endpoint) limit
+failed proofs instead: `refuse_guessing` before the secret is checked, `count_failure`
+after it was wrong (see `Guessing`).
 """
+
+import hashlib
+import ipaddress
+from dataclasses import dataclass
 
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -45,25 +53,84 @@ async def enforce(request: Request, client_key: str, vin: str | None) -> None:
         )
 
 
-# Password guessing at the owner panel: a few tries a minute per account. Not per network
-# address: behind a reverse proxy every owner would share the proxy's.
-SIGN_IN_PER_EMAIL = Rate(per_minute=6, burst=5)
+@dataclass(frozen=True, slots=True)
+class Guessing:
+    """A limit on failed proofs of identity (a password, a client secret) at one door.
+
+    Failures are counted per client address and per address and subject (the account or the
+    client id), so a guesser's address runs out of tries while the subject, from any other
+    address, still gets in: a limit per subject alone would let anyone lock its owner out.
+    Only failures count; once a budget is spent, a try is refused before any secret is
+    checked, so a flood of guesses costs no password hashing either. Behind a reverse
+    proxy, the address is the one the proxy forwards (uvicorn's FORWARDED_ALLOW_IPS).
+    """
+
+    door: str
+    per_address: Rate
+    per_subject: Rate
+    refusal: str
+
+    def buckets(self, request: Request, subject: str) -> list[tuple[str, Rate]]:
+        """The address's bucket and the address-and-subject one, in one cluster slot."""
+        limiter = get_container(request).limiter
+        tag = f"{self.door}:{client_address(request)}"
+        # Hashed: a bucket's key holds no email address, and is short whatever was sent.
+        digest = hashlib.sha256(subject.strip().lower().encode()).hexdigest()[:32]
+        return [
+            (limiter.key(tag, "address"), self.per_address),
+            (limiter.key(tag, f"subject:{digest}"), self.per_subject),
+        ]
 
 
-async def enforce_sign_in(request: Request, email: str) -> None:
-    """Spend a sign-in attempt for this email address; RateLimited if none is left."""
+SIGN_IN = Guessing(
+    "sign-in",
+    per_address=Rate(per_minute=20, burst=20),
+    per_subject=Rate(per_minute=6, burst=5),
+    refusal="too many failed sign-in attempts",
+)
+TOKEN_CLIENT_AUTH = Guessing(
+    "hm-token",
+    per_address=Rate(per_minute=20, burst=20),
+    per_subject=Rate(per_minute=6, burst=5),
+    refusal="too many failed client authentications",
+)
+
+
+def client_address(request: Request) -> str:
+    """Who is guessing: the client's IP address, or its /64 for IPv6 (one host's share)."""
+    host = request.client.host if request.client is not None else ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host or "unknown"
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+async def refuse_guessing(request: Request, door: Guessing, subject: str) -> None:
+    """RateLimited if this address, or this address for this subject, has no tries left."""
     container = get_container(request)
-    limiter = container.limiter
-    bucket = limiter.key("sign-in", f"email:{email.strip().lower()}")
-    verdict = await limiter.spend([(bucket, SIGN_IN_PER_EMAIL)], container.services.clock())
-    setattr(request.state, STATE_KEY, verdict)
+    verdict = await container.limiter.peek(
+        door.buckets(request, subject), container.services.clock()
+    )
     if not verdict.allowed:
+        setattr(request.state, STATE_KEY, verdict)
         raise RateLimited(
-            f"too many sign-in attempts: retry in {verdict.retry_after_seconds} s",
+            f"{door.refusal}: retry in {verdict.retry_after_seconds} s",
             limit=verdict.limit,
             retry_after=verdict.retry_after_seconds,
             reset=verdict.reset_seconds,
         )
+
+
+async def count_failure(request: Request, door: Guessing, subject: str) -> None:
+    """Spend one of this address's tries, and one of its tries at this subject."""
+    container = get_container(request)
+    verdict = await container.limiter.spend(
+        door.buckets(request, subject), container.services.clock()
+    )
+    setattr(request.state, STATE_KEY, verdict)
 
 
 def headers(verdict: Verdict, status: int) -> list[tuple[bytes, bytes]]:

@@ -68,22 +68,33 @@ class Limiter:
 
     async def spend(self, buckets: list[tuple[str, Rate]], now: datetime) -> Verdict:
         """Spend a token of every bucket, or of none."""
+        return await self._verdict(buckets, now, spend=True)
+
+    async def peek(self, buckets: list[tuple[str, Rate]], now: datetime) -> Verdict:
+        """Whether spend would be allowed now, spending nothing (for limits on failures)."""
+        return await self._verdict(buckets, now, spend=False)
+
+    async def _verdict(
+        self, buckets: list[tuple[str, Rate]], now: datetime, *, spend: bool
+    ) -> Verdict:
         now_us = micros(now)
-        verdict = await self._shared(buckets, now_us)
+        verdict = await self._shared(buckets, now_us, spend)
         if verdict is None:
             FALLBACKS.inc()
-            verdict = await self._local.acquire(buckets, now_us)
+            verdict = await _ask(self._local, buckets, now_us, spend)
         if not verdict.allowed:
             REFUSED.inc()
         return verdict
 
-    async def _shared(self, buckets: list[tuple[str, Rate]], now_us: int) -> Verdict | None:
+    async def _shared(
+        self, buckets: list[tuple[str, Rate]], now_us: int, spend: bool
+    ) -> Verdict | None:
         if self.store is self._local:
-            return await self._local.acquire(buckets, now_us)
+            return await _ask(self._local, buckets, now_us, spend)
         if self._shared_down_until is not None and time.monotonic() < self._shared_down_until:
             return None
         try:
-            verdict = await self.store.acquire(buckets, now_us)
+            verdict = await _ask(self.store, buckets, now_us, spend)
         except (RedisError, OSError) as exc:
             if self._shared_down_until is None:
                 log.warning("ratelimit.store_unreachable", error=str(exc), fallback="memory")
@@ -97,3 +108,9 @@ class Limiter:
     async def close(self) -> None:
         """Release the store's connections."""
         await self.store.close()
+
+
+async def _ask(
+    store: BucketStore, buckets: list[tuple[str, Rate]], now_us: int, spend: bool
+) -> Verdict:
+    return await (store.acquire if spend else store.peek)(buckets, now_us)

@@ -30,6 +30,11 @@ class MemoryBucketStore:
                 self.sweep(now_us)
         return verdict
 
+    async def peek(self, buckets: Sequence[tuple[str, Rate]], now_us: int) -> Verdict:
+        """What acquire would answer now, spending nothing."""
+        tats = [self._tats.get(key) for key, _ in buckets]
+        return admit(tats, now_us, [rate for _, rate in buckets])[0]
+
     def sweep(self, now_us: int) -> None:
         """Forget full buckets: an absent bucket is a full one, as Redis's TTL makes it."""
         self._tats = {key: tat for key, tat in self._tats.items() if tat > now_us}

@@ -18,8 +18,9 @@ from redis.backoff import NoBackoff
 from fleetlink.domain.ratelimit import Rate, Verdict, combine
 
 # KEYS: the buckets. ARGV[1]: now in µs, or "" for the server's TIME; then, per key, the
-# interval in µs and the burst. Returns, per key: allowed (0/1), remaining, retry_after_us,
-# reset_us. Writes only when every bucket allows, like admit().
+# interval in µs and the burst; last, "1" to spend or "0" to only look. Returns, per key:
+# allowed (0/1), remaining, retry_after_us, reset_us. Writes only when every bucket allows
+# and the caller spends, like admit().
 GCRA_SCRIPT = """
 local now
 if ARGV[1] == '' then
@@ -47,7 +48,7 @@ for i, key in ipairs(KEYS) do
     for _, v in ipairs({1, remaining, 0, new_tat - now}) do out[#out + 1] = v end
   end
 end
-if all then
+if all and ARGV[2 * #KEYS + 2] == '1' then
   for i, key in ipairs(KEYS) do
     local ttl_ms = math.max(1, math.ceil((tats[i] - now) / 1000))
     -- %d: tostring() would write a large number as 1.7e+15 and lose microseconds.
@@ -84,9 +85,19 @@ class RedisBucketStore:
 
     async def acquire(self, buckets: Sequence[tuple[str, Rate]], now_us: int) -> Verdict:
         """Spend one token from every bucket, or none if any is empty, in one round trip."""
+        return await self._run(buckets, now_us, spend=True)
+
+    async def peek(self, buckets: Sequence[tuple[str, Rate]], now_us: int) -> Verdict:
+        """What acquire would answer now, spending nothing."""
+        return await self._run(buckets, now_us, spend=False)
+
+    async def _run(
+        self, buckets: Sequence[tuple[str, Rate]], now_us: int, *, spend: bool
+    ) -> Verdict:
         args: list[int | str] = [now_us if self._use_caller_clock else ""]
         for _, rate in buckets:
             args += [rate.interval_us, rate.burst]
+        args.append(1 if spend else 0)
         flat = await self._script(keys=[key for key, _ in buckets], args=args)
         verdicts = []
         for index, (_, rate) in enumerate(buckets):

@@ -13,6 +13,10 @@ class BucketStore(Protocol):
         """Spend one token from every bucket, or none if any is empty, atomically."""
         ...
 
+    async def peek(self, buckets: Sequence[tuple[str, Rate]], now_us: int) -> Verdict:
+        """What acquire would answer now, spending nothing."""
+        ...
+
     async def close(self) -> None:
         """Release connections, if any."""
         ...

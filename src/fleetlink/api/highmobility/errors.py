@@ -2,7 +2,8 @@
 
 API errors take High Mobility's documented shape,
 `{"errors": [{"title", "detail", "source"}], "request_id"}`; the token endpoint answers
-as RFC 6749 §5.2 asks, `{"error", "error_description"}`, since OAuth clients parse that.
+as RFC 6749 §5.2 asks, `{"error", "error_description"}`, since OAuth clients parse that; when
+the store is away it says `temporarily_unavailable` (the code RFC 6749 §4.1.2.1 gives that case).
 """
 
 import structlog
@@ -11,7 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from fleetlink.api.errors import CatchAll, request_id_of, validation_problems
+from fleetlink.api.errors import CatchAll, request_id_of, retry_headers, validation_problems
+from fleetlink.api.highmobility.routes.oauth import create_access_token
 from fleetlink.domain.errors import (
     Conflict,
     FleetlinkError,
@@ -21,6 +23,7 @@ from fleetlink.domain.errors import (
     OAuthError,
     RateLimited,
     Unauthenticated,
+    Unavailable,
 )
 
 log = structlog.get_logger(__name__)
@@ -32,6 +35,7 @@ _STATUS: list[tuple[type[FleetlinkError], int, str]] = [
     (InvalidInput, 400, "Invalid request"),
     (Conflict, 409, "Conflict"),
     (RateLimited, 429, "Too many requests"),
+    (Unavailable, 503, "Service unavailable"),
 ]
 _HTTP_TITLES = {
     400: "Invalid request",
@@ -70,6 +74,21 @@ def oauth_error_response(exc: OAuthError) -> JSONResponse:
     return JSONResponse(body, status_code=400, headers=headers)
 
 
+def oauth_unavailable_response(exc: Unavailable) -> JSONResponse:
+    """The token endpoint's 503: an OAuth client reads `error`, and may retry after a while."""
+    body = {"error": "temporarily_unavailable", "error_description": exc.message}
+    headers = {"Cache-Control": "no-store", "Pragma": "no-cache", **(retry_headers(exc) or {})}
+    return JSONResponse(body, status_code=503, headers=headers)
+
+
+def oauth_rate_limited_response(exc: RateLimited) -> JSONResponse:
+    """The token endpoint's 429, in RFC 6749's shape (Retry-After: fleetlink.api.ratelimit)."""
+    body = {"error": "temporarily_unavailable", "error_description": exc.message}
+    return JSONResponse(
+        body, status_code=429, headers={"Cache-Control": "no-store", "Pragma": "no-cache"}
+    )
+
+
 def _describe(exc: RequestValidationError) -> tuple[str, str]:
     problems = validation_problems(exc)
     detail = "; ".join(f"{where}: {msg}" for where, msg in problems) or "invalid request"
@@ -86,10 +105,16 @@ def install_error_translator(app: FastAPI) -> None:
     @app.exception_handler(FleetlinkError)
     async def _domain(request: Request, exc: FleetlinkError) -> JSONResponse:
         # A 429's Retry-After and RateLimit-* headers come from fleetlink.api.ratelimit.
+        if isinstance(exc, Unavailable) and request.scope.get("endpoint") is create_access_token:
+            return oauth_unavailable_response(exc)
+        if isinstance(exc, RateLimited) and request.scope.get("endpoint") is create_access_token:
+            return oauth_rate_limited_response(exc)
         request_id = request_id_of(request.scope)
         for kind, status, title in _STATUS:
             if isinstance(exc, kind):
-                return error_response(request_id, status, title, exc.message)
+                return error_response(
+                    request_id, status, title, exc.message, headers=retry_headers(exc)
+                )
         return error_response(request_id, 400, "Invalid request", exc.message)
 
     @app.exception_handler(RequestValidationError)

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from fleetlink.api.dependencies import get_container
+from fleetlink.api.ratelimit import TOKEN_CLIENT_AUTH, count_failure, refuse_guessing
+from fleetlink.bootstrap import Container
 from fleetlink.domain.errors import OAuthError
 from fleetlink.services.api_tokens import (
     IssuedToken,
@@ -95,6 +97,18 @@ async def create_access_token(request: Request) -> JSONResponse:
     if not grant_type:
         raise OAuthError("invalid_request", "grant_type is required")
     client_id, secret = _client(fields, _basic_credentials(request))
+    await refuse_guessing(request, TOKEN_CLIENT_AUTH, client_id)
+    try:
+        return _response(await _grant(container, grant_type, fields, client_id, secret))
+    except OAuthError as exc:
+        if exc.error == "invalid_client":
+            await count_failure(request, TOKEN_CLIENT_AUTH, client_id)
+        raise
+
+
+async def _grant(
+    container: Container, grant_type: str, fields: dict[str, str], client_id: str, secret: str
+) -> IssuedToken:
     settings = container.settings
     ctx, tokens = container.services, container.tokens
     lifetimes = TokenLifetimes(access=settings.token_ttl, refresh=settings.refresh_token_ttl)
@@ -129,4 +143,4 @@ async def create_access_token(request: Request) -> JSONResponse:
             f"grant_type {grant_type!r} is not supported; use client_credentials, "
             "authorization_code or refresh_token",
         )
-    return _response(issued)
+    return issued

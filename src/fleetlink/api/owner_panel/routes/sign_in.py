@@ -15,7 +15,7 @@ from fleetlink.api.owner_panel.session import (
     safe_next,
     set_session_cookie,
 )
-from fleetlink.api.ratelimit import enforce_sign_in
+from fleetlink.api.ratelimit import SIGN_IN, count_failure, refuse_guessing
 from fleetlink.domain.errors import Unauthenticated
 from fleetlink.services.accounts import verify_credentials
 from fleetlink.services.owner_sessions import OwnerSession
@@ -73,13 +73,14 @@ async def sign_in(request: Request) -> Response:
         )
     await checked_form(request, session)
     email = str(form.get("email") or "")
-    await enforce_sign_in(request, email)
+    await refuse_guessing(request, SIGN_IN, email)
     try:
         account = await verify_credentials(
             get_container(request).services, email, str(form.get("password") or "")
         )
     except Unauthenticated:
         log.info("owner_panel.sign_in_failed")
+        await count_failure(request, SIGN_IN, email)
         # 200, not 401: this is a form, not HTTP authentication (a 401 would need a
         # WWW-Authenticate challenge no browser can answer); the page says what went wrong.
         return await sign_in_page(
