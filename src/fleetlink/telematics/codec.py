@@ -59,7 +59,8 @@ def _object(payload: bytes) -> dict[str, Any]:
 def _versioned(body: object) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise MalformedMessage("not_an_object", type(body).__name__)
-    if body.get("v") != VERSION:
+    version = body.get("v")
+    if type(version) is not int or version != VERSION:  # true == 1 in Python
         raise MalformedMessage("unsupported_version", printable(repr(body.get("v")))[:40])
     return body
 
@@ -146,9 +147,10 @@ def _door(data: Any) -> str | None:
     if data is None or (isinstance(data, dict) and "door" not in data):
         return None  # a unit that cannot tell which door says only that one moved
     door = data.get("door") if isinstance(data, dict) else None
-    if door not in OPENINGS:
-        raise MalformedMessage("bad_event", f"door {door!r} not one of {sorted(OPENINGS)}")
-    return str(door)
+    if not isinstance(door, str) or door not in OPENINGS:
+        shown = printable(repr(door))[:40]
+        raise MalformedMessage("bad_event", f"door {shown} not one of {sorted(OPENINGS)}")
+    return door
 
 
 def _text(data: dict[str, Any], key: str, longest: int, *, required: bool = False) -> str | None:

@@ -26,6 +26,7 @@ log = structlog.get_logger(__name__)
 # like VSS, up to a bound per process; the rest are counted together.
 _VSS_NAME = re.compile(r"Vehicle(\.[A-Za-z][A-Za-z0-9_]{0,63}){1,12}")
 MAX_NAMED_UNKNOWN = 256
+DECODE_FAILED = "decode_failed"
 _named_unknown: set[str] = set()
 
 
@@ -108,6 +109,13 @@ class Intake:
                 detail=exc.detail,
             )
             taken.refused.append(Refused(index, exc.reason, scrubbed(exc.detail, 2000)))
+            return None
+        except Exception as exc:
+            # A rule the codec missed: this message's fault all the same, never the fleet's.
+            metrics.DROPPED.labels(DECODE_FAILED).inc()
+            log.error("mqtt.decode_failed", vin=_vin_of(incoming.topic), exc_info=exc)
+            error = scrubbed(f"{type(exc).__name__}: {exc}", 2000)
+            taken.refused.append(Refused(index, DECODE_FAILED, error))
             return None
         for name in decoded.unknown_signals:
             metrics.UNKNOWN_SIGNALS.labels(unknown_signal_label(name)).inc()
