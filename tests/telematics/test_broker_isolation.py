@@ -9,7 +9,7 @@ import pytest
 import pytest_asyncio
 
 from fleetlink.telematics.broker import may_use_client_id
-from fleetlink.telematics.credentials import CLOUD_USERNAME
+from fleetlink.telematics.credentials import CLOUD_USERNAME, password_for
 from fleetlink.telematics.topics import Channel, topic, uplink_filters
 from tests.telematics.brokers import BOTH, BrokerUnderTest, Start, embedded
 
@@ -119,6 +119,43 @@ async def test_a_vehicle_receives_its_own_commands_and_no_one_elses(
 
     assert not _refused(granted)
     assert got == [(topic(MINE, Channel.COMMANDS), b'{"for":"me"}')]
+
+
+@pytest.mark.parametrize("channel", [Channel.COMMANDS, Channel.TELEMETRY, Channel.CONNECTION])
+async def test_a_vehicle_cannot_leave_a_will_on_another_vehicles_topics(
+    embedded_broker: BrokerUnderTest, channel: Channel
+) -> None:
+    forger = aiomqtt.Client(
+        embedded_broker.host,
+        embedded_broker.port,
+        username=THEIRS,
+        password=password_for(embedded_broker.key, THEIRS),
+        identifier=THEIRS,
+        will=aiomqtt.Will(topic(MINE, channel), b'{"forged":"unlock"}', 1, True),
+    )
+    with pytest.raises(aiomqtt.MqttError):
+        async with forger:
+            pass  # accepted, its dropped connection would publish the will
+    async with embedded_broker.client(MINE, MINE) as car:
+        await car.subscribe(topic(MINE, Channel.COMMANDS), qos=1)
+        got = await _collect(car, 1.0)
+
+    assert got == []
+
+
+async def test_a_vehicle_leaves_its_will_on_its_own_connection_topic(
+    embedded_broker: BrokerUnderTest,
+) -> None:
+    car = aiomqtt.Client(
+        embedded_broker.host,
+        embedded_broker.port,
+        username=MINE,
+        password=password_for(embedded_broker.key, MINE),
+        identifier=MINE,
+        will=aiomqtt.Will(topic(MINE, Channel.CONNECTION), b'{"v":1,"state":"offline"}', 1, True),
+    )
+    async with car:
+        await car.publish(topic(MINE, Channel.CONNECTION), ONLINE, qos=1, retain=True)
 
 
 async def test_the_cloud_receives_the_retained_connection_states_it_subscribes_to(

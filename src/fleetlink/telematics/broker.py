@@ -18,7 +18,7 @@ from amqtt.utils import gen_client_id
 
 from fleetlink.domain.vin import is_valid_vin
 from fleetlink.telematics.credentials import CLOUD_USERNAME, verify
-from fleetlink.telematics.topics import UPLINK, Channel, parse_topic
+from fleetlink.telematics.topics import UPLINK, Channel, parse_topic, topic
 
 log = structlog.get_logger(__name__)
 NOT_AUTHORIZED = 0x05  # the CONNACK return code, MQTT 3.1.1 § 3.2.2.3
@@ -68,6 +68,13 @@ def may_use_client_id(username: str | None, client_id: str | None) -> bool:
     if username == CLOUD_USERNAME:
         return True
     return username is not None and client_id == username
+
+
+def may_leave_will(username: str | None, will_topic: str | None) -> bool:
+    """Whether username may leave a last will on will_topic: a vehicle, only its connection."""
+    if username == CLOUD_USERNAME:
+        return True
+    return username is not None and will_topic == topic(username, Channel.CONNECTION)
 
 
 class VehicleTopicPlugin(BaseTopicPlugin):
@@ -190,6 +197,13 @@ class _IsolatingBroker(Broker):
             )
             # Not "identifier rejected" (2): paho answers that, for an empty client id, by
             # retrying under a random one, and its user sees a time-out instead of a refusal.
+            return NOT_AUTHORIZED
+        if session.will_flag and not may_leave_will(session.username, session.will_topic):
+            # amqtt publishes (and retains) a will without asking the topic plugins: a will
+            # on another car's commands topic would be a forged command, kept for ever.
+            log.warning(
+                "mqtt.will_refused", username=session.username, will_topic=session.will_topic
+            )
             return NOT_AUTHORIZED
         return None
 
