@@ -33,7 +33,7 @@ async def send_command(
         await uow.commands.add(command)
         await uow.commit()
     log.info("command.stored", vin=command.vin, command_id=command.id, command=command.kind)
-    if not vehicle.is_connected:
+    if not vehicle.is_connected and not await _came_online(ctx, account, vin):
         # A vehicle away would never receive it: it goes out when the vehicle says online.
         return command
     for dispatcher in ctx.dispatchers:
@@ -43,6 +43,16 @@ async def send_command(
             # The command is safe in the store; delivery is retried from there or it expires.
             log.exception("command.dispatch_failed", vin=command.vin, command_id=command.id)
     return command
+
+
+async def _came_online(ctx: ServiceContext, account: Account, vin: str) -> bool:
+    """Whether the vehicle is reachable now, after the command was committed.
+
+    Its online message may have been stored (and the commands it was owed read) between
+    the first look and the commit; then the command would wait for the next online.
+    """
+    async with ctx.store.reading() as uow:
+        return (await owned_vehicle(uow, account, vin)).is_connected
 
 
 async def get_command(ctx: ServiceContext, account: Account, vin: str, request_id: str) -> Command:

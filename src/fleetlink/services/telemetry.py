@@ -299,7 +299,7 @@ async def _apply_results(
     reports = [a.report for a in arrivals if isinstance(a.report, CommandResultReport)]
     if not reports:
         return 0
-    commands = await uow.commands.get_many([r.command_id for r in reports])
+    commands = await uow.commands.get_many([r.command_id for r in reports], lock=True)
     changed: list[tuple[Command, CommandStatus]] = []
     for r in reports:
         command = commands.get(r.command_id)

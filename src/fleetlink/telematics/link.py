@@ -36,6 +36,7 @@ _LIGHT_LOAD = 50
 MAX_RECONNECT_DELAY_S = 30.0
 # A publish waits for the broker's PUBACK; a frozen broker must not hold a command for long.
 PUBLISH_TIMEOUT_S = 10.0
+PUBLISHING_AT_ONCE = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +98,23 @@ class TelematicsLink:
         ]
         self._client: aiomqtt.Client | None = None
         self.connected = asyncio.Event()
-        # Publishes under way, so the API never waits on the broker (and none is collected).
-        self._publishing: set[asyncio.Task[None]] = set()
+        # Publishes under way by command id, so the API never waits on the broker; bounded,
+        # so a reconnect that owes every vehicle its commands does not drain the store's pool.
+        self._publishing: dict[str, asyncio.Task[None]] = {}
+        self._publish_slots = asyncio.Semaphore(PUBLISHING_AT_ONCE)
 
     async def run(self) -> None:
         """Stay connected until cancelled, reconnecting with backoff."""
+        try:
+            await self._stay_connected()
+        finally:
+            # Publishes left would write to a store that may be closing; the commands are
+            # safe in it, and go out on their vehicles' next online.
+            for task in list(self._publishing.values()):
+                task.cancel()
+            await asyncio.gather(*self._publishing.values(), return_exceptions=True)
+
+    async def _stay_connected(self) -> None:
         delay = RECONNECT_DELAY_S
         while True:
             try:
@@ -232,9 +245,11 @@ class TelematicsLink:
         self._start_publish(command)
 
     def _start_publish(self, command: Command) -> None:
+        if command.id in self._publishing:
+            return  # already on its way (a reconnect and an online message ask together)
         task = asyncio.create_task(self._publish(command), name=f"publish-{command.id}")
-        self._publishing.add(task)
-        task.add_done_callback(self._publishing.discard)
+        self._publishing[command.id] = task
+        task.add_done_callback(lambda _: self._publishing.pop(command.id, None))
 
     async def _publish(self, command: Command) -> None:
         client = self._client
@@ -242,6 +257,10 @@ class TelematicsLink:
             # Not connected: it stays in the store and goes out when the vehicle says online.
             log.info("command.deferred", vin=command.vin, command_id=command.id)
             return
+        async with self._publish_slots:
+            await self._publish_with(client, command)
+
+    async def _publish_with(self, client: aiomqtt.Client, command: Command) -> None:
         try:
             await client.publish(
                 topic(command.vin, Channel.COMMANDS),

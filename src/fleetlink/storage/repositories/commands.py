@@ -59,11 +59,16 @@ class CommandRepository:
         row = (await self._conn.execute(stmt)).first()
         return _command(row) if row else None
 
-    async def get_many(self, command_ids: Sequence[str]) -> dict[str, Command]:
-        """Several commands by id, in one query."""
+    async def get_many(
+        self, command_ids: Sequence[str], *, lock: bool = False
+    ) -> dict[str, Command]:
+        """Several commands by id, in one query; locked until commit if asked."""
         if not command_ids:
             return {}
         stmt = _SELECT.where(commands.c.id.in_(list(command_ids)))
+        if lock:
+            # Settling a command races with marking it sent: hold it so neither is lost.
+            stmt = stmt.with_for_update(of=commands)
         return {row.id: _command(row) for row in await self._conn.execute(stmt)}
 
     async def open_ones(self, now: datetime, limit: int = 1000) -> list[Command]:
