@@ -67,21 +67,24 @@ async def ingest_isolating(ctx: ServiceContext, batch: Sequence[Arrival]) -> Iso
 async def _isolate(
     ctx: ServiceContext, batch: Sequence[Arrival], offset: int, into: Isolated
 ) -> None:
-    try:
-        _merge(into.result, await ingest(ctx, batch))
-        return
-    except Unavailable:
-        raise
-    except Exception as exc:
-        # A failure that a working store returns for this batch is the batch's own; one
-        # while the store is away says nothing about the messages.
-        if not await _reachable(ctx):
-            raise Unavailable("the database cannot be reached at the moment") from exc
-        if len(batch) == 1:
-            log.error("ingest.message_failed", vin=batch[0].report.vin, exc_info=exc)
-            into.failed[offset] = _describe(exc)
+    # One message is tried twice: another server may have raced it to a first insert.
+    for attempt in range(2 if len(batch) == 1 else 1):
+        try:
+            _merge(into.result, await ingest(ctx, batch))
             return
-        log.warning("ingest.batch_failed", messages=len(batch), error=_describe(exc)[:200])
+        except Unavailable:
+            raise
+        except Exception as exc:
+            # A failure that a working store returns for this batch is the batch's own; one
+            # while the store is away says nothing about the messages.
+            if not await _reachable(ctx):
+                raise Unavailable("the database cannot be reached at the moment") from exc
+            if len(batch) > 1:
+                log.warning("ingest.batch_failed", messages=len(batch), error=_describe(exc)[:200])
+            elif attempt == 1:
+                log.error("ingest.message_failed", vin=batch[0].report.vin, exc_info=exc)
+                into.failed[offset] = _describe(exc)
+                return
     half = len(batch) // 2
     await _isolate(ctx, batch[:half], offset, into)
     await _isolate(ctx, batch[half:], offset + half, into)

@@ -20,7 +20,22 @@ log = structlog.get_logger(__name__)
 # PostgreSQL SQLSTATEs that mean the server cannot serve anyone now: connection exceptions
 # (08), insufficient resources (53: too many connections, disk full), operator intervention
 # (57P: shutting down, crashed, starting up) and system errors (58: I/O).
-_PG_UNAVAILABLE = ("08", "53", "57P", "58")
+_PG_UNAVAILABLE = (
+    "08",
+    "53",
+    "57P",
+    "58",
+    *(
+        # And what says nothing about the statement either, and passes if tried again: a
+        # serialization failure or deadlock (40001, 40P01), a server turned read-only by a
+        # failover (25006), a lock or statement timeout (55P03, 57014).
+        "40001",
+        "40P01",
+        "25006",
+        "55P03",
+        "57014",
+    ),
+)
 # SQLite primary result codes about the file and its locks, never about the statement:
 # BUSY, LOCKED, NOMEM, READONLY, IOERR, FULL, CANTOPEN, PROTOCOL.
 _SQLITE_UNAVAILABLE = frozenset({5, 6, 7, 8, 10, 13, 14, 15})
