@@ -103,7 +103,11 @@ def client_address(request: Request) -> str:
         address = ipaddress.ip_address(host)
     except ValueError:
         return host or "unknown"
-    if address.version == 6:
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            # An IPv4 client of a dual-stack listener (::ffff:a.b.c.d) is that IPv4 client,
+            # not one of the whole internet's in ::/64.
+            return str(address.ipv4_mapped)
         return str(ipaddress.ip_network(f"{address}/64", strict=False))
     return str(address)
 

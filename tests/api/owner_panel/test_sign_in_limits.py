@@ -105,6 +105,22 @@ async def test_an_ipv6_guesser_cannot_dodge_the_limit_by_changing_address_within
     assert (await _sign_in(elsewhere, email, OWNER_PASSWORD)).status_code == 303
 
 
+async def test_ipv4_guessers_on_a_dual_stack_listener_are_told_apart(
+    limited: Container, make_client: ClientFactory, make_owner: OwnerFactory
+) -> None:
+    owner = await make_owner(count=1)
+    email = owner.account.email
+    attacker = await make_client(limited, address=f"::ffff:{ATTACKER}")
+
+    guesses = await _guess(attacker, email, 6)
+    at_home = await _sign_in(
+        await make_client(limited, address=f"::ffff:{OWNER_HOME}"), email, OWNER_PASSWORD
+    )
+
+    assert guesses == [200, 200, 200, 200, 200, 429]
+    assert at_home.status_code == 303, "not one of ::/64 with the guesser"
+
+
 @pytest.mark.redis
 async def test_two_servers_on_one_redis_share_a_guessers_count(
     container: Container, make_client: ClientFactory, make_owner: OwnerFactory, redis_prefix: str
