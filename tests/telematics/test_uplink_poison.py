@@ -160,3 +160,23 @@ async def test_a_poisoned_message_on_an_external_broker_is_not_delivered_again(
                 pass
 
     assert [d.reason for d in letters] == ["bad_timestamp"], "set aside once, acknowledged"
+
+
+async def test_a_flood_of_bad_messages_keeps_a_few_letters_and_the_fleet_is_stored(
+    uplink: Uplink,
+) -> None:
+    bad, good, _ = uplink.vehicles
+    skipped = REGISTRY.get_sample_value("fleetlink_mqtt_dead_letters_skipped_total") or 0.0
+
+    async with uplink.car(bad) as car:
+        for _ in range(200):
+            await car.publish(topic(bad.vin, Channel.TELEMETRY), b"{not json", qos=1)
+    async with uplink.car(good) as car:
+        await car.publish(topic(good.vin, Channel.TELEMETRY), _sample(44.0), qos=1)
+    await _until_odometer(uplink, good, 44.0)
+
+    letters = await dead_letters.newest(uplink.container.services, 1000)
+    now_skipped = REGISTRY.get_sample_value("fleetlink_mqtt_dead_letters_skipped_total")
+    assert {d.vin for d in letters} == {bad.vin}
+    assert len(letters) < 200, "a few per batch, not the whole flood"
+    assert len(letters) + (now_skipped or 0.0) - skipped == 200, "every one counted"

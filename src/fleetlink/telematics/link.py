@@ -37,6 +37,8 @@ MAX_RECONNECT_DELAY_S = 30.0
 # A publish waits for the broker's PUBACK; a frozen broker must not hold a command for long.
 PUBLISH_TIMEOUT_S = 10.0
 PUBLISHING_AT_ONCE = 16
+# Dead letters kept per vehicle and batch; the rest of a flood is counted, not kept.
+LETTERS_PER_VEHICLE = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +214,8 @@ class TelematicsLink:
             try:
                 with metrics.BATCH_SECONDS.time():
                     taken = await self._intake.take(incoming)
-                    await set_aside(self._ctx, _dead_letters(incoming, taken, self._ctx.clock()))
+                    letters, skipped = _dead_letters(incoming, taken, self._ctx.clock())
+                    await set_aside(self._ctx, letters)
                 break
             except Exception as exc:
                 log.warning(
@@ -221,8 +224,11 @@ class TelematicsLink:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, MAX_RECONNECT_DELAY_S)
         result = taken.result
-        for refused in taken.refused:
-            metrics.DEAD_LETTERS.labels(refused.reason).inc()
+        for letter in letters:
+            metrics.DEAD_LETTERS.labels(letter.reason).inc()
+        if skipped:
+            metrics.DEAD_LETTERS_SKIPPED.inc(skipped)
+            log.warning("mqtt.dead_letters_skipped", messages=skipped)
         metrics.DUPLICATES.inc(result.duplicates)
         if result.unknown_vehicle:
             metrics.DROPPED.labels("unknown_vehicle").inc(result.unknown_vehicle)
@@ -292,11 +298,25 @@ class TelematicsLink:
             self._start_publish(command)
 
 
-def _dead_letters(incoming: Sequence[Incoming], taken: Taken, now: datetime) -> list[DeadLetter]:
+def _dead_letters(
+    incoming: Sequence[Incoming], taken: Taken, now: datetime
+) -> tuple[list[DeadLetter], int]:
+    """The letters of a batch's refused messages, a few per vehicle, and how many were not.
+
+    A unit that floods bad messages should fill neither the table nor the batch's commit:
+    past LETTERS_PER_VEHICLE in one batch, its messages are only counted (and logged).
+    """
     letters = []
+    skipped = 0
+    kept: dict[str, int] = {}
     for refused in taken.refused:
         message = incoming[refused.index]
         parsed = parse_topic(message.topic)
+        sender = parsed.vin if parsed else message.topic
+        kept[sender] = kept.get(sender, 0) + 1
+        if kept[sender] > LETTERS_PER_VEHICLE:
+            skipped += 1
+            continue
         letters.append(
             DeadLetter(
                 str(uuid.uuid4()),
@@ -309,4 +329,4 @@ def _dead_letters(incoming: Sequence[Incoming], taken: Taken, now: datetime) -> 
                 now,
             )
         )
-    return letters
+    return letters, skipped

@@ -27,3 +27,7 @@ DEAD_LETTERS = Counter(
     "Uplink messages set aside in the dead-letter table, by reason",
     ["reason"],
 )
+DEAD_LETTERS_SKIPPED = Counter(
+    "fleetlink_mqtt_dead_letters_skipped_total",
+    "Refused uplink messages not kept as dead letters: past a vehicle's share of one batch",
+)
