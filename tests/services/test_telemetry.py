@@ -18,6 +18,7 @@ from fleetlink.services.retention import sweep
 from fleetlink.services.telemetry import Arrival, ingest
 from fleetlink.storage.tables import vehicle_messages
 from fleetlink.telematics.codec import (
+    LAST_WILL,
     decode,
     encode_connection,
     encode_event,
@@ -174,6 +175,32 @@ async def test_connection_reports_feed_is_connected_and_last_connected_at(
     body = (await client.get(f"/connected/v1/vehicles/{vin}", headers=owner.headers)).json()
     assert body["isConnected"] is True
     assert body["lastConnectedAt"] == iso(T0)
+
+
+async def test_a_vehicle_back_after_its_last_will_is_online_though_its_clock_is_behind(
+    container: Container, client: httpx.AsyncClient, make_owner: OwnerFactory
+) -> None:
+    owner = await make_owner(count=1)
+    vin = owner.vehicles[0].vin
+    url = f"/connected/v1/vehicles/{vin}"
+    # The unit's clock runs a minute behind ours; the broker dates its will by ours.
+    will = arrival(vin, Channel.CONNECTION, LAST_WILL, T0 + timedelta(minutes=1))
+
+    await ingest(
+        container.services,
+        [arrival(vin, Channel.CONNECTION, encode_connection("c1", T0, ConnectionState.ONLINE))],
+    )
+    await ingest(container.services, [will])
+    gone = (await client.get(url, headers=owner.headers)).json()
+    back = T0 + timedelta(seconds=10)
+    await ingest(
+        container.services,
+        [arrival(vin, Channel.CONNECTION, encode_connection("c2", back, ConnectionState.ONLINE))],
+    )
+    again = (await client.get(url, headers=owner.headers)).json()
+
+    assert (gone["isConnected"], gone["lastConnectedAt"]) == (False, iso(T0))
+    assert (again["isConnected"], again["lastConnectedAt"]) == (True, iso(back))
 
 
 async def test_a_vehicles_answer_settles_its_command_and_a_refusal_notifies(

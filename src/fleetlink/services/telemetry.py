@@ -138,12 +138,12 @@ async def ingest(ctx: ServiceContext, batch: Sequence[Arrival]) -> IngestResult:
 
 
 def _online(arrivals: Sequence[Arrival]) -> list[str]:
-    newest: dict[str, ConnectionReport] = {}
+    """Vehicles whose last connection message of the batch, in arrival order, says online."""
+    last: dict[str, ConnectionReport] = {}
     for a in arrivals:
-        r = a.report
-        if isinstance(r, ConnectionReport) and (r.vin not in newest or r.at >= newest[r.vin].at):
-            newest[r.vin] = r
-    return sorted(vin for vin, r in newest.items() if r.state is ConnectionState.ONLINE)
+        if isinstance(a.report, ConnectionReport):
+            last[a.report.vin] = a.report
+    return sorted(vin for vin, r in last.items() if r.state is ConnectionState.ONLINE)
 
 
 def _service_records(ids: dict[str, int], arrivals: Sequence[Arrival]) -> list[ServiceRecord]:
@@ -284,13 +284,34 @@ async def _with_addresses(geocoder: Geocoder, trips: Sequence[Trip]) -> list[Tri
 async def _apply_connections(
     uow: UnitOfWork, ids: dict[str, int], arrivals: Sequence[Arrival]
 ) -> None:
-    changes: list[tuple[int, ConnectionState, datetime]] = []
-    for a in arrivals:
-        if isinstance(a.report, ConnectionReport):
-            changes.append((ids[a.report.vin], a.report.state, a.report.at))
-    # The newest report of a vehicle is the one that counts; older ones are no-ops in SQL too.
-    changes.sort(key=lambda c: c[2])
-    await uow.vehicles.set_connections(changes)
+    """Record connection states.
+
+    A vehicle's own reports are ordered by its own time, so a late, buffered one never
+    overrides a newer one. A last will has no time of its own (the broker sends it): it
+    takes the vehicle offline in arrival order, before or after the batch's reports, and
+    leaves the time of the last report in place, so the vehicle's next online wins however
+    its clock compares with ours.
+    """
+    newest: dict[int, ConnectionReport] = {}
+    report_at: dict[int, int] = {}
+    will_at: dict[int, int] = {}
+    for position, a in enumerate(arrivals):
+        r = a.report
+        if not isinstance(r, ConnectionReport):
+            continue
+        vid = ids[r.vin]
+        if r.message_id is None:
+            will_at[vid] = position
+        else:
+            report_at[vid] = position
+            if vid not in newest or r.at >= newest[vid].at:
+                newest[vid] = r
+    after = [v for v, w in will_at.items() if w > report_at.get(v, -1)]
+    await uow.vehicles.set_offline(sorted(set(will_at) - set(after)))
+    await uow.vehicles.set_connections(
+        sorted(((vid, r.state, r.at) for vid, r in newest.items()), key=lambda c: c[2])
+    )
+    await uow.vehicles.set_offline(sorted(after))
 
 
 async def _apply_results(

@@ -129,6 +129,20 @@ class VehicleRepository:
             stmt, [{"vid": vid, "state": state.value, "at": at} for vid, state, at in changes]
         )
 
+    async def set_offline(self, vehicle_ids: Sequence[int]) -> None:
+        """Record that these vehicles' connections dropped (their last wills), in one statement.
+
+        last_connected_at stays the vehicle's own time of its last report, so its next
+        online report wins whatever its clock says against ours.
+        """
+        if not vehicle_ids:
+            return
+        await self._conn.execute(
+            update(vehicles)
+            .where(vehicles.c.id.in_(list(vehicle_ids)))
+            .values(connection=ConnectionState.OFFLINE.value)
+        )
+
     async def set_alias(self, vehicle_id: int, alias: str) -> None:
         """Rename the vehicle."""
         await self._conn.execute(
