@@ -37,6 +37,7 @@ class BrokerUnderTest:
         *,
         password: str | None = None,
         clean_session: bool | None = None,
+        will: aiomqtt.Will | None = None,
     ) -> aiomqtt.Client:
         """A client signed in as username (with its own password unless one is given)."""
         if username is not None and password is None and self.key:
@@ -48,6 +49,7 @@ class BrokerUnderTest:
             password=password,
             identifier=identifier,
             clean_session=clean_session,
+            will=will,
         )
 
 

@@ -9,7 +9,7 @@ import pytest
 import pytest_asyncio
 
 from fleetlink.telematics.broker import may_use_client_id
-from fleetlink.telematics.credentials import CLOUD_USERNAME, password_for
+from fleetlink.telematics.credentials import CLOUD_USERNAME
 from fleetlink.telematics.topics import Channel, topic, uplink_filters
 from tests.telematics.brokers import BOTH, BrokerUnderTest, Start, embedded
 
@@ -125,13 +125,8 @@ async def test_a_vehicle_receives_its_own_commands_and_no_one_elses(
 async def test_a_vehicle_cannot_leave_a_will_on_another_vehicles_topics(
     embedded_broker: BrokerUnderTest, channel: Channel
 ) -> None:
-    forger = aiomqtt.Client(
-        embedded_broker.host,
-        embedded_broker.port,
-        username=THEIRS,
-        password=password_for(embedded_broker.key, THEIRS),
-        identifier=THEIRS,
-        will=aiomqtt.Will(topic(MINE, channel), b'{"forged":"unlock"}', 1, True),
+    forger = embedded_broker.client(
+        THEIRS, THEIRS, will=aiomqtt.Will(topic(MINE, channel), b'{"forged":"unlock"}', 1, True)
     )
     with pytest.raises(aiomqtt.MqttError):
         async with forger:
@@ -146,16 +141,16 @@ async def test_a_vehicle_cannot_leave_a_will_on_another_vehicles_topics(
 async def test_a_vehicle_leaves_its_will_on_its_own_connection_topic(
     embedded_broker: BrokerUnderTest,
 ) -> None:
-    car = aiomqtt.Client(
-        embedded_broker.host,
-        embedded_broker.port,
-        username=MINE,
-        password=password_for(embedded_broker.key, MINE),
-        identifier=MINE,
-        will=aiomqtt.Will(topic(MINE, Channel.CONNECTION), b'{"v":1,"state":"offline"}', 1, True),
-    )
-    async with car:
+    will = aiomqtt.Will(topic(MINE, Channel.CONNECTION), b'{"v":1,"state":"offline"}', 1, True)
+    async with embedded_broker.client(MINE, MINE, will=will) as car:
         await car.publish(topic(MINE, Channel.CONNECTION), ONLINE, qos=1, retain=True)
+    cloud = await _cloud(embedded_broker)
+    try:
+        got = await _collect(cloud, 1.0)
+    finally:
+        await cloud.__aexit__(None, None, None)
+
+    assert (topic(MINE, Channel.CONNECTION), ONLINE) in got, "its connection was accepted"
 
 
 async def test_the_cloud_receives_the_retained_connection_states_it_subscribes_to(

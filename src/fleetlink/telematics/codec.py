@@ -48,6 +48,7 @@ class Decoded:
 
     report: Report
     body: dict[str, Any]
+    channel: Channel
     # Signals this version does not know, named as sent (at most MAX_SIGNAL_NAME_LENGTH).
     unknown_signals: tuple[str, ...] = ()
 
@@ -284,14 +285,15 @@ def decode_object(
 def _decoded(
     parsed: Topic, body: dict[str, Any], received_at: datetime, window: TimeWindow
 ) -> Decoded:
-    if parsed.channel is Channel.TELEMETRY:
+    channel = parsed.channel
+    if channel is Channel.TELEMETRY:
         report, unknown = _state(parsed.vin, body, received_at, window)
-        return Decoded(report, body, unknown)
-    if parsed.channel is Channel.EVENTS:
-        return Decoded(_event(parsed.vin, body, received_at, window), body)
-    if parsed.channel is Channel.CONNECTION:
-        return Decoded(_connection(parsed.vin, body, received_at, window), body)
-    return Decoded(_result(parsed.vin, body, received_at, window), body)
+        return Decoded(report, body, channel, unknown)
+    if channel is Channel.EVENTS:
+        return Decoded(_event(parsed.vin, body, received_at, window), body, channel)
+    if channel is Channel.CONNECTION:
+        return Decoded(_connection(parsed.vin, body, received_at, window), body, channel)
+    return Decoded(_result(parsed.vin, body, received_at, window), body, channel)
 
 
 def _dumps(body: dict[str, Any]) -> bytes:

@@ -125,6 +125,4 @@ class Intake:
                 vin=decoded.report.vin,
                 signals=list(decoded.unknown_signals[:10]),
             )
-        parsed = parse_topic(incoming.topic)
-        assert parsed is not None  # decode_message refuses any other topic
-        return Arrival(decoded.report, parsed.channel.value, decoded.body, incoming.received_at)
+        return Arrival(decoded.report, decoded.channel.value, decoded.body, incoming.received_at)
