@@ -17,8 +17,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from fleetlink.auth.scopes import ALL_SCOPES, Scope
+from fleetlink.auth.scopes import ALL_SCOPES
 from fleetlink.bootstrap import Container
+from fleetlink.domain.oauth import Scope
 from fleetlink.services.clients import create_client
 from tests.conftest import OWNER_PASSWORD, Owner
 

@@ -2,11 +2,11 @@
 
 from dataclasses import dataclass, replace
 
-from fleetlink.auth.keys import ensure_signing_key
-from fleetlink.auth.tokens import TokenService
 from fleetlink.geocoding import offline_geocoder
 from fleetlink.ratelimit import BucketStore, Limiter, MemoryBucketStore, Rate, RedisBucketStore
 from fleetlink.services.context import ClearancePolicy, ServiceContext, utc_now
+from fleetlink.services.signing_keys import ensure_signing_key
+from fleetlink.services.tokens import TokenService
 from fleetlink.settings import Settings
 from fleetlink.storage.database import create_engine
 from fleetlink.storage.migrate import upgrade

@@ -11,8 +11,9 @@ import pytest_asyncio
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from fleetlink.auth.scopes import ALL_SCOPES, Scope
+from fleetlink.auth.scopes import ALL_SCOPES
 from fleetlink.bootstrap import Container
+from fleetlink.domain.oauth import Scope
 from fleetlink.ratelimit import BucketStore, Limiter, MemoryBucketStore, Rate, RedisBucketStore
 from fleetlink.services.clients import create_client
 from fleetlink.services.context import ClearancePolicy

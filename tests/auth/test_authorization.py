@@ -12,9 +12,9 @@ from fleetlink.auth.authorization import (
     redirect_uri_matches,
     with_params,
 )
-from fleetlink.auth.clients import ApiClient
 from fleetlink.auth.pkce import s256
-from fleetlink.auth.scopes import ALL_SCOPES, Scope
+from fleetlink.auth.scopes import ALL_SCOPES
+from fleetlink.domain.oauth import ApiClient, Scope
 
 CLIENT = ApiClient(
     client_id="c1",

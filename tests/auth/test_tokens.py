@@ -11,9 +11,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from fleetlink.auth.keys import ALGORITHM
-from fleetlink.auth.tokens import TOYOTA_AUDIENCE, TokenService
+from fleetlink.auth.tokens import TOYOTA_AUDIENCE
 from fleetlink.bootstrap import Container
 from fleetlink.domain.errors import Unauthenticated
+from fleetlink.services.tokens import TokenService
 
 SUBJECT = "6f1c2c4e-2b8a-4d7e-9a57-1d2f0b3c4a5e"
 HOUR = timedelta(hours=1)

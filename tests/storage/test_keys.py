@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from fleetlink.auth.keys import ALGORITHM, ensure_signing_key
+from fleetlink.auth.keys import ALGORITHM
+from fleetlink.services.signing_keys import ensure_signing_key
 from fleetlink.storage.database import create_engine
 from fleetlink.storage.migrate import upgrade
 from fleetlink.storage.tables import signing_keys

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from fleetlink.auth.scopes import Scope
 from fleetlink.auth.tokens import TokenClaims
 from fleetlink.domain.errors import Unauthenticated
+from fleetlink.domain.oauth import Scope
 
 HIGH_MOBILITY_AUDIENCE = "fleetlink:high-mobility"
 

@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from fleetlink.auth.clients import ApiClient
 from fleetlink.auth.pkce import check_challenge
-from fleetlink.auth.scopes import OWNER_GRANTABLE, Scope, within
+from fleetlink.auth.scopes import OWNER_GRANTABLE, within
 from fleetlink.domain.errors import OAuthError
+from fleetlink.domain.oauth import ApiClient, Scope
 
 # The query parameters an authorization request carries, kept through sign-in and consent.
 PARAMETERS = (

@@ -1,32 +1,14 @@
 """OAuth clients: the applications of fleet operators and app developers."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import urlsplit
 
-from fleetlink.auth.scopes import Scope, within
+from fleetlink.auth.scopes import within
 from fleetlink.domain.errors import InvalidInput
+from fleetlink.domain.oauth import ApiClient, Scope
 
 MAX_NAME_LENGTH = 255
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
-
-
-@dataclass(frozen=True, slots=True)
-class ApiClient:
-    """A registered client; its secret is never here, only its hash in the store."""
-
-    client_id: str
-    name: str
-    redirect_uris: tuple[str, ...]
-    scopes: frozenset[Scope]
-    created_at: datetime
-    revoked_at: datetime | None = None
-
-    @property
-    def active(self) -> bool:
-        """Whether the client may still get and use tokens."""
-        return self.revoked_at is None
 
 
 def check_client_name(name: str) -> str:

@@ -1,18 +1,9 @@
 """The High Mobility API's OAuth scopes, and the scope parameter's wire form (RFC 6749 §3.3)."""
 
 from collections.abc import Iterable
-from enum import StrEnum
 
 from fleetlink.domain.errors import OAuthError
-
-
-class Scope(StrEnum):
-    """What a token may do."""
-
-    VEHICLE_DATA = "vehicle:data"
-    FLEET_CLEARANCE = "fleet:clearance"
-    ELIGIBILITY_CHECK = "vehicle:eligibility-check"
-
+from fleetlink.domain.oauth import Scope
 
 ALL_SCOPES = frozenset(Scope)
 # What an owner can give an app at the consent page. Fleet clearance is the fleet operator's

@@ -23,11 +23,6 @@ def new_client_id() -> str:
     return secrets.token_hex(16)
 
 
-def is_client_id(text: str) -> bool:
-    """Whether text has the shape of a client id (so only such text reaches the store)."""
-    return len(text) == 32 and all(c in "0123456789abcdef" for c in text)
-
-
 def secret_key(stored_secret: str) -> bytes:
     """The key client secrets are hashed with, derived from a secret kept in the store."""
     return hmac.new(stored_secret.encode(), _CLIENT_SECRET_CONTEXT, hashlib.sha256).digest()

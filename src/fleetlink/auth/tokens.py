@@ -1,7 +1,6 @@
-"""Access tokens: ES256 JWTs signed with the store's key, checked in full on every request."""
+"""Access tokens: ES256 JWTs, signed and checked in full (the keys come from the caller)."""
 
 import re
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -14,13 +13,12 @@ from jwt.algorithms import ECAlgorithm
 
 from fleetlink.auth.keys import ALGORITHM
 from fleetlink.domain.errors import Unauthenticated
-from fleetlink.storage.repositories.keys import StoredKey
-from fleetlink.storage.uow import Store
+from fleetlink.domain.records import StoredKey
 
 TOYOTA_AUDIENCE = "fleetlink:toyota-connected"
 _REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
-_KID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_REGISTERED = frozenset({"iss", "aud", "sub", "iat", "exp", "nbf", "jti"})
+KID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+REGISTERED = frozenset({"iss", "aud", "sub", "iat", "exp", "nbf", "jti"})
 # Clocks of separate hosts drift; a little slack keeps a fresh token from being refused.
 _LEEWAY = timedelta(seconds=30)
 
@@ -38,103 +36,62 @@ class TokenClaims:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-class TokenService:
-    """Issues and verifies access tokens for one issuer."""
-
-    def __init__(self, store: Store, issuer: str) -> None:
-        self._store = store
-        self._issuer = issuer
-        # Keys never change once written, so a cache entry can never be stale;
-        # an unknown kid is looked up in the store, where another process may have put it.
-        self._public: dict[str, EllipticCurvePublicKey] = {}
-
-    async def issue(
-        self,
-        subject: str,
-        audience: str,
-        ttl: timedelta,
-        now: datetime,
-        claims: Mapping[str, Any] | None = None,
-    ) -> str:
-        """Sign a token for subject, valid for ttl from now, carrying claims besides."""
-        clash = _REGISTERED.intersection(claims or {})
-        if clash:
-            raise ValueError(f"registered claims are set by the service: {sorted(clash)}")
-        async with self._store.reading() as uow:
-            key = await uow.keys.current()
-        if key is None:
-            raise RuntimeError("no signing key: the server creates one when it starts")
-        payload = {
-            **(claims or {}),
-            "iss": self._issuer,
-            "aud": audience,
-            "sub": subject,
-            "iat": int(now.timestamp()),
-            "exp": int((now + ttl).timestamp()),
-            "jti": str(uuid.uuid4()),
-        }
-        private = load_pem_private_key(key.private_pem.encode(), password=None)
-        return jwt.encode(payload, private, algorithm=ALGORITHM, headers={"kid": key.kid})  # type: ignore[arg-type]
-
-    async def _public_key(self, kid: str) -> EllipticCurvePublicKey:
-        cached = self._public.get(kid)
-        if cached is not None:
-            return cached
-        async with self._store.reading() as uow:
-            stored = await uow.keys.by_kid(kid)
-        if stored is None:
-            raise Unauthenticated("token signed with an unknown key")
-        public = _public_from_jwk(stored)
-        self._public[kid] = public
-        return public
-
-    async def verify(self, token: str, audience: str, now: datetime) -> TokenClaims:
-        """Check signature, expiry, issuer and audience; raise Unauthenticated on any failure."""
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as exc:
-            raise Unauthenticated("malformed bearer token") from exc
-        kid = header.get("kid")
-        # The header is unverified: only a key id of the shape this server makes (an RFC 7638
-        # thumbprint) may reach the store, never arbitrary text.
-        if header.get("alg") != ALGORITHM or not isinstance(kid, str) or not _KID.fullmatch(kid):
-            raise Unauthenticated("token is not signed by this server")
-        key = await self._public_key(kid)
-        try:
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                key,
-                algorithms=[ALGORITHM],
-                audience=audience,
-                issuer=self._issuer,
-                # Time is judged below against the service's clock, not PyJWT's wall clock.
-                options={
-                    "require": _REQUIRED_CLAIMS,
-                    "verify_exp": False,
-                    "verify_iat": False,
-                    "verify_nbf": False,
-                },
-            )
-        except jwt.InvalidAudienceError as exc:
-            raise Unauthenticated("token is not meant for this API") from exc
-        except jwt.InvalidIssuerError as exc:
-            raise Unauthenticated("token was issued by someone else") from exc
-        except jwt.PyJWTError as exc:
-            raise Unauthenticated(f"invalid token: {exc}") from exc
-        return _checked_claims(claims, audience, now)
-
-    async def jwks(self) -> dict[str, Any]:
-        """The public keys, as a JSON Web Key Set."""
-        async with self._store.reading() as uow:
-            keys = await uow.keys.all()
-        return {"keys": [k.public_jwk for k in keys]}
+def sign(key: StoredKey, payload: Mapping[str, Any]) -> str:
+    """The payload as a JWT signed with key."""
+    private = load_pem_private_key(key.private_pem.encode(), password=None)
+    return jwt.encode(dict(payload), private, algorithm=ALGORITHM, headers={"kid": key.kid})  # type: ignore[arg-type]
 
 
-def _public_from_jwk(stored: StoredKey) -> EllipticCurvePublicKey:
+def key_id(token: str) -> str:
+    """The id of the key a token says it is signed with, if it has the shape this server makes.
+
+    The header is unverified: only a key id of that shape (an RFC 7638 thumbprint) may
+    reach the store, never arbitrary text.
+    """
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise Unauthenticated("malformed bearer token") from exc
+    kid = header.get("kid")
+    if header.get("alg") != ALGORITHM or not isinstance(kid, str) or not KID.fullmatch(kid):
+        raise Unauthenticated("token is not signed by this server")
+    return kid
+
+
+def public_key(stored: StoredKey) -> EllipticCurvePublicKey:
+    """The public half of a stored key."""
     key = ECAlgorithm.from_jwk(stored.public_jwk)
     if not isinstance(key, EllipticCurvePublicKey):
         raise Unauthenticated("token signed with an unusable key")
     return key
+
+
+def verified_claims(
+    token: str, key: EllipticCurvePublicKey, audience: str, issuer: str, now: datetime
+) -> TokenClaims:
+    """Check signature, expiry, issuer and audience; raise Unauthenticated on any failure."""
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            audience=audience,
+            issuer=issuer,
+            # Time is judged below against the service's clock, not PyJWT's wall clock.
+            options={
+                "require": _REQUIRED_CLAIMS,
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+            },
+        )
+    except jwt.InvalidAudienceError as exc:
+        raise Unauthenticated("token is not meant for this API") from exc
+    except jwt.InvalidIssuerError as exc:
+        raise Unauthenticated("token was issued by someone else") from exc
+    except jwt.PyJWTError as exc:
+        raise Unauthenticated(f"invalid token: {exc}") from exc
+    return _checked_claims(claims, audience, now)
 
 
 def _instant(claims: dict[str, Any], name: str) -> datetime:
@@ -166,5 +123,5 @@ def _checked_claims(claims: dict[str, Any], audience: str, now: datetime) -> Tok
         issued_at=issued_at,
         expires_at=expires_at,
         token_id=token_id if isinstance(token_id, str) else None,
-        extra={k: v for k, v in claims.items() if k not in _REGISTERED},
+        extra={k: v for k, v in claims.items() if k not in REGISTERED},
     )

@@ -7,10 +7,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from fleetlink.auth.clients import ApiClient
-from fleetlink.auth.scopes import ALL_SCOPES, Scope, format_scope
+from fleetlink.auth.scopes import ALL_SCOPES, format_scope
 from fleetlink.bootstrap import Container
 from fleetlink.cli.common import app, out, run_in, settings_of
+from fleetlink.domain.oauth import ApiClient, Scope
 from fleetlink.services.clients import create_client, list_clients, revoke_client
 
 clients_app = typer.Typer(no_args_is_help=True, help="OAuth clients of the High Mobility API.")

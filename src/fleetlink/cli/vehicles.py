@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from fleetlink.auth.keys import ensure_signing_key
 from fleetlink.bootstrap import Container
 from fleetlink.cli.common import app, err, out, run_in, settings_of
 from fleetlink.cli.serve import announce_demo, fleet_runner
@@ -18,6 +17,7 @@ from fleetlink.domain.notifications import NotificationType
 from fleetlink.domain.state import Severity
 from fleetlink.domain.vin import normalize_vin
 from fleetlink.services.campaigns import post_campaign
+from fleetlink.services.signing_keys import ensure_signing_key
 from fleetlink.simulator.fleet import simulate_generated
 from fleetlink.telematics.credentials import credential_key, password_for
 

@@ -5,10 +5,10 @@ import uuid
 from functools import cache
 
 from fleetlink.auth.passwords import hash_password, verify_password
-from fleetlink.auth.tokens import TokenService
 from fleetlink.domain.accounts import Account, check_password_strength, normalize_email
 from fleetlink.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from fleetlink.services.context import ServiceContext
+from fleetlink.services.tokens import TokenService
 
 
 async def create_account(ctx: ServiceContext, email: str, password: str) -> Account:

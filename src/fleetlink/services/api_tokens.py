@@ -11,15 +11,15 @@ from datetime import datetime, timedelta
 
 from fleetlink.auth.access import HIGH_MOBILITY_AUDIENCE, ApiAccess, GrantType, access_from
 from fleetlink.auth.authorization import redirect_uri_matches
-from fleetlink.auth.clients import ApiClient, granted_scopes
-from fleetlink.auth.grants import GrantFamily
+from fleetlink.auth.clients import granted_scopes
 from fleetlink.auth.pkce import check_verifier, verifier_matches
-from fleetlink.auth.scopes import Scope, format_scope, within
+from fleetlink.auth.scopes import format_scope, within
 from fleetlink.auth.secrets import digest, new_token
-from fleetlink.auth.tokens import TokenService
 from fleetlink.domain.errors import OAuthError, Unauthenticated
+from fleetlink.domain.oauth import ApiClient, GrantFamily, Scope
 from fleetlink.services.clients import authenticate_client
 from fleetlink.services.context import ServiceContext
+from fleetlink.services.tokens import TokenService
 from fleetlink.storage.uow import UnitOfWork
 
 
@@ -79,13 +79,13 @@ async def client_credentials_token(
 
 async def _end_family(uow: UnitOfWork, family: GrantFamily, at: datetime, reason: str) -> None:
     """Revoke the grant and keep that, though the request that found the reuse fails."""
-    await uow.oauth.revoke_grant(family.grant_id, at, reason)
+    await uow.grants.revoke_grant(family.grant_id, at, reason)
     await uow.commit()
 
 
 async def _new_refresh_token(uow: UnitOfWork, grant_id: str, at: datetime, ttl: timedelta) -> str:
     token = new_token()
-    await uow.oauth.add_refresh_token(digest(token), grant_id, at, at + ttl)
+    await uow.refresh_tokens.add_refresh_token(digest(token), grant_id, at, at + ttl)
     return token
 
 
@@ -134,7 +134,7 @@ async def authorization_code_token(
     verifier = check_verifier(code_verifier)
     now = ctx.clock()
     async with ctx.store.writing() as uow:
-        stored = await uow.oauth.code(digest(code))
+        stored = await uow.codes.code(digest(code))
         if stored is None:
             raise OAuthError("invalid_grant", "unknown authorization code")
         family = stored.family
@@ -156,7 +156,7 @@ async def authorization_code_token(
             )
         if not verifier_matches(verifier, stored.code_challenge):
             raise OAuthError("invalid_grant", "code_verifier does not match the code_challenge")
-        if not await uow.oauth.use_code(digest(code), now):
+        if not await uow.codes.use_code(digest(code), now):
             # Another request spent it between our read and our write.
             await _end_family(uow, family, now, "authorization code used twice")
             raise OAuthError("invalid_grant", "authorization code already used")
@@ -182,7 +182,7 @@ async def refresh_token_grant(
     client = await authenticate_client(ctx, client_id, secret)
     now = ctx.clock()
     async with ctx.store.writing() as uow:
-        stored = await uow.oauth.refresh_token(digest(refresh_token))
+        stored = await uow.refresh_tokens.refresh_token(digest(refresh_token))
         if stored is None:
             raise OAuthError("invalid_grant", "unknown refresh token")
         family = stored.family
@@ -197,7 +197,7 @@ async def refresh_token_grant(
         if now >= stored.expires_at:
             raise OAuthError("invalid_grant", "refresh token has expired")
         scopes = within(family.scopes, scope, "a refresh of this grant")
-        if not await uow.oauth.use_refresh_token(digest(refresh_token), now):
+        if not await uow.refresh_tokens.use_refresh_token(digest(refresh_token), now):
             await _end_family(uow, family, now, "refresh token used twice")
             raise OAuthError(
                 "invalid_grant", "refresh token already used; every token of its grant is revoked"
@@ -217,7 +217,7 @@ async def authenticate_api_token(
     """
     access = access_from(await tokens.verify(token, HIGH_MOBILITY_AUDIENCE, ctx.clock()))
     async with ctx.store.reading() as uow:
-        active = await uow.oauth.access_active(access.client_id, access.grant_id)
+        active = await uow.grants.access_active(access.client_id, access.grant_id)
     if not active:
         if access.grant_id is not None:
             raise Unauthenticated("token's grant or client has been revoked")
@@ -230,4 +230,4 @@ async def granted_vehicle_ids(ctx: ServiceContext, access: ApiAccess) -> frozens
     if access.grant_id is None:
         return frozenset()
     async with ctx.store.reading() as uow:
-        return await uow.oauth.grant_vehicle_ids(access.grant_id)
+        return await uow.grants.grant_vehicle_ids(access.grant_id)

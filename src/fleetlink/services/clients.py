@@ -2,10 +2,11 @@
 
 from collections.abc import Iterable
 
-from fleetlink.auth.clients import ApiClient, check_client_name, check_redirect_uris
-from fleetlink.auth.scopes import ALL_SCOPES, Scope
+from fleetlink.auth.clients import check_client_name, check_redirect_uris
+from fleetlink.auth.scopes import ALL_SCOPES
 from fleetlink.auth.secrets import hash_secret, new_client_id, new_token, secret_key, secret_matches
 from fleetlink.domain.errors import NotFound, OAuthError
+from fleetlink.domain.oauth import ApiClient, Scope
 from fleetlink.services.context import ServiceContext
 from fleetlink.storage.uow import UnitOfWork
 
@@ -33,7 +34,7 @@ async def create_client(
     )
     secret = new_token()
     async with ctx.store.writing() as uow:
-        await uow.oauth.add_client(client, hash_secret(await _secret_key(uow), secret))
+        await uow.clients.add_client(client, hash_secret(await _secret_key(uow), secret))
         await uow.commit()
     return client, secret
 
@@ -41,13 +42,13 @@ async def create_client(
 async def list_clients(ctx: ServiceContext) -> list[ApiClient]:
     """Every registered client, revoked ones included."""
     async with ctx.store.reading() as uow:
-        return await uow.oauth.clients()
+        return await uow.clients.clients()
 
 
 async def revoke_client(ctx: ServiceContext, client_id: str) -> None:
     """Revoke a client: it gets no new token and its tokens stop working at once."""
     async with ctx.store.writing() as uow:
-        if not await uow.oauth.revoke_client(client_id, ctx.clock()):
+        if not await uow.clients.revoke_client(client_id, ctx.clock()):
             raise NotFound(f"no active client {client_id!r}")
         await uow.commit()
 
@@ -55,7 +56,7 @@ async def revoke_client(ctx: ServiceContext, client_id: str) -> None:
 async def authenticate_client(ctx: ServiceContext, client_id: str, secret: str) -> ApiClient:
     """The client whose id and secret these are; anything else is invalid_client."""
     async with ctx.store.reading() as uow:
-        found = await uow.oauth.client(client_id)
+        found = await uow.clients.client(client_id)
         key = await _secret_key(uow)
     # The same answer for an unknown id, a wrong secret and a revoked client.
     if found is None or not secret_matches(key, secret, found[1]) or not found[0].active:
@@ -66,5 +67,5 @@ async def authenticate_client(ctx: ServiceContext, client_id: str, secret: str) 
 async def active_client(ctx: ServiceContext, client_id: str) -> ApiClient | None:
     """The client, if it exists and is not revoked."""
     async with ctx.store.reading() as uow:
-        found = await uow.oauth.client(client_id)
+        found = await uow.clients.client(client_id)
     return found[0] if found is not None and found[0].active else None

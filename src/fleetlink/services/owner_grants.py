@@ -5,10 +5,10 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 from fleetlink.auth.authorization import AuthorizationRequest, check_authorization_request
-from fleetlink.auth.grants import GrantedApp
 from fleetlink.auth.secrets import digest, new_token
 from fleetlink.domain.accounts import Account
 from fleetlink.domain.errors import InvalidInput, NotFound
+from fleetlink.domain.oauth import GrantedApp
 from fleetlink.services.clients import active_client
 from fleetlink.services.context import ServiceContext
 
@@ -40,7 +40,7 @@ async def approve(
         if unknown:
             raise InvalidInput(f"not your vehicle: {', '.join(unknown)}")
         grant_id = str(uuid.uuid4())
-        await uow.oauth.add_grant(
+        await uow.grants.add_grant(
             grant_id,
             request.client.client_id,
             account.id,
@@ -48,7 +48,7 @@ async def approve(
             {owned[vin] for vin in vins},
             now,
         )
-        await uow.oauth.add_code(
+        await uow.codes.add_code(
             digest(code),
             grant_id,
             request.redirect_uri if request.redirect_uri_sent else "",
@@ -68,7 +68,7 @@ def deny(request: AuthorizationRequest) -> str:
 async def granted_apps(ctx: ServiceContext, account: Account) -> list[GrantedApp]:
     """The apps the owner has let in, and to which vehicles."""
     async with ctx.store.reading() as uow:
-        return await uow.oauth.granted_apps(account.id)
+        return await uow.grants.granted_apps(account.id)
 
 
 async def revoke_grant(ctx: ServiceContext, account: Account, grant_id: str) -> None:
@@ -78,7 +78,7 @@ async def revoke_grant(ctx: ServiceContext, account: Account, grant_id: str) -> 
     except ValueError:
         raise NotFound("no such app access to revoke") from None
     async with ctx.store.writing() as uow:
-        revoked = await uow.oauth.revoke_grant(
+        revoked = await uow.grants.revoke_grant(
             grant_id, ctx.clock(), "revoked by the owner", account_id=account.id
         )
         if not revoked:

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fleetlink.auth.secrets import new_token
-from fleetlink.auth.tokens import TokenService
 from fleetlink.domain.accounts import Account
 from fleetlink.domain.errors import Forbidden, Unauthenticated
 from fleetlink.services.context import ServiceContext
+from fleetlink.services.tokens import TokenService
 
 OWNER_PANEL_AUDIENCE = "fleetlink:owner-panel"
 # The subject of a visitor's session, before sign-in.

@@ -29,7 +29,8 @@ async def sweep(ctx: ServiceContext) -> Swept:
     now = ctx.clock()
     async with ctx.store.writing() as uow:
         messages = await uow.messages.delete_received_before(now - ctx.message_retention)
-        codes, tokens = await uow.oauth.delete_expired_before(now - EXPIRED_KEPT)
+        codes = await uow.codes.delete_expired_before(now - EXPIRED_KEPT)
+        tokens = await uow.refresh_tokens.delete_expired_before(now - EXPIRED_KEPT)
         letters = await uow.dead_letters.delete(received_before=now - ctx.dead_letter_retention)
         await uow.commit()
     return Swept(messages, codes, tokens, letters)

@@ -16,6 +16,7 @@ from fleetlink.domain.alerts import alerts_between
 from fleetlink.domain.commands import Command, CommandStatus
 from fleetlink.domain.errors import InvalidTransition
 from fleetlink.domain.notifications import Notification, NotificationType, ServiceRecord
+from fleetlink.domain.records import StoredMessage
 from fleetlink.domain.reports import (
     CommandResultReport,
     ConnectionReport,
@@ -32,7 +33,6 @@ from fleetlink.domain.tripprogress import TripProgress
 from fleetlink.domain.trips import Trip
 from fleetlink.domain.vehicle import ConnectionState
 from fleetlink.services.context import Geocoder, ServiceContext
-from fleetlink.storage.repositories.messages import StoredMessage
 from fleetlink.storage.uow import UnitOfWork
 
 log = structlog.get_logger(__name__)

@@ -54,6 +54,6 @@ async def _reachable(uow: UnitOfWork, access: ApiAccess, vin: str) -> int:
     vehicle_id = (await uow.vehicles.existing_ids([vin])).get(vin)
     if vehicle_id is None or access.grant_id is None:
         raise VehicleNotFound(vin)
-    if not await uow.oauth.grant_covers(access.grant_id, vehicle_id):
+    if not await uow.grants.grant_covers(access.grant_id, vehicle_id):
         raise VehicleNotFound(vin)
     return vehicle_id

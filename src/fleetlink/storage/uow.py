@@ -11,16 +11,19 @@ from fleetlink.domain.errors import Conflict, Unavailable
 from fleetlink.storage.database import WRITE_OPTION
 from fleetlink.storage.outage import Outage, unreachable
 from fleetlink.storage.repositories.accounts import AccountRepository
+from fleetlink.storage.repositories.clients import ClientRepository
+from fleetlink.storage.repositories.codes import CodeRepository
 from fleetlink.storage.repositories.commands import CommandRepository
 from fleetlink.storage.repositories.dead_letters import DeadLetterRepository
 from fleetlink.storage.repositories.fleet import FleetRepository
+from fleetlink.storage.repositories.grants import GrantRepository
 from fleetlink.storage.repositories.keys import SigningKeyRepository
 from fleetlink.storage.repositories.messages import MessageRepository
 from fleetlink.storage.repositories.notifications import (
     NotificationRepository,
     ServiceRecordRepository,
 )
-from fleetlink.storage.repositories.oauth import OAuthRepository
+from fleetlink.storage.repositories.refresh_tokens import RefreshTokenRepository
 from fleetlink.storage.repositories.state import VehicleStateRepository
 from fleetlink.storage.repositories.trip_progress import TripProgressRepository
 from fleetlink.storage.repositories.trips import TripRepository
@@ -41,7 +44,10 @@ class UnitOfWork:
     service_records: ServiceRecordRepository
     messages: MessageRepository
     dead_letters: DeadLetterRepository
-    oauth: OAuthRepository
+    clients: ClientRepository
+    grants: GrantRepository
+    codes: CodeRepository
+    refresh_tokens: RefreshTokenRepository
     fleet: FleetRepository
 
     def __init__(self, engine: AsyncEngine, *, write: bool, outage: Outage | None = None) -> None:
@@ -79,7 +85,10 @@ class UnitOfWork:
         self.service_records = ServiceRecordRepository(conn)
         self.messages = MessageRepository(conn)
         self.dead_letters = DeadLetterRepository(conn)
-        self.oauth = OAuthRepository(conn)
+        self.clients = ClientRepository(conn)
+        self.grants = GrantRepository(conn)
+        self.codes = CodeRepository(conn)
+        self.refresh_tokens = RefreshTokenRepository(conn)
         self.fleet = FleetRepository(conn)
         return self
 

@@ -48,9 +48,9 @@ async def test_an_app_gets_tokens_for_the_vehicles_the_owner_chose(
     assert claims["client_id"] == app.client_id
     assert claims["grant_type"] == "authorization_code"
     async with container.store.reading() as uow:
-        covered = await uow.oauth.grant_vehicle_ids(claims["grant_id"])
-        assert await uow.oauth.grant_covers(claims["grant_id"], owner.vehicles[0].id)
-        assert not await uow.oauth.grant_covers(claims["grant_id"], owner.vehicles[1].id)
+        covered = await uow.grants.grant_vehicle_ids(claims["grant_id"])
+        assert await uow.grants.grant_covers(claims["grant_id"], owner.vehicles[0].id)
+        assert not await uow.grants.grant_covers(claims["grant_id"], owner.vehicles[1].id)
     assert covered == {owner.vehicles[0].id, owner.vehicles[2].id}
 
 

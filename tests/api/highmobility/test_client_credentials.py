@@ -7,8 +7,8 @@ import httpx
 import jwt
 import pytest
 
-from fleetlink.auth.scopes import Scope
 from fleetlink.bootstrap import Container
+from fleetlink.domain.oauth import Scope
 from fleetlink.services.clients import revoke_client
 from tests.oauth import TOKEN_PATH, register_client
 

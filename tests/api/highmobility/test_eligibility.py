@@ -3,8 +3,8 @@
 import httpx
 import pytest
 
-from fleetlink.auth.scopes import Scope
 from fleetlink.domain.catalog import CATALOG
+from fleetlink.domain.oauth import Scope
 from fleetlink.domain.vehicle import Powertrain
 from fleetlink.domain.vin import with_check_digit
 from tests.api.conftest import FleetFactory

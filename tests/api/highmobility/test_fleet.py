@@ -5,8 +5,8 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from fleetlink.auth.scopes import Scope
 from fleetlink.bootstrap import Container
+from fleetlink.domain.oauth import Scope
 from fleetlink.domain.vin import with_check_digit
 from fleetlink.services.fleet import decide_request, requests_for_owner
 from tests.api.conftest import FleetFactory, with_clearance

@@ -6,8 +6,8 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from fleetlink.auth.scopes import Scope
 from fleetlink.bootstrap import Container
+from fleetlink.domain.oauth import Scope
 from fleetlink.services.clients import revoke_client
 from tests.conftest import ClientFactory, Clock, OwnerFactory
 from tests.oauth import (
@@ -198,7 +198,7 @@ async def test_deny_sends_the_owner_back_with_access_denied_and_grants_nothing(
     assert back["state"] == "st-42"
     assert "code" not in back
     async with container.store.reading() as uow:
-        assert await uow.oauth.granted_apps(owner.account.id) == []
+        assert await uow.grants.granted_apps(owner.account.id) == []
 
 
 async def test_approving_no_vehicle_or_a_foreign_one_shows_the_page_again(
@@ -263,7 +263,7 @@ async def test_a_form_without_the_sessions_csrf_token_is_refused(
         _is_page(response, 403)
         assert "reload the page" in response.text
     async with container.store.reading() as uow:
-        assert await uow.oauth.granted_apps(owner.account.id) == []
+        assert await uow.grants.granted_apps(owner.account.id) == []
 
 
 async def test_the_session_lives_in_the_cookie_so_another_server_continues_it(

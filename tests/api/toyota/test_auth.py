@@ -91,7 +91,7 @@ async def test_bad_tokens_are_refused_with_a_reason(
 async def test_a_token_from_another_issuer_is_refused(
     client: httpx.AsyncClient, container: Container, make_owner: OwnerFactory
 ) -> None:
-    from fleetlink.auth.tokens import TokenService
+    from fleetlink.services.tokens import TokenService
 
     owner = await make_owner(count=1)
     impostor = TokenService(container.store, issuer="someone-else")

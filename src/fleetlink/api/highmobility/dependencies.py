@@ -9,8 +9,8 @@ from fastapi import Depends, Request
 from fleetlink.api.dependencies import bearer_token, get_container
 from fleetlink.api.ratelimit import enforce
 from fleetlink.auth.access import ApiAccess, GrantType
-from fleetlink.auth.scopes import Scope
 from fleetlink.domain.errors import Forbidden
+from fleetlink.domain.oauth import Scope
 from fleetlink.services.api_tokens import authenticate_api_token
 from fleetlink.services.context import ServiceContext
 

@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fleetlink.api.owner_panel.session import PREFIX
 from fleetlink.auth.scopes import DESCRIPTIONS
-from fleetlink.auth.scopes import Scope as OAuthScope
+from fleetlink.domain.oauth import Scope as OAuthScope
 
 _HEADERS = [
     # No script at all, styles only inline; and no framing, so that no other site can lay

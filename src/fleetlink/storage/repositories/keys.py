@@ -1,25 +1,12 @@
 """Token signing keys in the store, shared by every process and CLI command."""
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from fleetlink.domain.records import StoredKey
 from fleetlink.storage.tables import signing_keys
-
-
-@dataclass(frozen=True, slots=True)
-class StoredKey:
-    """A signing key pair as kept in the store."""
-
-    kid: str
-    generation: int
-    algorithm: str
-    private_pem: str
-    public_jwk: dict[str, Any]
-    created_at: datetime
 
 
 def _key(row: Any) -> StoredKey:

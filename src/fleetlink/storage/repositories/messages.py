@@ -1,27 +1,14 @@
 """Raw vehicle messages: the idempotency key of ingestion and the short-term history."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from fleetlink.domain.records import StoredMessage
 from fleetlink.storage.tables import vehicle_messages
-
-
-@dataclass(frozen=True, slots=True)
-class StoredMessage:
-    """One message as it arrived."""
-
-    vehicle_id: int
-    message_id: str
-    channel: str
-    recorded_at: datetime
-    received_at: datetime
-    payload: dict[str, Any]
 
 
 class MessageRepository:

@@ -1,14 +1,40 @@
-"""Owners' grants to apps, and the codes and refresh tokens issued under them.
+"""The OAuth model: scopes, clients, and owners' grants with what is issued under them.
 
 A grant is one consent: an owner let one client reach chosen vehicles with some scopes.
 It is also the family of every code, refresh token and access token issued under it, so
 revoking it (the owner in the panel, or reuse detection) ends them all at once.
+
+These are the records the store returns; the rules that use them live in `fleetlink.auth`.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
-from fleetlink.auth.scopes import Scope
+
+class Scope(StrEnum):
+    """What a token may do."""
+
+    VEHICLE_DATA = "vehicle:data"
+    FLEET_CLEARANCE = "fleet:clearance"
+    ELIGIBILITY_CHECK = "vehicle:eligibility-check"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiClient:
+    """A registered client; its secret is never here, only its hash in the store."""
+
+    client_id: str
+    name: str
+    redirect_uris: tuple[str, ...]
+    scopes: frozenset[Scope]
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether the client may still get and use tokens."""
+        return self.revoked_at is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,3 +88,8 @@ class GrantedApp:
     scopes: frozenset[Scope]
     created_at: datetime
     vehicles: tuple[GrantVehicle, ...]
+
+
+def is_client_id(text: str) -> bool:
+    """Whether text has the shape of a client id: 32 lowercase hex digits."""
+    return len(text) == 32 and all(c in "0123456789abcdef" for c in text)
