@@ -30,14 +30,14 @@ from fleetlink.app import create_app
 from fleetlink.auth.tokens import TOYOTA_AUDIENCE
 from fleetlink.bootstrap import Container, build
 from fleetlink.domain.brands import decode_vin
-from fleetlink.domain.catalog import METROS
 from fleetlink.domain.trips import RoutePoint, Trip
 from fleetlink.domain.vehicle import Vehicle
 from fleetlink.logging import configure_logging
+from fleetlink.seeding.registration import ensure_demo_fleet
 from fleetlink.services.clients import create_client
-from fleetlink.services.demo import ensure_demo_fleet
 from fleetlink.services.history import record_history
 from fleetlink.settings import Settings
+from fleetlink.simulator.metros import METROS
 
 BASE_URL = "http://fleetlink.bench"
 API = "/connected/v1"

@@ -47,8 +47,8 @@ from bench.common import (
     server_version,
     until_stopped,
 )
-from fleetlink.domain.catalog import METROS
 from fleetlink.domain.vehicle import ConnectionState, Powertrain
+from fleetlink.simulator.metros import METROS
 from fleetlink.storage.database import create_engine
 from fleetlink.storage.tables import vehicle_messages, vehicles
 from fleetlink.telematics.codec import encode_connection, encode_telemetry

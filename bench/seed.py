@@ -25,8 +25,8 @@ from rich.table import Table
 from bench.common import fleetlink_revision, postgres_database, server_version, until_stopped
 from fleetlink.bootstrap import build
 from fleetlink.logging import configure_logging
+from fleetlink.seeding.demo import prepare_demo
 from fleetlink.settings import Settings
-from fleetlink.simulator.demo import prepare_demo
 
 console = Console()
 

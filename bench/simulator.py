@@ -40,10 +40,10 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.common import fleetlink_revision, until_stopped
-from fleetlink.domain.fleetgen import generate_fleet
 from fleetlink.domain.vin import is_valid_vin
 from fleetlink.logging import configure_logging
 from fleetlink.simulator.fleet import simulate_generated
+from fleetlink.simulator.fleetgen import generate_fleet
 from fleetlink.simulator.messages import Outgoing
 from fleetlink.simulator.model import DRIVING_TICK, SimVehicle
 from fleetlink.simulator.runner import FleetRunner, SimClock

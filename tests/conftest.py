@@ -22,13 +22,13 @@ from fleetlink.app import create_app
 from fleetlink.auth.tokens import TOYOTA_AUDIENCE
 from fleetlink.bootstrap import Container, build
 from fleetlink.domain.accounts import Account
-from fleetlink.domain.fleetgen import generate_fleet
 from fleetlink.domain.state import VehicleState
 from fleetlink.domain.vehicle import Vehicle
+from fleetlink.seeding.registration import as_new_vehicle
 from fleetlink.services.accounts import create_account
-from fleetlink.services.demo import as_new_vehicle
 from fleetlink.services.vehicles import register_vehicles
 from fleetlink.settings import Settings
+from fleetlink.simulator.fleetgen import generate_fleet
 from fleetlink.storage.tables import metadata
 from fleetlink.telematics.payload import TimeWindow
 from tests.contract import ContractValidator

@@ -5,12 +5,12 @@ from datetime import UTC, datetime, timedelta
 
 from fleetlink.bootstrap import build
 from fleetlink.domain.deadletters import DeadLetter
-from fleetlink.domain.fleetgen import generate_fleet
+from fleetlink.seeding.registration import as_new_vehicle
 from fleetlink.services import dead_letters
 from fleetlink.services.accounts import create_account
-from fleetlink.services.demo import as_new_vehicle
 from fleetlink.services.vehicles import latest_states, register_vehicles
 from fleetlink.settings import Settings
+from fleetlink.simulator.fleetgen import generate_fleet
 from fleetlink.telematics.codec import encode_telemetry
 from fleetlink.telematics.topics import Channel, topic
 from tests.conftest import Databases

@@ -11,13 +11,13 @@ from structlog.testing import capture_logs
 
 from fleetlink.auth.tokens import TOYOTA_AUDIENCE
 from fleetlink.bootstrap import Container, build_limiter
-from fleetlink.domain.fleetgen import generate_fleet
 from fleetlink.domain.state import Doors, VehicleState
+from fleetlink.seeding.registration import as_new_vehicle
 from fleetlink.services.accounts import create_account
 from fleetlink.services.clients import create_client
-from fleetlink.services.demo import as_new_vehicle
 from fleetlink.services.vehicles import register_vehicles
 from fleetlink.settings import Settings
+from fleetlink.simulator.fleetgen import generate_fleet
 from tests.api.conftest import FleetFactory, with_clearance
 from tests.conftest import ClientFactory, Databases, OwnerFactory, put_state
 from tests.live import free_port

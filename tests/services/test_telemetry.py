@@ -394,7 +394,7 @@ async def test_a_message_received_before_the_retention_is_applied_but_not_kept_r
 async def test_servers_creating_the_demo_fleet_together_agree_on_one(
     container: Container,
 ) -> None:
-    from fleetlink.services.demo import ensure_demo_fleet
+    from fleetlink.seeding.registration import ensure_demo_fleet
 
     fleets = await asyncio.gather(
         *(ensure_demo_fleet(container.services, seed=2026, count=25) for _ in range(4))

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from fleetlink.domain.fleetgen import generate_fleet
 from fleetlink.simulator.fleet import simulate_generated
+from fleetlink.simulator.fleetgen import generate_fleet
 from fleetlink.simulator.messages import Outgoing
 from fleetlink.simulator.model import SimVehicle
 from fleetlink.simulator.routes import distance_km

@@ -10,13 +10,13 @@ import aiomqtt
 
 from fleetlink.bootstrap import build
 from fleetlink.domain.commands import Command, CommandKind, CommandRequest, CommandStatus
-from fleetlink.domain.fleetgen import generate_fleet
 from fleetlink.domain.vehicle import ConnectionState, Vehicle
+from fleetlink.seeding.registration import as_new_vehicle
 from fleetlink.services.accounts import create_account
 from fleetlink.services.commands import get_command, send_command
-from fleetlink.services.demo import as_new_vehicle
 from fleetlink.services.vehicles import get_vehicle, register_vehicles
 from fleetlink.settings import Settings
+from fleetlink.simulator.fleetgen import generate_fleet
 from fleetlink.telematics.codec import decode_command, encode_connection
 from fleetlink.telematics.topics import Channel, topic
 from tests.conftest import Databases

@@ -12,11 +12,11 @@ from sqlalchemy import func, select, text
 
 from fleetlink.bootstrap import Container
 from fleetlink.domain.accounts import Account
-from fleetlink.domain.fleetgen import generate_fleet
 from fleetlink.domain.vehicle import Vehicle
+from fleetlink.seeding.registration import as_new_vehicle
 from fleetlink.services.accounts import create_account
-from fleetlink.services.demo import as_new_vehicle
 from fleetlink.services.vehicles import latest_states, register_vehicles
+from fleetlink.simulator.fleetgen import generate_fleet
 from fleetlink.storage.tables import vehicle_messages
 from fleetlink.telematics.codec import encode_telemetry
 from fleetlink.telematics.intake import Incoming, Intake

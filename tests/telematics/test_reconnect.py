@@ -9,11 +9,11 @@ import aiomqtt
 import pytest_asyncio
 
 from fleetlink.bootstrap import Container, build
-from fleetlink.domain.fleetgen import generate_fleet
+from fleetlink.seeding.registration import as_new_vehicle
 from fleetlink.services.accounts import create_account
-from fleetlink.services.demo import as_new_vehicle
 from fleetlink.services.vehicles import latest_states, register_vehicles
 from fleetlink.settings import Settings
+from fleetlink.simulator.fleetgen import generate_fleet
 from fleetlink.telematics.codec import encode_telemetry
 from fleetlink.telematics.credentials import password_for
 from fleetlink.telematics.link import BrokerAddress, TelematicsLink

@@ -10,12 +10,12 @@ import pytest_asyncio
 
 from fleetlink.bootstrap import Container, build
 from fleetlink.domain.accounts import Account
-from fleetlink.domain.fleetgen import generate_fleet
 from fleetlink.domain.vehicle import Vehicle
+from fleetlink.seeding.registration import as_new_vehicle
 from fleetlink.services.accounts import create_account
-from fleetlink.services.demo import as_new_vehicle
 from fleetlink.services.vehicles import register_vehicles
 from fleetlink.settings import Settings
+from fleetlink.simulator.fleetgen import generate_fleet
 from fleetlink.telematics.credentials import password_for
 from tests.conftest import Databases
 from tests.live import free_port

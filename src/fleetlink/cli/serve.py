@@ -16,10 +16,10 @@ from fleetlink.app import create_app
 from fleetlink.auth.tokens import TOYOTA_AUDIENCE
 from fleetlink.bootstrap import Container
 from fleetlink.cli.common import app, db_app, err, out, print_invalid, run_in, settings_of
+from fleetlink.seeding.backfill import BackfillResult
+from fleetlink.seeding.demo import prepare_demo
+from fleetlink.seeding.lifeworker import usable_cpus
 from fleetlink.settings import Settings
-from fleetlink.simulator.backfill import BackfillResult
-from fleetlink.simulator.demo import prepare_demo
-from fleetlink.simulator.lifeworker import usable_cpus
 from fleetlink.simulator.model import SimVehicle
 from fleetlink.simulator.runner import FleetRunner, SimClock
 from fleetlink.storage.migrate import current_revision

@@ -12,13 +12,13 @@ from fleetlink.bootstrap import Container
 from fleetlink.cli.common import app, err, out, run_in, settings_of
 from fleetlink.cli.serve import announce_demo, fleet_runner
 from fleetlink.domain.errors import Conflict
-from fleetlink.domain.fleetgen import generate_fleet
 from fleetlink.domain.notifications import NotificationType
 from fleetlink.domain.state import Severity
 from fleetlink.domain.vin import normalize_vin
 from fleetlink.services.campaigns import post_campaign
 from fleetlink.services.signing_keys import ensure_signing_key
 from fleetlink.simulator.fleet import simulate_generated
+from fleetlink.simulator.fleetgen import generate_fleet
 from fleetlink.telematics.credentials import credential_key, password_for
 
 

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from fleetlink.domain.fleetgen import FleetVehicle
+from fleetlink.simulator.fleetgen import FleetVehicle
 from fleetlink.simulator.model import SimVehicle
 
 

@@ -4,7 +4,8 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from fleetlink.domain.catalog import Metro, ModelSpec
+from fleetlink.domain.catalog import ModelSpec
+from fleetlink.simulator.metros import Metro
 
 KM_PER_OIL_PCT = 150.0
 SERVICE_INTERVAL_KM = 10_000.0

@@ -1,7 +1,7 @@
 """A fleet's past, lived a day at a time: what each vehicle sent, as it would go on the wire.
 
 Kept free of storage and services: a worker process runs only this (see
-fleetlink.simulator.lifeworker).
+fleetlink.seeding.lifeworker).
 """
 
 import gc

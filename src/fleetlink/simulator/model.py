@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from fleetlink.domain.catalog import Metro, ModelSpec
+from fleetlink.domain.catalog import ModelSpec
 from fleetlink.simulator import commands, health, plans, readings, thermal
 from fleetlink.simulator.body import Body, doors_used, forgets_to_lock
 from fleetlink.simulator.charging import (
@@ -21,6 +21,7 @@ from fleetlink.simulator.charging import (
     wants_fast_charge,
 )
 from fleetlink.simulator.messages import Outgoing, envelope
+from fleetlink.simulator.metros import Metro
 from fleetlink.simulator.readings import LATITUDE, LONGITUDE
 from fleetlink.simulator.routes import Point, Route, distance_km, offset, road_route
 

@@ -4,7 +4,7 @@ import math
 import random
 from datetime import datetime, timedelta
 
-from fleetlink.domain.catalog import Metro
+from fleetlink.simulator.metros import Metro
 from fleetlink.simulator.routes import Point, distance_km, offset
 
 AT_PLACE_KM = 0.5

@@ -3,8 +3,8 @@
 import httpx
 import pytest
 
-from fleetlink.domain.fleetgen import generate_fleet
 from fleetlink.services.context import utc_now
+from fleetlink.simulator.fleetgen import generate_fleet
 from tests.conftest import OwnerFactory
 
 READS = [

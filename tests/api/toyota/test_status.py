@@ -6,7 +6,6 @@ import httpx
 import pytest
 
 from fleetlink.bootstrap import Container
-from fleetlink.domain.fleetgen import generate_fleet
 from fleetlink.domain.state import (
     ChargingStatus,
     Doors,
@@ -18,8 +17,9 @@ from fleetlink.domain.state import (
     WindowPosition,
     Windows,
 )
-from fleetlink.services.demo import as_new_vehicle
+from fleetlink.seeding.registration import as_new_vehicle
 from fleetlink.services.vehicles import NewVehicle, register_vehicles
+from fleetlink.simulator.fleetgen import generate_fleet
 from tests.conftest import OwnerFactory, put_state
 
 REPORTED = datetime(2026, 3, 14, 9, 26, 53, tzinfo=UTC)

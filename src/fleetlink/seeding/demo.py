@@ -3,16 +3,17 @@
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from fleetlink.domain.catalog import CATALOG, METROS, Metro
-from fleetlink.domain.fleetgen import generate_fleet
+from fleetlink.domain.catalog import CATALOG
 from fleetlink.domain.state import VehicleState
 from fleetlink.domain.vehicle import Vehicle
+from fleetlink.seeding.backfill import BackfillResult, backfill
+from fleetlink.seeding.lifeworker import backfill_in_worker
+from fleetlink.seeding.registration import DemoFleet, ensure_demo_fleet
 from fleetlink.services.context import ServiceContext
-from fleetlink.services.demo import DemoFleet, ensure_demo_fleet
 from fleetlink.services.vehicles import latest_states
-from fleetlink.simulator.backfill import BackfillResult, backfill
 from fleetlink.simulator.fleet import simulate_generated
-from fleetlink.simulator.lifeworker import backfill_in_worker
+from fleetlink.simulator.fleetgen import generate_fleet
+from fleetlink.simulator.metros import METROS, Metro
 from fleetlink.simulator.model import SimVehicle
 from fleetlink.simulator.routes import distance_km
 
@@ -60,7 +61,7 @@ async def prepare_demo(
     """Make sure the demo fleet exists; on its first start, live its last history_days.
 
     With worker, the vehicles live their history in a second process while this one
-    ingests (fleetlink.simulator.lifeworker).
+    ingests (fleetlink.seeding.lifeworker).
     """
     now = ctx.clock()
     start = now - timedelta(days=history_days)

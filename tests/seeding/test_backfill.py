@@ -6,14 +6,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from fleetlink.bootstrap import Container
-from fleetlink.domain.fleetgen import generate_fleet
 from fleetlink.domain.state import Doors
 from fleetlink.domain.trips import Trip, TripQuery
+from fleetlink.seeding.backfill import backfill
+from fleetlink.seeding.registration import as_new_vehicle
 from fleetlink.services.accounts import create_account
-from fleetlink.services.demo import as_new_vehicle
 from fleetlink.services.vehicles import register_vehicles
-from fleetlink.simulator.backfill import backfill
 from fleetlink.simulator.fleet import simulate_generated
+from fleetlink.simulator.fleetgen import generate_fleet
 
 DAYS = 2
 EVER = (date(2000, 1, 1), date(2100, 1, 1))

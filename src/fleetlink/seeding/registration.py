@@ -6,11 +6,11 @@ from datetime import datetime
 
 from fleetlink.domain.accounts import Account
 from fleetlink.domain.errors import Conflict, NotFound
-from fleetlink.domain.fleetgen import FleetVehicle, generate_fleet
 from fleetlink.domain.vehicle import ConnectionState, Vehicle
 from fleetlink.services.accounts import create_account, find_account
 from fleetlink.services.context import ServiceContext
 from fleetlink.services.vehicles import NewVehicle, list_vehicles, register_vehicles
+from fleetlink.simulator.fleetgen import FleetVehicle, generate_fleet
 
 DEMO_EMAIL = "demo@example.com"
 

@@ -9,13 +9,13 @@ import psutil
 import pytest
 
 from fleetlink.bootstrap import Container
-from fleetlink.domain.fleetgen import generate_fleet
+from fleetlink.seeding.lifeworker import BackfillFailed, backfill_in_worker
+from fleetlink.seeding.registration import as_new_vehicle
 from fleetlink.services.accounts import create_account
-from fleetlink.services.demo import as_new_vehicle
 from fleetlink.services.vehicles import register_vehicles
 from fleetlink.simulator.fleet import simulate_generated
+from fleetlink.simulator.fleetgen import generate_fleet
 from fleetlink.simulator.history import lived_days
-from fleetlink.simulator.lifeworker import BackfillFailed, backfill_in_worker
 from fleetlink.simulator.model import SimVehicle
 
 DAYS = 2
@@ -70,7 +70,7 @@ import asyncio, sys
 from datetime import UTC, datetime, timedelta
 from fleetlink.bootstrap import build
 from fleetlink.settings import Settings
-from fleetlink.simulator.demo import prepare_demo
+from fleetlink.seeding.demo import prepare_demo
 
 async def main() -> None:
     container = build(Settings(database_url=sys.argv[1]))

@@ -2,7 +2,7 @@
 
 The same vehicle models and the same ingestion code as a live fleet, in-process and
 without a broker, so `fleetlink seed` histories look exactly like lived ones. Here the
-models run in this process; fleetlink.simulator.lifeworker runs them in another.
+models run in this process; fleetlink.seeding.lifeworker runs them in another.
 """
 
 from collections.abc import Callable, Sequence

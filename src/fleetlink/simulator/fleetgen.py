@@ -7,10 +7,8 @@ from datetime import datetime, timedelta
 from fleetlink.domain.catalog import (
     CATALOG,
     LEXUS_COLORS,
-    METROS,
     MODEL_YEAR_CODES,
     TOYOTA_COLORS,
-    Metro,
     ModelSpec,
 )
 from fleetlink.domain.errors import InvalidInput
@@ -24,6 +22,7 @@ from fleetlink.domain.state import (
 )
 from fleetlink.domain.vehicle import Powertrain
 from fleetlink.domain.vin import with_check_digit
+from fleetlink.simulator.metros import METROS, Metro
 
 _VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 _KM_PER_YEAR = 18_000.0

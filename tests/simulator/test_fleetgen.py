@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 
 from fleetlink.domain.catalog import MODEL_YEAR_CODES
 from fleetlink.domain.errors import InvalidInput
-from fleetlink.domain.fleetgen import FleetVehicle, generate_fleet
 from fleetlink.domain.state import ChargingStatus
 from fleetlink.domain.vehicle import Powertrain
 from fleetlink.domain.vin import normalize_vin
+from fleetlink.simulator.fleetgen import FleetVehicle, generate_fleet
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 MAX_SERIAL = 99_999  # VINs carry a five-digit serial

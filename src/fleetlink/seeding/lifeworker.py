@@ -17,9 +17,9 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from typing import Any
 
+from fleetlink.seeding.backfill import BackfillResult, dropped, ingest_day
 from fleetlink.services.context import ServiceContext
 from fleetlink.services.telemetry import Arrival
-from fleetlink.simulator.backfill import BackfillResult, dropped, ingest_day
 from fleetlink.simulator.history import Wired, bulk_allocation, live_into
 from fleetlink.simulator.model import SimVehicle
 from fleetlink.telematics.codec import decode_message
