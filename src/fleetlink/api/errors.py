@@ -1,7 +1,7 @@
 """What the façades' error translators share: request ids, validation messages, Retry-After for
 a dependency that is away, the catch-all."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import structlog
@@ -27,6 +27,27 @@ def validation_problems(exc: RequestValidationError) -> list[tuple[str, str]]:
         where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
         problems.append((where, str(error.get("msg", "invalid"))))
     return problems
+
+
+class StatusTable:
+    """A façade's table from domain errors to an HTTP status and its own words for it.
+
+    The first row whose error class the exception is an instance of wins, so a subclass
+    comes before its base; an error in no row gets the fallback.
+    """
+
+    def __init__(
+        self, rows: Sequence[tuple[type[FleetlinkError], int, str]], fallback: tuple[int, str]
+    ) -> None:
+        self._rows = tuple(rows)
+        self._fallback = fallback
+
+    def __call__(self, exc: FleetlinkError) -> tuple[int, str]:
+        """The status and the façade's word for exc."""
+        for kind, status, word in self._rows:
+            if isinstance(exc, kind):
+                return status, word
+        return self._fallback
 
 
 def retry_headers(exc: FleetlinkError) -> dict[str, str] | None:

@@ -20,6 +20,7 @@ from fleetlink.domain.clearance import (
     settled,
 )
 from fleetlink.domain.errors import Conflict, InvalidInput, NotFound
+from fleetlink.domain.vehicle import Vehicle
 from fleetlink.domain.vin import normalize_vin
 from fleetlink.services.context import ServiceContext
 from fleetlink.storage.uow import UnitOfWork
@@ -167,12 +168,19 @@ async def settle_due(ctx: ServiceContext, client_id: str | None = None) -> int:
     return len(moved)
 
 
-async def requests_for_owner(ctx: ServiceContext, owner: Account) -> list[tuple[FleetVehicle, str]]:
-    """The fleets that asked for the owner's vehicles, with each fleet's name."""
+async def requests_for_owner(
+    ctx: ServiceContext, owner: Account
+) -> list[tuple[FleetVehicle, str, Vehicle]]:
+    """The fleets that asked for the owner's vehicles: each request, its fleet's name, the car."""
     await settle_due(ctx)
     async with ctx.store.reading() as uow:
-        vehicles = await uow.vehicles.list_owned(owner.id)
-        return await uow.fleet.requests_for([v.id for v in vehicles])
+        vehicles = {v.id: v for v in await uow.vehicles.list_owned(owner.id)}
+        requests = await uow.fleet.requests_for(list(vehicles))
+    return [
+        (entry, name, vehicles[entry.vehicle_id])
+        for entry, name in requests
+        if entry.vehicle_id in vehicles
+    ]
 
 
 async def decide_request(

@@ -168,7 +168,7 @@ async def test_without_the_sandbox_the_owner_approves_then_withdraws(
         "clearance_status"
     ] == "pending"
 
-    [(request, fleet_name)] = await requests_for_owner(production.services, owner.account)
+    [(request, fleet_name, _)] = await requests_for_owner(production.services, owner.account)
     assert fleet_name == "Acme Logistics"
     await decide_request(production.services, owner.account, request.id, approve=True)
     approved = (await http.get(f"{FLEET}/{vin}", headers=fleet.headers)).json()
@@ -200,7 +200,7 @@ async def test_an_owner_cannot_decide_for_a_vehicle_that_is_not_theirs(
     fleet = await make_fleet(http)
     owner, stranger = await make_owner(count=1), await make_owner(count=1)
     await _register(http, fleet.headers, owner.vehicles[0].vin)
-    [(request, _)] = await requests_for_owner(container.services, owner.account)
+    [(request, _, _)] = await requests_for_owner(container.services, owner.account)
 
     assert await requests_for_owner(container.services, stranger.account) == []
     with pytest.raises(Exception, match="no such request"):

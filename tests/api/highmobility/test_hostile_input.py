@@ -132,7 +132,7 @@ async def test_a_fleet_cannot_overrule_an_owner_by_registering_again(
     body = {"vin": vehicle.vin, "brand": vehicle.make}
     await http.post("/v1/fleet/vehicles", json=body, headers=fleet.headers)
     clock.advance(timedelta(seconds=5))
-    [(request, _)] = await requests_for_owner(sandbox.services, owner.account)
+    [(request, _, _)] = await requests_for_owner(sandbox.services, owner.account)
     await decide_request(sandbox.services, owner.account, request.id, approve=False)
 
     again = await http.post("/v1/fleet/vehicles", json=body, headers=fleet.headers)

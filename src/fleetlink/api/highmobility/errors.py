@@ -12,7 +12,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from fleetlink.api.errors import CatchAll, request_id_of, retry_headers, validation_problems
+from fleetlink.api.errors import (
+    CatchAll,
+    StatusTable,
+    request_id_of,
+    retry_headers,
+    validation_problems,
+)
 from fleetlink.api.highmobility.routes.oauth import create_access_token
 from fleetlink.domain.errors import (
     Conflict,
@@ -28,15 +34,18 @@ from fleetlink.domain.errors import (
 
 log = structlog.get_logger(__name__)
 
-_STATUS: list[tuple[type[FleetlinkError], int, str]] = [
-    (Unauthenticated, 401, "Unauthorized"),
-    (Forbidden, 403, "Forbidden"),
-    (NotFound, 404, "Not found"),
-    (InvalidInput, 400, "Invalid request"),
-    (Conflict, 409, "Conflict"),
-    (RateLimited, 429, "Too many requests"),
-    (Unavailable, 503, "Service unavailable"),
-]
+_STATUS = StatusTable(
+    [
+        (Unauthenticated, 401, "Unauthorized"),
+        (Forbidden, 403, "Forbidden"),
+        (NotFound, 404, "Not found"),
+        (InvalidInput, 400, "Invalid request"),
+        (Conflict, 409, "Conflict"),
+        (RateLimited, 429, "Too many requests"),
+        (Unavailable, 503, "Service unavailable"),
+    ],
+    fallback=(400, "Invalid request"),
+)
 _HTTP_TITLES = {
     400: "Invalid request",
     401: "Unauthorized",
@@ -109,13 +118,10 @@ def install_error_translator(app: FastAPI) -> None:
             return oauth_unavailable_response(exc)
         if isinstance(exc, RateLimited) and request.scope.get("endpoint") is create_access_token:
             return oauth_rate_limited_response(exc)
-        request_id = request_id_of(request.scope)
-        for kind, status, title in _STATUS:
-            if isinstance(exc, kind):
-                return error_response(
-                    request_id, status, title, exc.message, headers=retry_headers(exc)
-                )
-        return error_response(request_id, 400, "Invalid request", exc.message)
+        status, title = _STATUS(exc)
+        return error_response(
+            request_id_of(request.scope), status, title, exc.message, headers=retry_headers(exc)
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

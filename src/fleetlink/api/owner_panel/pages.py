@@ -40,16 +40,21 @@ def describe(scopes: Iterable[OAuthScope]) -> list[str]:
     return [DESCRIPTIONS[s] for s in sorted(scopes)]
 
 
+def _page_context(context: dict[str, Any]) -> dict[str, Any]:
+    """What every page's template reads, with context's values over the defaults."""
+    defaults = {"owner": None, "csrf": "", "message": None, "notice": None, "title": "fleetlink"}
+    return {**defaults, **context, "prefix": PREFIX, "describe": describe}
+
+
 def render(request: Request, name: str, *, status: int = 200, **context: Any) -> HTMLResponse:
     """A page of the panel; context may name the owner, the CSRF token and a message."""
-    context.setdefault("owner", None)
-    context.setdefault("csrf", "")
-    context.setdefault("message", None)
-    context.setdefault("notice", None)
-    context.setdefault("title", "fleetlink")
-    return templates.TemplateResponse(
-        request, name, {**context, "prefix": PREFIX, "describe": describe}, status_code=status
-    )
+    return templates.TemplateResponse(request, name, _page_context(context), status_code=status)
+
+
+def render_detached(name: str, *, status: int, **context: Any) -> HTMLResponse:
+    """A page rendered without the request, for when the request itself is what failed."""
+    body = templates.get_template(name).render(_page_context(context))
+    return HTMLResponse(body, status_code=status)
 
 
 def redirect(location: str) -> RedirectResponse:

@@ -6,7 +6,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from fleetlink.api.errors import CatchAll, retry_headers, validation_problems
+from fleetlink.api.errors import CatchAll, StatusTable, retry_headers, validation_problems
 from fleetlink.domain.errors import (
     Conflict,
     FleetlinkError,
@@ -20,15 +20,18 @@ from fleetlink.domain.errors import (
 
 log = structlog.get_logger(__name__)
 
-_STATUS: list[tuple[type[FleetlinkError], int, str]] = [
-    (Unauthenticated, 401, "UNAUTHORIZED"),
-    (NotFound, 404, "NOT_FOUND"),
-    (InvalidInput, 400, "BAD_REQUEST"),
-    (Conflict, 409, "CONFLICT"),
-    (InvalidTransition, 409, "CONFLICT"),
-    (RateLimited, 429, "TOO_MANY_REQUESTS"),
-    (Unavailable, 503, "SERVICE_UNAVAILABLE"),
-]
+_STATUS = StatusTable(
+    [
+        (Unauthenticated, 401, "UNAUTHORIZED"),
+        (NotFound, 404, "NOT_FOUND"),
+        (InvalidInput, 400, "BAD_REQUEST"),
+        (Conflict, 409, "CONFLICT"),
+        (InvalidTransition, 409, "CONFLICT"),
+        (RateLimited, 429, "TOO_MANY_REQUESTS"),
+        (Unavailable, 503, "SERVICE_UNAVAILABLE"),
+    ],
+    fallback=(400, "BAD_REQUEST"),
+)
 _HTTP_CODES = {
     400: "BAD_REQUEST",
     401: "UNAUTHORIZED",
@@ -58,10 +61,8 @@ def install_error_translator(app: FastAPI) -> None:
 
     @app.exception_handler(FleetlinkError)
     async def _domain(_: Request, exc: FleetlinkError) -> JSONResponse:
-        for kind, status, code in _STATUS:
-            if isinstance(exc, kind):
-                return error_response(status, code, exc.message, retry_headers(exc))
-        return error_response(400, "BAD_REQUEST", exc.message)
+        status, code = _STATUS(exc)
+        return error_response(status, code, exc.message, retry_headers(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -24,15 +24,13 @@ async def fleets(request: Request, owner: SignedInOwner, done: str | None = None
     """Every fleet's request for one of the owner's vehicles, and where it stands."""
     services = get_container(request).services
     requests = await requests_for_owner(services, owner.account)
-    async with services.store.reading() as uow:
-        vehicles = {v.id: v for v in await uow.vehicles.list_owned(owner.account.id)}
     return render(
         request,
         "fleets.html",
         title="Fleet requests",
         owner=owner.account,
         csrf=owner.csrf,
-        requests=[(entry, name, vehicles.get(entry.vehicle_id or 0)) for entry, name in requests],
+        requests=requests,
         notice=_DONE.get(done or ""),
     )
 
