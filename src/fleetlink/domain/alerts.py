@@ -1,9 +1,11 @@
 """Notifications that follow from how a vehicle's state changed."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from fleetlink.domain.notifications import NotificationType
+from fleetlink.domain.commands import CommandKind
+from fleetlink.domain.notifications import Notification, NotificationType
+from fleetlink.domain.reports import EventKind, EventReport
 from fleetlink.domain.state import ChargingStatus, OilLevel, Severity, VehicleState
 
 _OIL_ORDER = {OilLevel.OK: 0, OilLevel.LOW: 1, OilLevel.CRITICALLY_LOW: 2}
@@ -19,6 +21,10 @@ class Alert:
     severity: Severity
     title: str
     message: str
+
+    def notification(self, id: str, vehicle_id: int, at: datetime) -> Notification:
+        """The alert as a notification of one vehicle, dated at."""
+        return Notification(id, vehicle_id, self.type, self.severity, self.title, self.message, at)
 
 
 def _oil(before: VehicleState, after: VehicleState) -> list[Alert]:
@@ -106,3 +112,33 @@ def alerts_between(before: VehicleState | None, after: VehicleState) -> list[Ale
             )
         )
     return found
+
+
+def event_alert(event: EventReport) -> Alert | None:
+    """What an event the vehicle reported is worth telling the owner, if anything."""
+    if event.kind is EventKind.WARNING_LIGHT_ON and event.light is not None:
+        return Alert(
+            NotificationType.ALERT,
+            event.light.severity,
+            f"Warning light: {event.light.name.replace('_', ' ')}",
+            event.light.description,
+        )
+    if event.kind is EventKind.SERVICE_PERFORMED and event.service is not None:
+        where = f" at {event.service.dealer_name}" if event.service.dealer_name else ""
+        return Alert(
+            NotificationType.SERVICE,
+            Severity.INFO,
+            "Service recorded",
+            f"{event.service.description}{where}.",
+        )
+    return None
+
+
+def command_failed_alert(kind: CommandKind, code: str, reason: str | None) -> Alert:
+    """The owner's notice that the vehicle refused or failed a command."""
+    return Alert(
+        NotificationType.ALERT,
+        Severity.WARNING,
+        f"Command {kind.value} failed",
+        reason or f"The vehicle refused the command (code {code}).",
+    )

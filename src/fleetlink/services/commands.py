@@ -1,11 +1,12 @@
 """Commands: store what a user asks of a vehicle, hand it to the dispatchers, report how it went."""
 
 import uuid
+from collections.abc import Sequence
 
 import structlog
 
 from fleetlink.domain.accounts import Account
-from fleetlink.domain.commands import Command, CommandKind, CommandRequest
+from fleetlink.domain.commands import Command, CommandKind, CommandRequest, CommandStatus
 from fleetlink.domain.errors import CommandNotFound
 from fleetlink.services.context import ServiceContext
 from fleetlink.services.ownership import owned_vehicle
@@ -76,3 +77,22 @@ async def get_command(ctx: ServiceContext, account: Account, vin: str, request_i
             return settled
         # Another process (or the vehicle's answer) settled it first: report what it wrote.
         return await uow.commands.get(vehicle.id, canonical) or settled
+
+
+async def mark_sent(ctx: ServiceContext, command: Command) -> None:
+    """Record that a command was handed to the broker."""
+    async with ctx.store.writing() as uow:
+        await uow.commands.save(command.mark_sent(ctx.clock()), expected=CommandStatus.PENDING)
+        await uow.commit()
+
+
+async def open_commands(ctx: ServiceContext) -> list[Command]:
+    """Commands not yet sent to vehicles last seen reachable (pending and not expired)."""
+    async with ctx.store.reading() as uow:
+        return await uow.commands.open_ones(ctx.clock())
+
+
+async def commands_owed(ctx: ServiceContext, vins: Sequence[str]) -> list[Command]:
+    """Commands of these vehicles that they have not answered yet, and that have not expired."""
+    async with ctx.store.reading() as uow:
+        return await uow.commands.owed_to(vins, ctx.clock())

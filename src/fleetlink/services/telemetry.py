@@ -12,22 +12,21 @@ from typing import Any
 
 import structlog
 
-from fleetlink.domain.alerts import alerts_between
+from fleetlink.domain.alerts import Alert, alerts_between, command_failed_alert, event_alert
 from fleetlink.domain.commands import Command, CommandStatus
 from fleetlink.domain.errors import InvalidTransition
-from fleetlink.domain.notifications import Notification, NotificationType, ServiceRecord
+from fleetlink.domain.notifications import Notification, ServiceRecord
 from fleetlink.domain.records import StoredMessage
 from fleetlink.domain.reports import (
     CommandResultReport,
     ConnectionReport,
-    EventKind,
     EventReport,
     Report,
     StateReport,
     apply_event,
     apply_report,
 )
-from fleetlink.domain.state import Severity, VehicleState
+from fleetlink.domain.state import VehicleState
 from fleetlink.domain.tripdetect import TripRules, detect
 from fleetlink.domain.tripprogress import TripProgress
 from fleetlink.domain.trips import Trip
@@ -173,29 +172,8 @@ def _service_records(ids: dict[str, int], arrivals: Sequence[Arrival]) -> list[S
     return records
 
 
-def _event_notification(vehicle_id: int, e: EventReport) -> Notification | None:
-    if e.kind is EventKind.WARNING_LIGHT_ON and e.light is not None:
-        return Notification(
-            str(uuid.uuid4()),
-            vehicle_id,
-            NotificationType.ALERT,
-            e.light.severity,
-            f"Warning light: {e.light.name.replace('_', ' ')}",
-            e.light.description,
-            e.at,
-        )
-    if e.kind is EventKind.SERVICE_PERFORMED and e.service is not None:
-        where = f" at {e.service.dealer_name}" if e.service.dealer_name else ""
-        return Notification(
-            str(uuid.uuid4()),
-            vehicle_id,
-            NotificationType.SERVICE,
-            Severity.INFO,
-            "Service recorded",
-            f"{e.service.description}{where}.",
-            e.at,
-        )
-    return None
+def _notify(vehicle_id: int, alert: Alert, at: datetime) -> Notification:
+    return alert.notification(str(uuid.uuid4()), vehicle_id, at)
 
 
 async def _apply_states(
@@ -217,21 +195,11 @@ async def _apply_states(
             new = apply_report(before, report)
         else:
             new = apply_event(before, report)
-            note = _event_notification(vid, report)
-            if note is not None:
-                result.notifications.append(note)
+            alert = event_alert(report)
+            if alert is not None:
+                result.notifications.append(_notify(vid, alert, report.at))
         for alert in alerts_between(before, new):
-            result.notifications.append(
-                Notification(
-                    str(uuid.uuid4()),
-                    vid,
-                    alert.type,
-                    alert.severity,
-                    alert.title,
-                    alert.message,
-                    new.reported_at,
-                )
-            )
+            result.notifications.append(_notify(vid, alert, new.reported_at))
         states[vid] = new
         changed[vid] = new
     await uow.states.put_many(changed)
@@ -351,35 +319,7 @@ async def _apply_results(
         changed.append((settled, expected))
         commands[r.command_id] = settled
         if not r.succeeded:
-            result.notifications.append(
-                Notification(
-                    str(uuid.uuid4()),
-                    command.vehicle_id,
-                    NotificationType.ALERT,
-                    Severity.WARNING,
-                    f"Command {command.kind.value} failed",
-                    r.reason or f"The vehicle refused the command (code {r.code}).",
-                    r.at,
-                )
-            )
+            alert = command_failed_alert(command.kind, r.code, r.reason)
+            result.notifications.append(_notify(command.vehicle_id, alert, r.at))
     await uow.commands.save_many(changed)
     return len(changed)
-
-
-async def mark_sent(ctx: ServiceContext, command: Command) -> None:
-    """Record that a command was handed to the broker."""
-    async with ctx.store.writing() as uow:
-        await uow.commands.save(command.mark_sent(ctx.clock()), expected=CommandStatus.PENDING)
-        await uow.commit()
-
-
-async def open_commands(ctx: ServiceContext) -> list[Command]:
-    """Commands not yet sent to vehicles last seen reachable (pending and not expired)."""
-    async with ctx.store.reading() as uow:
-        return await uow.commands.open_ones(ctx.clock())
-
-
-async def commands_owed(ctx: ServiceContext, vins: Sequence[str]) -> list[Command]:
-    """Commands of these vehicles that they have not answered yet, and that have not expired."""
-    async with ctx.store.reading() as uow:
-        return await uow.commands.owed_to(vins, ctx.clock())

@@ -19,9 +19,9 @@ from paho.mqtt.reasoncodes import ReasonCode
 from fleetlink.domain.commands import Command, CommandStatus
 from fleetlink.domain.deadletters import DeadLetter
 from fleetlink.domain.text import scrubbed
+from fleetlink.services.commands import commands_owed, mark_sent, open_commands
 from fleetlink.services.context import ServiceContext
 from fleetlink.services.dead_letters import set_aside
-from fleetlink.services.telemetry import commands_owed, mark_sent, open_commands
 from fleetlink.telematics import metrics
 from fleetlink.telematics.codec import encode_command
 from fleetlink.telematics.intake import Incoming, Intake, Taken
