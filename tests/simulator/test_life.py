@@ -9,9 +9,9 @@ import pytest
 from fleetlink.simulator.fleet import simulate_generated
 from fleetlink.simulator.fleetgen import generate_fleet
 from fleetlink.simulator.history import BACKFILL_TICK
-from fleetlink.simulator.messages import Outgoing
 from fleetlink.simulator.model import SimVehicle
 from fleetlink.simulator.plans import outside_c
+from fleetlink.telematics.codec import Uplink
 
 START = datetime(2026, 7, 6, 5, 0, tzinfo=UTC)  # a Monday in summer
 SOC = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current"
@@ -21,11 +21,11 @@ def _fleet(count: int = 25) -> list[SimVehicle]:
     return simulate_generated(generate_fleet(7, count, START), 7, START)
 
 
-def _events(out: list[Outgoing], kind: str) -> list[dict[str, Any]]:
+def _events(out: list[Uplink], kind: str) -> list[dict[str, Any]]:
     return [o.body for o in out if o.body.get("event") == kind]
 
 
-def _trips(out: list[Outgoing]) -> Iterator[list[Outgoing]]:
+def _trips(out: list[Uplink]) -> Iterator[list[Uplink]]:
     """The messages from each ignition on to just before the next."""
     starts = [i for i, o in enumerate(out) if o.body.get("event") == "ignition_on"]
     for a, b in zip(starts, [*starts[1:], len(out)], strict=True):
@@ -33,7 +33,7 @@ def _trips(out: list[Outgoing]) -> Iterator[list[Outgoing]]:
 
 
 @pytest.fixture(scope="module")
-def month() -> dict[str, list[Outgoing]]:
+def month() -> dict[str, list[Uplink]]:
     """A summer month of the whole fleet, at the backfill's tick."""
     lives = {}
     for vehicle in _fleet():
@@ -43,7 +43,7 @@ def month() -> dict[str, list[Outgoing]]:
 
 
 def test_the_driver_door_opens_and_closes_at_every_start_and_stop(
-    month: dict[str, list[Outgoing]],
+    month: dict[str, list[Uplink]],
 ) -> None:
     for out in month.values():
         opened = [e["data"]["door"] for e in _events(out, "door_opened")]
@@ -53,7 +53,7 @@ def test_the_driver_door_opens_and_closes_at_every_start_and_stop(
         assert sorted(opened) == sorted(closed) or len(opened) == len(closed) + 1
 
 
-def test_passenger_doors_and_the_trunk_open_sometimes(month: dict[str, list[Outgoing]]) -> None:
+def test_passenger_doors_and_the_trunk_open_sometimes(month: dict[str, list[Uplink]]) -> None:
     doors = [e["data"]["door"] for out in month.values() for e in _events(out, "door_opened")]
 
     share = {door: doors.count(door) / doors.count("front_left") for door in set(doors)}
@@ -62,7 +62,7 @@ def test_passenger_doors_and_the_trunk_open_sometimes(month: dict[str, list[Outg
     assert 0.05 < share["trunk"] < 0.2
 
 
-def test_a_door_is_closed_before_the_car_drives_off(month: dict[str, list[Outgoing]]) -> None:
+def test_a_door_is_closed_before_the_car_drives_off(month: dict[str, list[Uplink]]) -> None:
     for out in month.values():
         open_doors: set[str] = set()
         for o in out:
@@ -75,7 +75,7 @@ def test_a_door_is_closed_before_the_car_drives_off(month: dict[str, list[Outgoi
                 assert not open_doors
 
 
-def _lock_after_parking(trip: list[Outgoing]) -> bool | None:
+def _lock_after_parking(trip: list[Uplink]) -> bool | None:
     """Whether the car was locked once everyone got out of it after this trip."""
     off = next(i for i, o in enumerate(trip) if o.body.get("event") == "ignition_off")
     closed = min(
@@ -92,7 +92,7 @@ def _lock_after_parking(trip: list[Outgoing]) -> bool | None:
 
 
 def test_cars_are_locked_after_parking_but_now_and_then_forgotten(
-    month: dict[str, list[Outgoing]],
+    month: dict[str, list[Uplink]],
 ) -> None:
     locks = [
         _lock_after_parking(trip)
@@ -107,7 +107,7 @@ def test_cars_are_locked_after_parking_but_now_and_then_forgotten(
 
 
 def test_windows_open_in_warm_weather_and_are_closed_again(
-    month: dict[str, list[Outgoing]],
+    month: dict[str, list[Uplink]],
 ) -> None:
     window = "Vehicle.Cabin.Door.Row1.DriverSide.Window.Position"
     metros = {v.vin: v.metro for v in _fleet()}
@@ -207,7 +207,7 @@ def test_a_car_asked_at_any_moment_never_sleeps_while_someone_is_in_it_or_chargi
     # with the driver in it, then charged asleep and never woke.
     for vehicle in _fleet(10):
         vehicle.tick = BACKFILL_TICK
-        out: list[Outgoing] = []
+        out: list[Uplink] = []
         for round_ in range(1, 12 * 24 * 4):
             until = START + timedelta(minutes=5 * round_, seconds=round_ % 13)
             out += vehicle.advance(until)

@@ -8,10 +8,9 @@ import pytest
 
 from fleetlink.simulator.fleet import simulate_generated
 from fleetlink.simulator.fleetgen import generate_fleet
-from fleetlink.simulator.messages import Outgoing
 from fleetlink.simulator.model import SimVehicle
 from fleetlink.simulator.routes import distance_km
-from fleetlink.telematics.codec import decode
+from fleetlink.telematics.codec import Uplink, decode
 from fleetlink.telematics.topics import Channel, topic
 from tests.conftest import ANY_TIME
 
@@ -23,16 +22,16 @@ def _fleet() -> list[SimVehicle]:
     return simulate_generated(generate_fleet(7, 25, START), 7, START)
 
 
-def _lived(vehicle: SimVehicle) -> list[Outgoing]:
+def _lived(vehicle: SimVehicle) -> list[Uplink]:
     return vehicle.advance(START + timedelta(days=DAYS))
 
 
 @pytest.fixture(scope="module")
-def lives() -> dict[str, list[Outgoing]]:
+def lives() -> dict[str, list[Uplink]]:
     return {v.vin: _lived(v) for v in _fleet()}
 
 
-def _samples(out: list[Outgoing]) -> list[dict[str, Any]]:
+def _samples(out: list[Uplink]) -> list[dict[str, Any]]:
     """Each sample as the cloud sees it: what it leaves out keeps its last value."""
     known: dict[str, Any] = {}
     seen = []
@@ -49,7 +48,7 @@ def test_the_same_seed_gives_the_same_life() -> None:
     assert _lived(first) == _lived(second)
 
 
-def test_every_message_is_valid_protocol(lives: dict[str, list[Outgoing]]) -> None:
+def test_every_message_is_valid_protocol(lives: dict[str, list[Uplink]]) -> None:
     import json
 
     for vin, out in lives.items():
@@ -58,19 +57,19 @@ def test_every_message_is_valid_protocol(lives: dict[str, list[Outgoing]]) -> No
             decode(topic(vin, Channel(message.channel)), payload, START, ANY_TIME)
 
 
-def test_every_vehicle_drives_in_three_days(lives: dict[str, list[Outgoing]]) -> None:
+def test_every_vehicle_drives_in_three_days(lives: dict[str, list[Uplink]]) -> None:
     for out in lives.values():
         ignitions = [o for o in out if o.body.get("event") == "ignition_on"]
         assert len(ignitions) >= 2
 
 
-def test_the_odometer_never_goes_back(lives: dict[str, list[Outgoing]]) -> None:
+def test_the_odometer_never_goes_back(lives: dict[str, list[Uplink]]) -> None:
     for out in lives.values():
         readings = [s["signals"]["Vehicle.TraveledDistance"] for s in _samples(out)]
         assert readings == sorted(readings)
 
 
-def test_charge_and_fuel_stay_between_0_and_100(lives: dict[str, list[Outgoing]]) -> None:
+def test_charge_and_fuel_stay_between_0_and_100(lives: dict[str, list[Uplink]]) -> None:
     for out in lives.values():
         for sample in _samples(out):
             signals = sample["signals"]
@@ -82,7 +81,7 @@ def test_charge_and_fuel_stay_between_0_and_100(lives: dict[str, list[Outgoing]]
                     assert 0 <= signals[name] <= 100
 
 
-def test_a_battery_gains_charge_only_while_plugged_in(lives: dict[str, list[Outgoing]]) -> None:
+def test_a_battery_gains_charge_only_while_plugged_in(lives: dict[str, list[Uplink]]) -> None:
     soc = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current"
     plugged = "Vehicle.Powertrain.TractionBattery.Charging.IsChargingCableConnected"
     for out in lives.values():
@@ -92,7 +91,7 @@ def test_a_battery_gains_charge_only_while_plugged_in(lives: dict[str, list[Outg
                 assert before[plugged] or after[plugged]
 
 
-def test_a_vehicle_is_never_in_two_places_at_once(lives: dict[str, list[Outgoing]]) -> None:
+def test_a_vehicle_is_never_in_two_places_at_once(lives: dict[str, list[Uplink]]) -> None:
     for out in lives.values():
         samples = _samples(out)
         for before, after in itertools.pairwise(samples):
@@ -112,7 +111,7 @@ def test_a_vehicle_is_never_in_two_places_at_once(lives: dict[str, list[Outgoing
             assert moved <= 140 * seconds / 3600 + 0.01, "faster than any car here"
 
 
-def test_the_gps_path_agrees_with_the_odometer(lives: dict[str, list[Outgoing]]) -> None:
+def test_the_gps_path_agrees_with_the_odometer(lives: dict[str, list[Uplink]]) -> None:
     for out in lives.values():
         samples = _samples(out)
         path = sum(
@@ -210,7 +209,7 @@ def test_a_moving_vehicle_reports_once_a_tick_however_often_it_is_asked() -> Non
 
 
 def test_engines_turn_and_warm_their_oil_only_on_the_move(
-    lives: dict[str, list[Outgoing]],
+    lives: dict[str, list[Uplink]],
 ) -> None:
     engine = "Vehicle.Powertrain.CombustionEngine"
     ice = [v for v in _fleet() if v.spec.powertrain.value == "ice"]
@@ -227,7 +226,7 @@ def test_engines_turn_and_warm_their_oil_only_on_the_move(
 
 
 def test_a_plug_in_car_reports_its_charge_limit_and_home_charging_stops_there(
-    lives: dict[str, list[Outgoing]],
+    lives: dict[str, list[Uplink]],
 ) -> None:
     charging = "Vehicle.Powertrain.TractionBattery.Charging"
     limits = set()

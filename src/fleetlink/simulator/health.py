@@ -2,9 +2,10 @@
 
 import random
 from dataclasses import dataclass
-from typing import Any
 
 from fleetlink.domain.catalog import ModelSpec
+from fleetlink.domain.reports import ServiceVisit
+from fleetlink.domain.state import Severity, WarningLight
 from fleetlink.simulator.metros import Metro
 
 KM_PER_OIL_PCT = 150.0
@@ -17,23 +18,24 @@ class Light:
     """A telltale: what the event says, and how often it comes on and goes off per trip."""
 
     name: str
-    severity: str
+    severity: Severity
     description: str
     on_chance: float
     off_chance: float
     needs_engine: bool = False
 
-    def data(self) -> dict[str, Any]:
-        return {"name": self.name, "severity": self.severity, "description": self.description}
+    def warning(self) -> WarningLight:
+        """The light as the unit reports it."""
+        return WarningLight(self.name, self.severity, self.description)
 
 
 LIGHTS = (
     # A cold morning or a slow puncture; cleared once the tyres are pumped up.
-    Light("tire_pressure", "warning", "Low tire pressure: check all tires", 0.015, 0.4),
+    Light("tire_pressure", Severity.WARNING, "Low tire pressure: check all tires", 0.015, 0.4),
     # A loose fuel cap or a sensor fault; the engine's own check clears it some trips later.
     Light(
         "check_engine",
-        "warning",
+        Severity.WARNING,
         "Check engine: have the vehicle inspected soon",
         0.004,
         0.2,
@@ -71,17 +73,17 @@ def service_due(spec: ModelSpec, km_since_service: float, oil_pct: float) -> boo
     return km_since_service >= SERVICE_INTERVAL_KM or low_oil
 
 
-def service_data(spec: ModelSpec, metro: Metro, odometer_km: float) -> dict[str, Any]:
-    """The service_performed event's data for a visit to the nearest dealer."""
+def service_visit(spec: ModelSpec, metro: Metro, odometer_km: float) -> ServiceVisit:
+    """A visit to the nearest dealer, as the service_performed event reports it."""
     code, place = DEALERS.get(metro.name, ("00000", metro.name.split(",")[0]))
     if spec.powertrain.has_engine_oil:
         category, description = "oil_change", "Oil and filter change, multi-point inspection"
     else:
         category, description = "scheduled_maintenance", "Tire rotation, multi-point inspection"
-    return {
-        "category": category,
-        "description": description,
-        "odometer_km": round(odometer_km, 1),
-        "dealer_code": code,
-        "dealer_name": f"{spec.make} of {place}",
-    }
+    return ServiceVisit(
+        category=category,
+        description=description,
+        odometer_km=round(odometer_km, 1),
+        dealer_code=code,
+        dealer_name=f"{spec.make} of {place}",
+    )

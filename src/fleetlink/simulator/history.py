@@ -5,7 +5,6 @@ fleetlink.seeding.lifeworker).
 """
 
 import gc
-import json
 import multiprocessing
 import queue as queues
 import traceback
@@ -16,6 +15,7 @@ from multiprocessing.queues import Queue
 from typing import Any
 
 from fleetlink.simulator.model import DRIVING_TICK, SimVehicle
+from fleetlink.telematics.codec import encode
 from fleetlink.telematics.topics import Channel, topic
 
 # A simulated day per round: few, large transactions (about 3,000 messages for 25 vehicles),
@@ -71,11 +71,6 @@ def lived_days(
             vehicle.tick = DRIVING_TICK
 
 
-def wire(body: dict[str, Any]) -> bytes:
-    """A message body as a unit publishes it."""
-    return json.dumps(body, separators=(",", ":")).encode()
-
-
 def live_into(vehicles: list[SimVehicle], until: datetime, queue: "Queue[Any]") -> None:
     """A worker process's whole job: live the vehicles to until, putting each day on queue.
 
@@ -85,7 +80,7 @@ def live_into(vehicles: list[SimVehicle], until: datetime, queue: "Queue[Any]") 
     try:
         with bulk_allocation():
             for at, sent in lived_days(vehicles, until):
-                _put(queue, ("day", at, [(t, c, wire(body), when) for t, c, body, when in sent]))
+                _put(queue, ("day", at, [(t, c, encode(body), when) for t, c, body, when in sent]))
         _put(queue, ("done", vehicles))
     except BaseException:
         _put(queue, ("failed", traceback.format_exc()))

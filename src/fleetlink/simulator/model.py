@@ -10,6 +10,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fleetlink.domain.catalog import ModelSpec
+from fleetlink.domain.reports import EventKind, ServiceVisit
+from fleetlink.domain.state import WarningLight
+from fleetlink.domain.vehicle import ConnectionState
 from fleetlink.simulator import commands, health, plans, readings, thermal
 from fleetlink.simulator.body import Body, doors_used, forgets_to_lock
 from fleetlink.simulator.charging import (
@@ -20,10 +23,16 @@ from fleetlink.simulator.charging import (
     Session,
     wants_fast_charge,
 )
-from fleetlink.simulator.messages import Outgoing, envelope
 from fleetlink.simulator.metros import Metro
 from fleetlink.simulator.readings import LATITUDE, LONGITUDE
 from fleetlink.simulator.routes import Point, Route, distance_km, offset, road_route
+from fleetlink.telematics.codec import (
+    Uplink,
+    connection_message,
+    event_message,
+    result_message,
+    telemetry_message,
+)
 
 DRIVING_TICK = timedelta(seconds=5)
 PARKED_REPORT = timedelta(minutes=10)
@@ -115,18 +124,33 @@ class SimVehicle:
     def locked(self) -> bool:
         return self.body.locked
 
-    def message(self, channel: str, **body: Any) -> Outgoing:
-        """A protocol message of this unit, stamped with its clock."""
-        return envelope(channel, self.rng, self.now, **body)
+    def _message_id(self) -> str:
+        # A UUID's text form, from the seeded generator so lives repeat exactly.
+        h = f"{self.rng.getrandbits(128):032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
-    def _event(self, kind: str, data: dict[str, Any] | None = None) -> Outgoing:
-        return (
-            self.message("events", event=kind, data=data)
-            if data
-            else self.message("events", event=kind)
+    def connection(self, state: ConnectionState) -> Uplink:
+        """The unit's connection state, stamped with its clock."""
+        return connection_message(self._message_id(), self.now, state)
+
+    def result(self, command_id: str, *, ok: bool, code: str, reason: str | None = None) -> Uplink:
+        """The unit's answer to a command, stamped with its clock."""
+        return result_message(
+            self._message_id(), self.now, command_id, ok=ok, code=code, reason=reason
         )
 
-    def sample(self, *, full: bool = False, moving: bool = False) -> list[Outgoing]:
+    def event(
+        self,
+        kind: EventKind,
+        light: WarningLight | None = None,
+        *,
+        door: str | None = None,
+        service: ServiceVisit | None = None,
+    ) -> Uplink:
+        """Something that happened to the vehicle, stamped with its clock."""
+        return event_message(self._message_id(), self.now, kind, light, door=door, service=service)
+
+    def sample(self, *, full: bool = False, moving: bool = False) -> list[Uplink]:
         """A sample of what changed since the last one (all of it if full), or none.
 
         Units report by exception, as real ones do to save airtime: the cloud keeps what a
@@ -143,7 +167,7 @@ class SimVehicle:
         if not signals:
             return []
         self.reported.update(signals)
-        return [self.message("telemetry", signals=signals)]
+        return [telemetry_message(self._message_id(), self.now, signals)]
 
     @property
     def charging(self) -> bool:
@@ -164,7 +188,7 @@ class SimVehicle:
         if p == "hybrid":
             self.soc_pct = min(80.0, max(40.0, self.soc_pct + self.rng.uniform(-2, 2)))
 
-    def _charge(self, step: timedelta) -> list[Outgoing]:
+    def _charge(self, step: timedelta) -> list[Uplink]:
         if not self.charging or self.session is None or not self.spec.battery_kwh:
             return []
         session = self.session
@@ -174,35 +198,35 @@ class SimVehicle:
             return []
         self.soc_pct = session.target_pct
         self.last_report = self.now
-        out = [self._event("charging_completed")]
+        out = [self.event(EventKind.CHARGING_COMPLETED)]
         if session.charger is Charger.DC_FAST:
             # At a fast charger nobody waits past the target: unplug and carry on.
             self.plugged, self.session = False, None
             self.next_departure = self.now + timedelta(minutes=self.rng.uniform(2, 8))
         return [*out, *self.sample()]
 
-    def _unplug(self) -> list[Outgoing]:
-        out = [self._event("charging_stopped")] if self.charging else []
+    def _unplug(self) -> list[Uplink]:
+        out = [self.event(EventKind.CHARGING_STOPPED)] if self.charging else []
         self.plugged, self.session = False, None
         return out
 
-    def _open_doors(self, doors: list[str]) -> list[Outgoing]:
+    def _open_doors(self, doors: list[str]) -> list[Uplink]:
         opened = [door for door in doors if door not in self.body.open]  # not the trunk twice
         self.body.open.update(opened)
-        return [self._event("door_opened", {"door": door}) for door in opened]
+        return [self.event(EventKind.DOOR_OPENED, door=door) for door in opened]
 
-    def _close_doors(self) -> list[Outgoing]:
-        out = [self._event("door_closed", {"door": door}) for door in sorted(self.body.open)]
+    def _close_doors(self) -> list[Uplink]:
+        out = [self.event(EventKind.DOOR_CLOSED, door=door) for door in sorted(self.body.open)]
         self.body.open.clear()
         return out
 
-    def _board(self) -> list[Outgoing]:
+    def _board(self) -> list[Uplink]:
         """The driver unlocks and gets in (passengers too, sometimes); off in a few seconds."""
         self.next_departure, self.asleep = None, False
         # Someone is in the car: it stays awake until it is parked again.
         self.parked_since = None
         self.body.locked = False
-        out = [self.message("connection", state="online"), *self._unplug()]
+        out = [self.connection(ConnectionState.ONLINE), *self._unplug()]
         out += self._open_doors(doors_used(self.rng, arriving=False))
         self.chore = ("set_off", self.now + timedelta(seconds=self.rng.uniform(*BOARDING_S)))
         return out
@@ -214,7 +238,7 @@ class SimVehicle:
         use_pct = KWH_PER_KM["bev"] * km / self.spec.battery_kwh * 100
         return wants_fast_charge(self.soc_pct, use_pct, km, self.rng)
 
-    def _set_off(self) -> list[Outgoing]:
+    def _set_off(self) -> list[Uplink]:
         out = self._close_doors()
         self.body.open_windows(self.rng, plans.outside_c(self.metro, self.now))
         if self.powertrain != "bev" and self.fuel_pct < 12:
@@ -227,17 +251,17 @@ class SimVehicle:
             there, self.resume_to = plans.on_the_way(self.rng, self.position, there), there
         self.route = Route.through(road_route(self.rng, self.position, there))
         self.route_km, self.parked_since = 0.0, None
-        out += [self._event("ignition_on"), *self.sample()]
+        out += [self.event(EventKind.IGNITION_ON), *self.sample()]
         for light in health.lights_coming_on(self.rng, self.spec, self.lights):
             self.lights.add(light.name)
-            out.append(self._event("warning_light_on", light.data()))
+            out.append(self.event(EventKind.WARNING_LIGHT_ON, light.warning()))
         return out
 
-    def _arrive(self) -> list[Outgoing]:
+    def _arrive(self) -> list[Uplink]:
         self.route, self.speed_kmh = None, 0.0
         self.parked_since, self.asleep = self.now, False
         self.body.close_windows(self.rng)
-        out = [self._event("ignition_off")]
+        out = [self.event(EventKind.IGNITION_OFF)]
         at_home = distance_km(self.position, self.home) < plans.AT_PLACE_KM
         if self.resume_to is not None:
             # At the fast charger: plugged in until the target, then on to resume_to.
@@ -250,7 +274,7 @@ class SimVehicle:
                 self.session = Session(Charger.HOME_AC, self.charge_limit_pct)
         if self.session is not None:
             self.plugged = True
-            out.append(self._event("charging_started"))
+            out.append(self.event(EventKind.CHARGING_STARTED))
         out += self.sample()
         doors = doors_used(self.rng, arriving=True)
         out += self._open_doors(doors)
@@ -258,7 +282,7 @@ class SimVehicle:
         self.chore = ("walk_away", self.now + timedelta(seconds=self.rng.uniform(*leaving)))
         for light in health.lights_going_off(self.rng, self.lights):
             self.lights.discard(light.name)
-            out.append(self._event("warning_light_off", light.data()))
+            out.append(self.event(EventKind.WARNING_LIGHT_OFF, light.warning()))
         if health.service_due(self.spec, self.km_since_service, self.oil_pct):
             out += self._maybe_service()
         return out
@@ -268,27 +292,27 @@ class SimVehicle:
         here = plans.local(self.metro, self.now)
         return self.now + (plans.next_departure(self.rng, here) - here)
 
-    def _maybe_service(self) -> list[Outgoing]:
+    def _maybe_service(self) -> list[Uplink]:
         if self.rng.random() >= 0.5:
             return []
         # A visit to the dealer: fresh oil, interval restarted, lit telltales cleared.
         self.oil_pct, self.km_since_service = 100.0, 0.0
         out = [
-            self._event("warning_light_off", light.data())
+            self.event(EventKind.WARNING_LIGHT_OFF, light.warning())
             for light in health.LIGHTS
             if light.name in self.lights
         ]
         self.lights.clear()
-        data = health.service_data(self.spec, self.metro, self.odometer_km)
-        return [*out, self._event("service_performed", data)]
+        visit = health.service_visit(self.spec, self.metro, self.odometer_km)
+        return [*out, self.event(EventKind.SERVICE_PERFORMED, service=visit)]
 
-    def _walk_away(self) -> list[Outgoing]:
+    def _walk_away(self) -> list[Uplink]:
         out = self._close_doors()
         self.body.locked = not forgets_to_lock(self.rng)
         self.last_report = self.now
         return [*out, *self.sample()]
 
-    def _drive(self, dt: timedelta) -> list[Outgoing]:
+    def _drive(self, dt: timedelta) -> list[Uplink]:
         assert self.route is not None
         total = self.route.length_km
         highway = total > 15 and 0.15 < self.route_km / total < 0.85
@@ -336,9 +360,9 @@ class SimVehicle:
                 step = timedelta(hours=self.session.hours_left(battery, self.soc_pct))
         return step
 
-    def advance(self, now: datetime) -> list[Outgoing]:
+    def advance(self, now: datetime) -> list[Uplink]:
         """Live until now; return what the unit publishes on the way."""
-        out: list[Outgoing] = []
+        out: list[Uplink] = []
         while self.now < now:
             step = self._step(now)
             if step is None:
@@ -360,11 +384,11 @@ class SimVehicle:
                 out += self._parked_report()
         return out
 
-    def _parked_report(self) -> list[Outgoing]:
+    def _parked_report(self) -> list[Uplink]:
         idle = self.parked_since is not None and self.now - self.parked_since >= SLEEP_AFTER
         if idle and not self.charging and self.chore is None:
             self.asleep = True
-            return [self.message("connection", state="asleep")]
+            return [self.connection(ConnectionState.ASLEEP)]
         if self.last_report is None or self.now - self.last_report >= PARKED_REPORT:
             self.last_report = self.now
             return self.sample()
@@ -378,14 +402,14 @@ class SimVehicle:
             running = readings.engine_running(self)
             self.oil_temp_c = thermal.engine_oil(self.oil_temp_c, running, outside, dt)
 
-    def hello(self, now: datetime) -> list[Outgoing]:
+    def hello(self, now: datetime) -> list[Uplink]:
         """What a unit says when it (re)connects: online, and a full sample."""
         out = self.advance(now)
         self.asleep = False
         if not self.driving:
             self.parked_since = self.now
-        return [*out, self.message("connection", state="online"), *self.sample(full=True)]
+        return [*out, self.connection(ConnectionState.ONLINE), *self.sample(full=True)]
 
-    def handle(self, command: dict[str, Any]) -> list[Outgoing]:
+    def handle(self, command: dict[str, Any]) -> list[Uplink]:
         """Carry out a command from the cloud and answer it, as a car does."""
         return commands.answer(self, command)

@@ -1,7 +1,6 @@
 """Run simulated vehicles over MQTT, each its own session, exactly as real units would."""
 
 import asyncio
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -10,9 +9,8 @@ from datetime import datetime, timedelta
 import aiomqtt
 import structlog
 
-from fleetlink.simulator.messages import Outgoing
 from fleetlink.simulator.model import SimVehicle
-from fleetlink.telematics.codec import LAST_WILL, decode_command
+from fleetlink.telematics.codec import LAST_WILL, Uplink, decode_command
 from fleetlink.telematics.payload import MalformedMessage
 from fleetlink.telematics.topics import Channel, topic
 
@@ -75,14 +73,13 @@ class FleetRunner:
                 )
             await asyncio.sleep(RECONNECT_DELAY_S)
 
-    async def _publish(self, client: aiomqtt.Client, vin: str, out: Sequence[Outgoing]) -> None:
+    async def _publish(self, client: aiomqtt.Client, vin: str, out: Sequence[Uplink]) -> None:
         for message in out:
-            channel = Channel(message.channel)
             await client.publish(
-                topic(vin, channel),
-                json.dumps(message.body, separators=(",", ":")).encode(),
+                topic(vin, message.channel),
+                message.payload,
                 qos=1,
-                retain=channel is Channel.CONNECTION,
+                retain=message.channel is Channel.CONNECTION,
             )
             self.published += 1
 

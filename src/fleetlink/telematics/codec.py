@@ -296,7 +296,8 @@ def _decoded(
     return Decoded(_result(parsed.vin, body, received_at, window), body, channel)
 
 
-def _dumps(body: dict[str, Any]) -> bytes:
+def encode(body: dict[str, Any]) -> bytes:
+    """A message body as it goes over the wire: compact JSON."""
     return json.dumps(body, separators=(",", ":")).encode()
 
 
@@ -304,34 +305,34 @@ def _ts(at: datetime) -> str:
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def encode_command(command: Command, now: datetime) -> bytes:
-    """The payload the cloud publishes to a vehicle's commands topic."""
-    return _dumps(
-        {
-            "v": VERSION,
-            "id": command.id,
-            "ts": _ts(now),
-            "command": command.kind.value,
-            "params": command.params,
-            "expires_at": _ts(command.expires_at),
-        }
-    )
+@dataclass(frozen=True, slots=True)
+class Uplink:
+    """A message a unit sends on one of its uplink channels (protocol v1)."""
+
+    channel: Channel
+    body: dict[str, Any]
+
+    @property
+    def payload(self) -> bytes:
+        """The body as the unit publishes it."""
+        return encode(self.body)
 
 
-def encode_telemetry(message_id: str, at: datetime, signals: dict[str, Any]) -> bytes:
-    """A telemetry payload, as a vehicle sends it."""
-    return _dumps({"v": VERSION, "id": message_id, "ts": _ts(at), "signals": signals})
+def _head(message_id: str, at: datetime) -> dict[str, Any]:
+    return {"v": VERSION, "id": message_id, "ts": _ts(at)}
 
 
-def encode_connection(message_id: str, at: datetime, state: ConnectionState) -> bytes:
-    """A connection payload, as a vehicle sends it."""
-    return _dumps({"v": VERSION, "id": message_id, "ts": _ts(at), "state": state.value})
+def telemetry_message(message_id: str, at: datetime, signals: dict[str, Any]) -> Uplink:
+    """A telemetry sample: signals by their VSS names, in the protocol's units."""
+    return Uplink(Channel.TELEMETRY, {**_head(message_id, at), "signals": signals})
 
 
-LAST_WILL = _dumps({"v": VERSION, "state": ConnectionState.OFFLINE.value})
+def connection_message(message_id: str, at: datetime, state: ConnectionState) -> Uplink:
+    """The unit's connection state, as it retains it on its connection topic."""
+    return Uplink(Channel.CONNECTION, {**_head(message_id, at), "state": state.value})
 
 
-def encode_event(
+def event_message(
     message_id: str,
     at: datetime,
     kind: EventKind,
@@ -339,9 +340,9 @@ def encode_event(
     *,
     door: str | None = None,
     service: ServiceVisit | None = None,
-) -> bytes:
-    """An event payload, as a vehicle sends it."""
-    body: dict[str, Any] = {"v": VERSION, "id": message_id, "ts": _ts(at), "event": kind.value}
+) -> Uplink:
+    """Something that happened, with the light, door or service visit it concerns."""
+    body: dict[str, Any] = {**_head(message_id, at), "event": kind.value}
     if light is not None:
         body["data"] = {
             "name": light.name,
@@ -359,24 +360,74 @@ def encode_event(
             "dealer_name": service.dealer_name,
         }
         body["data"] = {key: value for key, value in data.items() if value is not None}
-    return _dumps(body)
+    return Uplink(Channel.EVENTS, body)
 
 
-def encode_result(
-    message_id: str, at: datetime, command_id: str, *, ok: bool, code: str, reason: str | None
-) -> bytes:
-    """A command-result payload, as a vehicle sends it."""
+def result_message(
+    message_id: str,
+    at: datetime,
+    command_id: str,
+    *,
+    ok: bool,
+    code: str,
+    reason: str | None = None,
+) -> Uplink:
+    """The unit's answer to a command: succeeded or failed, with its code and reason."""
     body: dict[str, Any] = {
-        "v": VERSION,
-        "id": message_id,
-        "ts": _ts(at),
+        **_head(message_id, at),
         "command_id": command_id,
         "status": "succeeded" if ok else "failed",
         "code": code,
     }
     if reason:
         body["reason"] = reason
-    return _dumps(body)
+    return Uplink(Channel.COMMAND_RESULTS, body)
+
+
+def encode_command(command: Command, now: datetime) -> bytes:
+    """The payload the cloud publishes to a vehicle's commands topic."""
+    return encode(
+        {
+            **_head(command.id, now),
+            "command": command.kind.value,
+            "params": command.params,
+            "expires_at": _ts(command.expires_at),
+        }
+    )
+
+
+LAST_WILL = encode({"v": VERSION, "state": ConnectionState.OFFLINE.value})
+
+
+# The payloads as bytes, for tests and tools that publish by hand.
+def encode_telemetry(message_id: str, at: datetime, signals: dict[str, Any]) -> bytes:
+    """A telemetry payload, as a vehicle sends it."""
+    return telemetry_message(message_id, at, signals).payload
+
+
+def encode_connection(message_id: str, at: datetime, state: ConnectionState) -> bytes:
+    """A connection payload, as a vehicle sends it."""
+    return connection_message(message_id, at, state).payload
+
+
+def encode_event(
+    message_id: str,
+    at: datetime,
+    kind: EventKind,
+    light: WarningLight | None = None,
+    *,
+    door: str | None = None,
+    service: ServiceVisit | None = None,
+) -> bytes:
+    """An event payload, as a vehicle sends it."""
+    return event_message(message_id, at, kind, light, door=door, service=service).payload
+
+
+def encode_result(
+    message_id: str, at: datetime, command_id: str, *, ok: bool, code: str, reason: str | None
+) -> bytes:
+    """A command-result payload, as a vehicle sends it."""
+    return result_message(message_id, at, command_id, ok=ok, code=code, reason=reason).payload
 
 
 def decode_command(payload: bytes) -> dict[str, Any]:
