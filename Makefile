@@ -24,6 +24,7 @@ run: $(VENV)/.installed
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
@@ -37,4 +38,4 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.api_reads
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache fleetlink.db fleetlink.db-wal fleetlink.db-shm
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .import_linter_cache fleetlink.db fleetlink.db-wal fleetlink.db-shm
