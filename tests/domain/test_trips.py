@@ -165,3 +165,16 @@ def test_a_trip_with_negative_distance_or_speed_is_refused(
 ) -> None:
     with pytest.raises(InvalidInput, match="cannot be negative"):
         _trip(minutes=10, distance_km=distance_km, max_speed_kmh=max_speed_kmh)
+
+
+@pytest.mark.parametrize(
+    ("encoded", "why"),
+    [
+        ("??_", "ends in the middle of a value"),
+        ("?? ", "ends in the middle of a value"),  # a character no encoder writes
+        ("????", "points are not whole"),
+    ],
+)
+def test_a_corrupt_route_is_refused_with_the_reason(encoded: str, why: str) -> None:
+    with pytest.raises(InvalidInput, match=why):
+        decode_route(encoded)

@@ -4,12 +4,18 @@ from fastapi import Request
 
 from fleetlink.bootstrap import Container
 from fleetlink.domain.errors import Unauthenticated
+from fleetlink.services.context import ServiceContext
 
 
 def get_container(request: Request) -> Container:
     """The container the app was built with."""
     container: Container = request.app.state.container
     return container
+
+
+async def services(request: Request) -> ServiceContext:
+    """The service context (async, so FastAPI calls it inline rather than in a thread)."""
+    return get_container(request).services
 
 
 def bearer_token(request: Request) -> str:

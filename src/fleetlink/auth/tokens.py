@@ -66,10 +66,14 @@ def public_key(stored: StoredKey) -> EllipticCurvePublicKey:
     return key
 
 
-def verified_claims(
-    token: str, key: EllipticCurvePublicKey, audience: str, issuer: str, now: datetime
-) -> TokenClaims:
-    """Check signature, expiry, issuer and audience; raise Unauthenticated on any failure."""
+def signed_claims(
+    token: str, key: EllipticCurvePublicKey, audience: str, issuer: str
+) -> dict[str, Any]:
+    """The claims of a token whose signature, issuer and audience check out; times unjudged.
+
+    Raise Unauthenticated on any failure. What the claims say of time is for
+    `claims_at` to judge against the service's clock, on every use.
+    """
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
@@ -77,7 +81,6 @@ def verified_claims(
             algorithms=[ALGORITHM],
             audience=audience,
             issuer=issuer,
-            # Time is judged below against the service's clock, not PyJWT's wall clock.
             options={
                 "require": _REQUIRED_CLAIMS,
                 "verify_exp": False,
@@ -91,7 +94,7 @@ def verified_claims(
         raise Unauthenticated("token was issued by someone else") from exc
     except jwt.PyJWTError as exc:
         raise Unauthenticated(f"invalid token: {exc}") from exc
-    return _checked_claims(claims, audience, now)
+    return claims
 
 
 def _instant(claims: dict[str, Any], name: str) -> datetime:
@@ -104,8 +107,8 @@ def _instant(claims: dict[str, Any], name: str) -> datetime:
         raise Unauthenticated(f"invalid token: {name} is out of range") from exc
 
 
-def _checked_claims(claims: dict[str, Any], audience: str, now: datetime) -> TokenClaims:
-    """Check the token's times against now and return what it says."""
+def claims_at(claims: dict[str, Any], audience: str, now: datetime) -> TokenClaims:
+    """Judge signed claims' times against now and return what they say."""
     issued_at = _instant(claims, "iat")
     expires_at = _instant(claims, "exp")
     if now >= expires_at + _LEEWAY:

@@ -1,14 +1,19 @@
 """Trips and their routes, and the compact encoding a route is stored in."""
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import accumulate
 
 from fleetlink.domain.errors import InvalidInput
 
 MAX_TRIPS_PAGE = 50
 MAX_OFFSET = 2**31 - 1
 _COORD_SCALE = 1e5  # 1e-5 degree is about 1.1 m: finer than consumer GPS
+# A polyline value: characters with the continuation bit ('_'…'~'), then one without ('?'…'^').
+_VALUE = re.compile(r"[_-~]*[?-^]")
+_ENCODED = re.compile(r"(?:[_-~]*[?-^])*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,36 +119,31 @@ def encode_route(points: Sequence[RoutePoint], after: RoutePoint | None = None) 
     return "".join(out)
 
 
+def _values(encoded: str) -> list[int]:
+    """The signed integers of a polyline string."""
+    if not _ENCODED.fullmatch(encoded):
+        raise InvalidInput("corrupt route encoding: it ends in the middle of a value")
+    values: list[int] = []
+    for chunk in _VALUE.findall(encoded):
+        if len(chunk) == 1:  # most deltas of a route fit in one character
+            result = ord(chunk) - 63
+        else:
+            result = shift = 0
+            for char in chunk:
+                result |= ((ord(char) - 63) & 0x1F) << shift
+                shift += 5
+        values.append(~(result >> 1) if result & 1 else result >> 1)
+    return values
+
+
 def decode_route(encoded: str) -> tuple[RoutePoint, ...]:
     """Decode what encode_route wrote, times in UTC."""
-    values: list[int] = []
-    index = 0
-    try:
-        while index < len(encoded):
-            shift = result = 0
-            while True:
-                byte = ord(encoded[index]) - 63
-                index += 1
-                result |= (byte & 0x1F) << shift
-                shift += 5
-                if byte < 0x20:
-                    break
-            values.append(~(result >> 1) if result & 1 else result >> 1)
-    except IndexError as exc:
-        raise InvalidInput("corrupt route encoding: it ends in the middle of a value") from exc
+    values = _values(encoded)
     if len(values) % 3:
         raise InvalidInput("corrupt route encoding: points are not whole")
-    points: list[RoutePoint] = []
-    lat = lon = seconds = 0
-    for i in range(0, len(values), 3):
-        lat += values[i]
-        lon += values[i + 1]
-        seconds += values[i + 2]
-        points.append(
-            RoutePoint(
-                latitude=lat / _COORD_SCALE,
-                longitude=lon / _COORD_SCALE,
-                at=datetime.fromtimestamp(seconds, UTC),
-            )
-        )
-    return tuple(points)
+    lats, lons, times = (accumulate(values[i::3]) for i in range(3))
+    to_time = datetime.fromtimestamp
+    return tuple(
+        RoutePoint(lat / _COORD_SCALE, lon / _COORD_SCALE, to_time(seconds, UTC))
+        for lat, lon, seconds in zip(lats, lons, times, strict=True)
+    )

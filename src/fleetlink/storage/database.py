@@ -7,6 +7,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 WRITE_OPTION = "fleetlink_write"
+# Connections kept open to a SQLite file: more than a server has requests in flight.
+SQLITE_POOL = 32
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
@@ -25,14 +27,20 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(conn: Connection) -> None:
         # A writer takes the write lock up front: upgrading a read transaction later
         # fails at once with "database is locked" when another writer got there first.
-        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # A reader opens none: each of its statements reads a consistent snapshot of its
+        # own, and every statement sent costs a hand-off to the driver's thread.
+        if conn.get_execution_options().get(WRITE_OPTION, False):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Create the async engine for url, tuned for its backend."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo)
+        # Each pooled connection is a driver thread; a pool that overflows under load opens
+        # and closes threads (and repeats the PRAGMAs) on every request past its size.
+        in_memory = ":memory:" in url or url.rstrip("/").endswith("sqlite+aiosqlite:")
+        sized = {} if in_memory else {"pool_size": SQLITE_POOL, "max_overflow": 0}
+        engine = create_async_engine(url, echo=echo, **sized)
         _tune_sqlite(engine)
         return engine
     return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)

@@ -6,7 +6,7 @@ from typing import Annotated
 import structlog
 from fastapi import Depends, Request
 
-from fleetlink.api.dependencies import bearer_token, get_container
+from fleetlink.api.dependencies import bearer_token, get_container, services
 from fleetlink.api.ratelimit import enforce
 from fleetlink.auth.access import ApiAccess, GrantType
 from fleetlink.domain.errors import Forbidden
@@ -55,11 +55,6 @@ def fleet_operator(scope: Scope) -> Callable[[Request], Awaitable[ApiAccess]]:
         return access
 
     return dependency
-
-
-def services(request: Request) -> ServiceContext:
-    """The service context."""
-    return get_container(request).services
 
 
 Services = Annotated[ServiceContext, Depends(services)]

@@ -5,7 +5,7 @@ from typing import Annotated
 import structlog
 from fastapi import Depends, Request
 
-from fleetlink.api.dependencies import bearer_token, get_container
+from fleetlink.api.dependencies import bearer_token, get_container, services
 from fleetlink.api.ratelimit import enforce
 from fleetlink.auth.tokens import TOYOTA_AUDIENCE
 from fleetlink.domain.accounts import Account
@@ -25,11 +25,6 @@ async def current_account(request: Request) -> Account:
     )
     await enforce(request, f"toyota:account:{account.guid}", vin)
     return account
-
-
-def services(request: Request) -> ServiceContext:
-    """The service context."""
-    return get_container(request).services
 
 
 Caller = Annotated[Account, Depends(current_account)]
