@@ -300,3 +300,39 @@ async def test_a_token_whose_body_was_altered_is_refused(container: Container) -
 async def test_garbage_is_refused_as_a_malformed_token(container: Container, garbage: str) -> None:
     with pytest.raises(Unauthenticated, match="malformed bearer token"):
         await container.tokens.verify(garbage, TOYOTA_AUDIENCE, _now())
+
+
+async def test_a_remembered_token_still_expires_on_the_clock_passed_to_verify(
+    container: Container,
+) -> None:
+    now = _now()
+    token = await container.tokens.issue(SUBJECT, TOYOTA_AUDIENCE, HOUR, now)
+    assert (await container.tokens.verify(token, TOYOTA_AUDIENCE, now)).subject == SUBJECT
+
+    again = await container.tokens.verify(token, TOYOTA_AUDIENCE, now + timedelta(minutes=30))
+    with pytest.raises(Unauthenticated, match="expired"):
+        await container.tokens.verify(token, TOYOTA_AUDIENCE, now + 2 * HOUR)
+
+    assert again.subject == SUBJECT
+
+
+async def test_a_token_verified_for_one_audience_is_still_refused_for_another(
+    container: Container,
+) -> None:
+    now = _now()
+    token = await container.tokens.issue(SUBJECT, TOYOTA_AUDIENCE, HOUR, now)
+    await container.tokens.verify(token, TOYOTA_AUDIENCE, now)
+
+    with pytest.raises(Unauthenticated, match="not meant for this API"):
+        await container.tokens.verify(token, "fleetlink:high-mobility", now)
+
+
+async def test_an_altered_copy_of_a_remembered_token_is_refused(container: Container) -> None:
+    now = _now()
+    token = await container.tokens.issue(SUBJECT, TOYOTA_AUDIENCE, HOUR, now)
+    await container.tokens.verify(token, TOYOTA_AUDIENCE, now)
+    header, body, signature = token.split(".")
+    forged = f"{header}.{body}.{signature[:-4]}AAAA"
+
+    with pytest.raises(Unauthenticated):
+        await container.tokens.verify(forged, TOYOTA_AUDIENCE, now)
