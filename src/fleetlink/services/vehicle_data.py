@@ -31,10 +31,10 @@ async def read_vehicle_data(
         async with ctx.store.reading() as uow:
             if not (check_due and await uow.fleet.has_due(access.client_id, ctx.clock())):
                 vehicle_id = await _reachable(uow, access, canonical)
-                vehicle = await uow.vehicles.by_id(vehicle_id)
-                if vehicle is None:
+                found = await uow.vehicles.by_id_with_state(vehicle_id)
+                if found is None:
                     raise VehicleNotFound(vin)
-                return vehicle, await uow.states.get(vehicle_id)
+                return found
         await settle_due(ctx, access.client_id)
         check_due = False
 

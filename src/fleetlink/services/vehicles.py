@@ -9,7 +9,7 @@ from fleetlink.domain.state import VehicleState
 from fleetlink.domain.vehicle import Vehicle, validate_alias
 from fleetlink.domain.vin import normalize_vin
 from fleetlink.services.context import ServiceContext
-from fleetlink.services.ownership import owned_vehicle
+from fleetlink.services.ownership import owned_vehicle, owned_vehicle_with_state
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +35,7 @@ async def get_vehicle(ctx: ServiceContext, account: Account, vin: str) -> Vehicl
 async def get_snapshot(ctx: ServiceContext, account: Account, vin: str) -> VehicleSnapshot:
     """One vehicle of the account and its latest reported state."""
     async with ctx.store.reading() as uow:
-        vehicle = await owned_vehicle(uow, account, vin)
-        return VehicleSnapshot(vehicle, await uow.states.get(vehicle.id))
+        return VehicleSnapshot(*await owned_vehicle_with_state(uow, account, vin))
 
 
 async def rename_vehicle(

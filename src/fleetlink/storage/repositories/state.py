@@ -63,7 +63,8 @@ def _row(vehicle_id: int, s: VehicleState) -> dict[str, Any]:
     }
 
 
-def _state(row: Any) -> VehicleState:
+def state_from_row(row: Any) -> VehicleState:
+    """A state from a row of vehicle_state (or anything with its columns as attributes)."""
     position = None
     if row.latitude is not None and row.longitude is not None:
         position = Position(row.latitude, row.longitude, row.position_at or row.reported_at)
@@ -119,7 +120,7 @@ class VehicleStateRepository:
         """The latest state of one vehicle, if it ever reported."""
         stmt = select(vehicle_state).where(vehicle_state.c.vehicle_id == vehicle_id)
         row = (await self._conn.execute(stmt)).first()
-        return _state(row) if row else None
+        return state_from_row(row) if row else None
 
     async def get_many(
         self, vehicle_ids: Sequence[int], *, lock: bool = False
@@ -137,7 +138,7 @@ class VehicleStateRepository:
         )
         if lock:
             stmt = stmt.with_for_update()
-        return {row.vehicle_id: _state(row) for row in await self._conn.execute(stmt)}
+        return {row.vehicle_id: state_from_row(row) for row in await self._conn.execute(stmt)}
 
     async def put_many(self, states: Mapping[int, VehicleState]) -> None:
         """Replace the latest state of several vehicles in one statement."""

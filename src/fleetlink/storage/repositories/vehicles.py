@@ -2,11 +2,13 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from fleetlink.domain.state import VehicleState
 from fleetlink.domain.vehicle import (
     ClimateMode,
     ClimateSettings,
@@ -14,11 +16,26 @@ from fleetlink.domain.vehicle import (
     Powertrain,
     Vehicle,
 )
-from fleetlink.storage.tables import accounts, vehicles
+from fleetlink.storage.repositories.state import state_from_row
+from fleetlink.storage.tables import accounts, vehicle_state, vehicles
 
 _SELECT = select(vehicles, accounts.c.guid.label("owner_guid")).join(
     accounts, accounts.c.id == vehicles.c.owner_id
 )
+# A vehicle with its latest state in one query: the hot reads of both APIs.
+_STATE_PREFIX = "state_"
+_STATE_NAMES = tuple(c.name for c in vehicle_state.c)
+_WITH_STATE = _SELECT.add_columns(
+    *(c.label(f"{_STATE_PREFIX}{c.name}") for c in vehicle_state.c)
+).outerjoin(vehicle_state, vehicle_state.c.vehicle_id == vehicles.c.id)
+
+
+def _with_state(row: Any) -> tuple[Vehicle, VehicleState | None]:
+    if row.state_vehicle_id is None:
+        return _vehicle(row), None
+    columns = row._mapping
+    state = SimpleNamespace(**{name: columns[f"{_STATE_PREFIX}{name}"] for name in _STATE_NAMES})
+    return _vehicle(row), state_from_row(state)
 
 
 def _vehicle(row: Any) -> Vehicle:
@@ -55,6 +72,19 @@ class VehicleRepository:
         stmt = _SELECT.where(vehicles.c.vin == vin, vehicles.c.owner_id == owner_id)
         row = (await self._conn.execute(stmt)).first()
         return _vehicle(row) if row else None
+
+    async def owned_with_state(
+        self, owner_id: int, vin: str
+    ) -> tuple[Vehicle, VehicleState | None] | None:
+        """Like owned, with the vehicle's latest state (None if it never reported)."""
+        stmt = _WITH_STATE.where(vehicles.c.vin == vin, vehicles.c.owner_id == owner_id)
+        row = (await self._conn.execute(stmt)).first()
+        return _with_state(row) if row else None
+
+    async def by_id_with_state(self, vehicle_id: int) -> tuple[Vehicle, VehicleState | None] | None:
+        """A vehicle by its store id with its latest state (None if it never reported)."""
+        row = (await self._conn.execute(_WITH_STATE.where(vehicles.c.id == vehicle_id))).first()
+        return _with_state(row) if row else None
 
     async def by_id(self, vehicle_id: int) -> Vehicle | None:
         """A vehicle by its store id, for callers that reached it through a clearance or grant."""
