@@ -1,14 +1,18 @@
 """What the benchmarks share: a PostgreSQL database of their own, and naming the store."""
 
 import asyncio
+import ctypes
 import os
 import platform
+import random
 import signal
+import socket
 import sqlite3
 import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import TypeVar
 
@@ -24,6 +28,9 @@ _T = TypeVar("_T")
 POSTGRES_URL = os.environ.get(
     "FLEETLINK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
+PR_SET_PDEATHSIG = 1  # prctl(2)
+# Ports handed out by this process, so two servers never get the same one.
+_GIVEN_PORTS: set[int] = set()
 
 
 async def server_version(engine: AsyncEngine) -> str:
@@ -100,3 +107,44 @@ async def until_stopped(work: Awaitable[_T]) -> _T:
     assert task is not None
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
     return await work
+
+
+def load_average() -> str:
+    """The machine's 1, 5 and 15 minute load averages, or 'unknown'."""
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def free_port() -> int:
+    """A port nothing listens on now, below the ephemeral range (as tests/live.py picks them).
+
+    A port from bind(("", 0)) is an ephemeral one, and a server's own outgoing connections
+    (to PostgreSQL, say) may take it before the server listens on it. Below the range, only a
+    listener can take it.
+    """
+    try:
+        text_range = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text()
+        high = min(int(text_range.split()[0]), 65536)
+    except (OSError, ValueError, IndexError):
+        high = 32768
+    for port in random.sample(range(max(1024, high - 12_000), high), 200):
+        if port in _GIVEN_PORTS:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _GIVEN_PORTS.add(port)
+        return port
+    raise RuntimeError("no free port below the ephemeral range")
+
+
+def die_with_parent() -> None:
+    """In a child process, before exec: on Linux, get SIGTERM when the bench dies, so that a
+    bench killed outright (SIGKILL) leaves no server behind."""
+    if sys.platform == "linux":
+        with suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
