@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run test lint typecheck pytest bench bench-http bench-tools clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,25 @@ pytest: $(VENV)/.installed-dev
 
 test: lint typecheck pytest
 
-bench: $(VENV)/.installed-dev
+# The read-path benches: through the ASGI app, then over real HTTP beside the floor apps
+# (bench/README.md). `make bench-http` runs the second alone.
+bench: $(VENV)/.installed-dev bench-tools
 	$(BIN)/python -m bench.api_reads
+	$(BIN)/python -m bench.http_reads
+
+bench-http: $(VENV)/.installed-dev bench-tools
+	$(BIN)/python -m bench.http_reads
+
+# wrk drives the HTTP bench; a Debian package. Installed here when missing, as root or
+# through sudo; if that fails, bench.http_reads says so and exits.
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  echo "installing wrk (apt-get install wrk)"; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q wrk \
+	  || { $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q wrk; } \
+	  || echo "could not install wrk: install it by hand (brew install wrk on macOS)"; \
+	}
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .import_linter_cache fleetlink.db fleetlink.db-wal fleetlink.db-shm
