@@ -48,6 +48,33 @@ ANY_TIME = TimeWindow(ahead=timedelta(days=400), behind=timedelta(days=400))
 OWNER_PASSWORD = "correct horse battery"
 
 
+# Modules whose tests must all run in one pytest-xdist worker, and why. (xdist_group marks
+# would say so from the tests, but pytest-xdist 3.8 cannot read them under pytest 9.2.)
+XDIST_GROUPS = {
+    # They play the demo fleet's vehicles (the same VINs in every server) on the machine's
+    # one Mosquitto: two at once would hear each other's commands and messages.
+    "tests/telematics/test_link.py": "shared-mosquitto",
+    # A session-scoped server per backend serves all the module's runs: one worker, one server.
+    "tests/api/toyota/test_schemathesis.py": "toyota-schemathesis",
+    "tests/api/highmobility/test_schemathesis.py": "highmobility-schemathesis",
+}
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """Under `--dist loadgroup` (pyproject's addopts), each test is a unit of work of its
+    own but for XDIST_GROUPS' modules, each one unit; the largest units are handed out first."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling  # type: ignore[import-untyped]
+
+    class Groups(LoadGroupScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            group = XDIST_GROUPS.get(nodeid.split("::", 1)[0])
+            return group if group is not None else super()._split_scope(nodeid)
+
+    return Groups(config, log)
+
+
 def service_unavailable(reason: str) -> None:
     """Skip a test whose service is missing, except under CI, where that is a failure."""
     if IN_CI:

@@ -72,7 +72,13 @@ def _dead_lettered(reason: str) -> float:
     return value or 0.0
 
 
-@pytest.mark.parametrize(("channel", "payload", "reason"), POISON)
+@pytest.mark.parametrize(
+    ("channel", "payload", "reason"),
+    POISON,
+    # Named as pytest names the others: a short payload's own id holds the time it was made,
+    # and pytest-xdist's workers must collect the same ids.
+    ids=[f"{channel}-payload{i}-{reason}" for i, (channel, _, reason) in enumerate(POISON)],
+)
 async def test_a_poisoned_message_is_set_aside_and_every_vehicle_still_stored(
     uplink: Uplink, channel: str, payload: bytes, reason: str
 ) -> None:
