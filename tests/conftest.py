@@ -12,6 +12,7 @@ from typing import Protocol
 import httpx
 import pytest
 import pytest_asyncio
+from argon2 import PasswordHasher, profiles
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import make_url, text
@@ -19,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from fleetlink.app import create_app
+from fleetlink.auth import passwords
 from fleetlink.auth.tokens import TOYOTA_AUDIENCE
 from fleetlink.bootstrap import Container, build
 from fleetlink.domain.accounts import Account
@@ -46,6 +48,11 @@ CONTRACTS = ContractValidator()
 ANY_TIME = TimeWindow(ahead=timedelta(days=400), behind=timedelta(days=400))
 # The password make_owner gives every owner it creates.
 OWNER_PASSWORD = "correct horse battery"
+# Argon2id with argon2-cffi's parameters for tests. At the production ones a hash takes
+# 0.1 s and more than a core, for each of the thousands of accounts that tests create and
+# sign in to; tests/auth (where hashing is tested) and every server and CLI process that a
+# test starts keep them.
+CHEAP_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
 
 
 # Modules whose tests must all run in one pytest-xdist worker, and why. (xdist_group marks
@@ -128,6 +135,12 @@ class Databases:
                     await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         finally:
             await admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash passwords in this process with CHEAP_HASHER (tests/auth's conftest opts out)."""
+    monkeypatch.setattr(passwords, "_hasher", CHEAP_HASHER)
 
 
 @pytest_asyncio.fixture(
