@@ -14,6 +14,8 @@ import httpx
 
 # How long a started server may take to answer its health check.
 READY_WITHIN_S = 90.0
+# Once it has, how long its banner may keep quiet before it counts as read in full.
+BANNER_QUIET_S = 0.1
 
 
 def _ephemeral_start() -> int:
@@ -152,11 +154,13 @@ async def start_server(
     if process.returncode is not None:
         err = (await process.stderr.read()).decode() if process.stderr else ""
         raise RuntimeError(f"fleetlink serve exited with {process.returncode}: {err}")
-    # Everything the server prints before it is healthy is the start-up banner.
+    # Everything the server prints before it is healthy is the start-up banner: it is all
+    # in the pipe by now (the server flushes it before it listens), so a short quiet spell
+    # tells that it has been read.
     assert process.stdout is not None and process.stderr is not None
     while True:
         try:
-            line = await asyncio.wait_for(process.stdout.readline(), timeout=0.5)
+            line = await asyncio.wait_for(process.stdout.readline(), timeout=BANNER_QUIET_S)
         except TimeoutError:
             break
         if not line:
