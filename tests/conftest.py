@@ -1,7 +1,9 @@
 """Shared fixtures: real databases (SQLite always, PostgreSQL when reachable), Redis key
 spaces, the app over real ASGI, owners with fleets, and contract validation of every response."""
 
+import compileall
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
@@ -19,6 +21,7 @@ from sqlalchemy import make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import create_async_engine
 
+import fleetlink
 from fleetlink.app import create_app
 from fleetlink.auth import passwords
 from fleetlink.auth.tokens import TOYOTA_AUDIENCE
@@ -65,6 +68,14 @@ XDIST_GROUPS = {
     "tests/api/toyota/test_schemathesis.py": "toyota-schemathesis",
     "tests/api/highmobility/test_schemathesis.py": "highmobility-schemathesis",
 }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if sys.dont_write_bytecode and not hasattr(config, "workerinput"):
+        # PYTHONDONTWRITEBYTECODE is set: every `fleetlink` process a test starts (a hundred
+        # and more) would compile the whole package anew, a quarter of a second each. The
+        # dependencies were compiled when installed; compile the package once, here.
+        compileall.compile_dir(Path(fleetlink.__file__).parent, quiet=1)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
