@@ -1,7 +1,9 @@
 """Shared fixtures: real databases (SQLite always, PostgreSQL when reachable), Redis key
 spaces, the app over real ASGI, owners with fleets, and contract validation of every response."""
 
+import compileall
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
@@ -12,13 +14,16 @@ from typing import Protocol
 import httpx
 import pytest
 import pytest_asyncio
+from argon2 import PasswordHasher, profiles
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import create_async_engine
 
+import fleetlink
 from fleetlink.app import create_app
+from fleetlink.auth import passwords
 from fleetlink.auth.tokens import TOYOTA_AUDIENCE
 from fleetlink.bootstrap import Container, build
 from fleetlink.domain.accounts import Account
@@ -46,6 +51,46 @@ CONTRACTS = ContractValidator()
 ANY_TIME = TimeWindow(ahead=timedelta(days=400), behind=timedelta(days=400))
 # The password make_owner gives every owner it creates.
 OWNER_PASSWORD = "correct horse battery"
+# Argon2id with argon2-cffi's parameters for tests. At the production ones a hash takes
+# 0.1 s and more than a core, for each of the thousands of accounts that tests create and
+# sign in to; tests/auth (where hashing is tested) and every server and CLI process that a
+# test starts keep them.
+CHEAP_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
+
+
+# Modules whose tests must all run in one pytest-xdist worker, and why. (xdist_group marks
+# would say so from the tests, but pytest-xdist 3.8 cannot read them under pytest 9.2.)
+XDIST_GROUPS = {
+    # They play the demo fleet's vehicles (the same VINs in every server) on the machine's
+    # one Mosquitto: two at once would hear each other's commands and messages.
+    "tests/telematics/test_link.py": "shared-mosquitto",
+    # A session-scoped server per backend serves all the module's runs: one worker, one server.
+    "tests/api/toyota/test_schemathesis.py": "toyota-schemathesis",
+    "tests/api/highmobility/test_schemathesis.py": "highmobility-schemathesis",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if sys.dont_write_bytecode and not hasattr(config, "workerinput"):
+        # PYTHONDONTWRITEBYTECODE is set: every `fleetlink` process a test starts (a hundred
+        # and more) would compile the whole package anew, a quarter of a second each. The
+        # dependencies were compiled when installed; compile the package once, here.
+        compileall.compile_dir(Path(fleetlink.__file__).parent, quiet=1)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """Under `--dist loadgroup` (pyproject's addopts), each test is a unit of work of its
+    own but for XDIST_GROUPS' modules, each one unit; the largest units are handed out first."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling  # type: ignore[import-untyped]
+
+    class Groups(LoadGroupScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            group = XDIST_GROUPS.get(nodeid.split("::", 1)[0])
+            return group if group is not None else super()._split_scope(nodeid)
+
+    return Groups(config, log)
 
 
 def service_unavailable(reason: str) -> None:
@@ -101,6 +146,12 @@ class Databases:
                     await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         finally:
             await admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash passwords in this process with CHEAP_HASHER (tests/auth's conftest opts out)."""
+    monkeypatch.setattr(passwords, "_hasher", CHEAP_HASHER)
 
 
 @pytest_asyncio.fixture(

@@ -14,6 +14,8 @@ import httpx
 
 # How long a started server may take to answer its health check.
 READY_WITHIN_S = 90.0
+# Once it has, how long its banner may keep quiet before it counts as read in full.
+BANNER_QUIET_S = 0.1
 
 
 def _ephemeral_start() -> int:
@@ -25,6 +27,26 @@ def _ephemeral_start() -> int:
 
 # Ports handed out by this test process, so two servers never get the same one.
 _GIVEN: set[int] = set()
+# How many ports below the ephemeral range the tests take theirs from.
+_SPAN = 12_000
+
+
+def _worker() -> tuple[int, int]:
+    """This process's index among pytest-xdist's workers, and their count ((0, 1) alone)."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    index = int(name[2:]) if name.startswith("gw") and name[2:].isdigit() else 0
+    return index % max(count, 1), max(count, 1)
+
+
+def port_range() -> range:
+    """The ports this process may hand out: below the ephemeral range, and under xdist a
+    slice of them that no other worker of the run hands out."""
+    high = min(_ephemeral_start(), 65536)
+    low = max(1024, high - _SPAN)
+    index, count = _worker()
+    size = (high - low) // count
+    return range(low + index * size, low + (index + 1) * size)
 
 
 def free_port() -> int:
@@ -33,10 +55,11 @@ def free_port() -> int:
     A port from bind(("", 0)) is an ephemeral one, and the server's own outgoing
     connections (to PostgreSQL, to Redis) may take it before the server listens on it:
     CI once failed with "address already in use" that way. Below the range, only a
-    listener can take it.
+    listener can take it. Each xdist worker has a slice of its own (port_range), since
+    between this probe and the server's bind another worker could take the same port.
     """
-    high = min(_ephemeral_start(), 65536)
-    for port in random.sample(range(max(1024, high - 12_000), high), 200):
+    ports = port_range()
+    for port in random.sample(ports, min(200, len(ports))):
         if port in _GIVEN:
             continue
         with socket.socket() as probe:
@@ -131,11 +154,13 @@ async def start_server(
     if process.returncode is not None:
         err = (await process.stderr.read()).decode() if process.stderr else ""
         raise RuntimeError(f"fleetlink serve exited with {process.returncode}: {err}")
-    # Everything the server prints before it is healthy is the start-up banner.
+    # Everything the server prints before it is healthy is the start-up banner: it is all
+    # in the pipe by now (the server flushes it before it listens), so a short quiet spell
+    # tells that it has been read.
     assert process.stdout is not None and process.stderr is not None
     while True:
         try:
-            line = await asyncio.wait_for(process.stdout.readline(), timeout=0.5)
+            line = await asyncio.wait_for(process.stdout.readline(), timeout=BANNER_QUIET_S)
         except TimeoutError:
             break
         if not line:

@@ -3,6 +3,7 @@
 import asyncio
 import json
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -83,7 +84,26 @@ def _dead_lettered(reason: str) -> float:
     return value or 0.0
 
 
-@pytest.mark.parametrize(("channel", "payload", "reason"), POISON)
+def _skipped() -> float:
+    return REGISTRY.get_sample_value("fleetlink_mqtt_dead_letters_skipped_total") or 0.0
+
+
+async def _until_counted(done: Callable[[], bool]) -> None:
+    """Wait for the link to count a batch's letters: it stores the batch's samples, then its
+    letters, then counts them, so a sample stored says nothing yet of its batch's letters."""
+    for _ in range(200):
+        if done():
+            return
+        await asyncio.sleep(0.05)
+
+
+@pytest.mark.parametrize(
+    ("channel", "payload", "reason"),
+    POISON,
+    # Named as pytest names the others: a short payload's own id holds the time it was made,
+    # and pytest-xdist's workers must collect the same ids.
+    ids=[f"{channel}-payload{i}-{reason}" for i, (channel, _, reason) in enumerate(POISON)],
+)
 async def test_a_poisoned_message_is_set_aside_and_every_vehicle_still_stored(
     uplink: Uplink, channel: str, payload: bytes, reason: str
 ) -> None:
@@ -97,6 +117,7 @@ async def test_a_poisoned_message_is_set_aside_and_every_vehicle_still_stored(
         await car.publish(topic(good.vin, Channel.TELEMETRY), _sample(22.0), qos=1)
     await _until_odometer(uplink, good, 22.0)
     await _until_odometer(uplink, bad, 11.0)
+    await _until_counted(lambda: _dead_lettered(reason) > counted)
 
     [letter] = await _letters(uplink, 1)
     assert (letter.vin, letter.reason, letter.payload) == (bad.vin, reason, payload)
@@ -178,6 +199,7 @@ async def test_a_flood_of_bad_messages_keeps_a_few_letters_and_the_fleet_is_stor
 ) -> None:
     bad, good, _ = uplink.vehicles
     skipped = REGISTRY.get_sample_value("fleetlink_mqtt_dead_letters_skipped_total") or 0.0
+    counted = _dead_lettered("not_json") + skipped
 
     async with uplink.car(bad) as car:
         for _ in range(200):
@@ -185,6 +207,7 @@ async def test_a_flood_of_bad_messages_keeps_a_few_letters_and_the_fleet_is_stor
     async with uplink.car(good) as car:
         await car.publish(topic(good.vin, Channel.TELEMETRY), _sample(44.0), qos=1)
     await _until_odometer(uplink, good, 44.0)
+    await _until_counted(lambda: _dead_lettered("not_json") + _skipped() >= counted + 200)
 
     # Each batch's letters are set aside just after its good messages commit.
     for _ in range(200):
