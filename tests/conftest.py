@@ -14,6 +14,7 @@ from typing import Protocol
 import httpx
 import pytest
 import pytest_asyncio
+import structlog
 from argon2 import PasswordHasher, profiles
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -56,6 +57,25 @@ OWNER_PASSWORD = "correct horse battery"
 # sign in to; tests/auth (where hashing is tested) and every server and CLI process that a
 # test starts keep them.
 CHEAP_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
+
+
+def _plain_tracebacks() -> None:
+    """Render logged exceptions as the app does (fleetlink.logging), without rich.
+
+    Nothing configures structlog in this process, and its default renderer draws an
+    exception with rich, every frame's local variables highlighted: about 3 s of CPU for
+    each exception a test has logged. The rest of the default configuration stays, so that
+    structlog.testing.capture_logs works as it did.
+    """
+    processors = list(structlog.get_config()["processors"])
+    assert isinstance(processors[-1], structlog.dev.ConsoleRenderer), processors
+    processors[-1] = structlog.dev.ConsoleRenderer(
+        exception_formatter=structlog.dev.plain_traceback
+    )
+    structlog.configure(processors=processors)
+
+
+_plain_tracebacks()
 
 
 # Modules whose tests must all run in one pytest-xdist worker, and why. (xdist_group marks
