@@ -51,7 +51,7 @@ from fleetlink.domain.vehicle import ConnectionState, Powertrain
 from fleetlink.simulator.metros import METROS
 from fleetlink.storage.database import create_engine
 from fleetlink.storage.tables import vehicle_messages, vehicles
-from fleetlink.telematics.codec import encode_connection, encode_telemetry
+from fleetlink.telematics.encoding import encode_connection, encode_telemetry
 from fleetlink.telematics.link import BrokerAddress
 from fleetlink.telematics.topics import Channel, topic
 

@@ -11,7 +11,7 @@ from fleetlink.services.accounts import create_account
 from fleetlink.services.vehicles import latest_states, register_vehicles
 from fleetlink.settings import Settings
 from fleetlink.simulator.fleetgen import generate_fleet
-from fleetlink.telematics.codec import encode_telemetry
+from fleetlink.telematics.encoding import encode_telemetry
 from fleetlink.telematics.topics import Channel, topic
 from tests.conftest import Databases
 from tests.test_cli import fleetlink

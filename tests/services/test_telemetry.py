@@ -17,9 +17,9 @@ from fleetlink.services.commands import get_command, send_command
 from fleetlink.services.retention import sweep
 from fleetlink.services.telemetry import Arrival, ingest
 from fleetlink.storage.tables import vehicle_messages
-from fleetlink.telematics.codec import (
+from fleetlink.telematics.codec import decode
+from fleetlink.telematics.encoding import (
     LAST_WILL,
-    decode,
     encode_connection,
     encode_event,
     encode_result,

@@ -22,7 +22,8 @@ from fleetlink.services.context import ServiceContext
 from fleetlink.services.telemetry import Arrival, ingest
 from fleetlink.storage.database import create_engine
 from fleetlink.storage.uow import Store
-from fleetlink.telematics.codec import decode, encode_event, encode_telemetry
+from fleetlink.telematics.codec import decode
+from fleetlink.telematics.encoding import encode_event, encode_telemetry
 from fleetlink.telematics.topics import Channel, topic
 from tests.conftest import ANY_TIME, OwnerFactory
 

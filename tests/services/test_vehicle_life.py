@@ -9,7 +9,8 @@ import httpx
 from fleetlink.bootstrap import Container
 from fleetlink.services.retention import sweep
 from fleetlink.services.telemetry import Arrival, ingest
-from fleetlink.telematics.codec import decode, encode_telemetry
+from fleetlink.telematics.codec import decode
+from fleetlink.telematics.encoding import encode_telemetry
 from fleetlink.telematics.topics import Channel, topic
 from tests.conftest import OwnerFactory
 

@@ -11,7 +11,7 @@ from fleetlink.simulator.fleetgen import generate_fleet
 from fleetlink.simulator.history import BACKFILL_TICK
 from fleetlink.simulator.model import SimVehicle
 from fleetlink.simulator.plans import outside_c
-from fleetlink.telematics.codec import Uplink
+from fleetlink.telematics.encoding import Uplink
 
 START = datetime(2026, 7, 6, 5, 0, tzinfo=UTC)  # a Monday in summer
 SOC = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current"

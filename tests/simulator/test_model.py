@@ -10,7 +10,8 @@ from fleetlink.simulator.fleet import simulate_generated
 from fleetlink.simulator.fleetgen import generate_fleet
 from fleetlink.simulator.model import SimVehicle
 from fleetlink.simulator.routes import distance_km
-from fleetlink.telematics.codec import Uplink, decode
+from fleetlink.telematics.codec import decode
+from fleetlink.telematics.encoding import Uplink
 from fleetlink.telematics.topics import Channel, topic
 from tests.conftest import ANY_TIME
 

@@ -17,12 +17,9 @@ from fleetlink.domain.reports import (
 )
 from fleetlink.domain.state import OilLevel, Severity, WarningLight, WindowPosition
 from fleetlink.domain.vehicle import ConnectionState
-from fleetlink.telematics.codec import (
+from fleetlink.telematics.codec import decode, decode_command, decode_message, decode_object
+from fleetlink.telematics.encoding import (
     LAST_WILL,
-    decode,
-    decode_command,
-    decode_message,
-    decode_object,
     encode_command,
     encode_connection,
     encode_event,

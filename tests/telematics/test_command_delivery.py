@@ -17,7 +17,8 @@ from fleetlink.services.commands import get_command, send_command
 from fleetlink.services.vehicles import get_vehicle, register_vehicles
 from fleetlink.settings import Settings
 from fleetlink.simulator.fleetgen import generate_fleet
-from fleetlink.telematics.codec import decode_command, encode_connection
+from fleetlink.telematics.codec import decode_command
+from fleetlink.telematics.encoding import encode_connection
 from fleetlink.telematics.topics import Channel, topic
 from tests.conftest import Databases
 from tests.telematics.brokers import mosquitto

@@ -15,8 +15,8 @@ import pytest_asyncio
 from amqtt.contexts import Action
 
 from fleetlink.telematics.broker import allowed
-from fleetlink.telematics.codec import encode_telemetry
 from fleetlink.telematics.credentials import CLOUD_USERNAME
+from fleetlink.telematics.encoding import encode_telemetry
 from fleetlink.telematics.topics import Channel, topic
 from tests.conftest import Databases
 from tests.live import LiveServer, free_port, start_server

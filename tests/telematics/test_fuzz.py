@@ -21,7 +21,8 @@ from fleetlink.services.accounts import create_account
 from fleetlink.services.vehicles import register_vehicles
 from fleetlink.simulator.fleetgen import generate_fleet
 from fleetlink.storage.tables import vehicle_messages
-from fleetlink.telematics.codec import decode, encode_telemetry
+from fleetlink.telematics.codec import decode
+from fleetlink.telematics.encoding import encode_telemetry
 from fleetlink.telematics.intake import Incoming, Intake
 from fleetlink.telematics.payload import MalformedMessage
 from fleetlink.telematics.signals import SIGNALS

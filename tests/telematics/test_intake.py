@@ -18,7 +18,7 @@ from fleetlink.services.accounts import create_account
 from fleetlink.services.vehicles import latest_states, register_vehicles
 from fleetlink.simulator.fleetgen import generate_fleet
 from fleetlink.storage.tables import vehicle_messages
-from fleetlink.telematics.codec import encode_telemetry
+from fleetlink.telematics.encoding import encode_telemetry
 from fleetlink.telematics.intake import Incoming, Intake
 from fleetlink.telematics.topics import Channel, topic
 

@@ -17,9 +17,9 @@ from fleetlink.bootstrap import build
 from fleetlink.domain.vehicle import ConnectionState
 from fleetlink.settings import Settings
 from fleetlink.storage.tables import vehicle_messages
-from fleetlink.telematics.codec import (
+from fleetlink.telematics.codec import decode_command
+from fleetlink.telematics.encoding import (
     LAST_WILL,
-    decode_command,
     encode_connection,
     encode_result,
     encode_telemetry,

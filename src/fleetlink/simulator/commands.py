@@ -8,7 +8,7 @@ from fleetlink.simulator.body import TRUNK
 
 if TYPE_CHECKING:
     from fleetlink.simulator.model import SimVehicle
-    from fleetlink.telematics.codec import Uplink
+    from fleetlink.telematics.encoding import Uplink
 
 # What a car will not do while it moves.
 REFUSED_WHILE_DRIVING = {"unlock", "trunk_open", "panic_on"}

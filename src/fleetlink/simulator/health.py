@@ -2,11 +2,16 @@
 
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fleetlink.domain.catalog import ModelSpec
-from fleetlink.domain.reports import ServiceVisit
+from fleetlink.domain.reports import EventKind, ServiceVisit
 from fleetlink.domain.state import Severity, WarningLight
 from fleetlink.simulator.metros import Metro
+
+if TYPE_CHECKING:
+    from fleetlink.simulator.model import SimVehicle
+    from fleetlink.telematics.encoding import Uplink
 
 KM_PER_OIL_PCT = 150.0
 SERVICE_INTERVAL_KM = 10_000.0
@@ -87,3 +92,19 @@ def service_visit(spec: ModelSpec, metro: Metro, odometer_km: float) -> ServiceV
         dealer_code=code,
         dealer_name=f"{spec.make} of {place}",
     )
+
+
+def maybe_visit_dealer(v: "SimVehicle") -> "list[Uplink]":
+    """Half the time a service is due, the owner goes: fresh oil, interval restarted,
+    lit telltales cleared, and the unit reports the visit."""
+    if v.rng.random() >= 0.5:
+        return []
+    v.oil_pct, v.km_since_service = 100.0, 0.0
+    out = [
+        v.event(EventKind.WARNING_LIGHT_OFF, light.warning())
+        for light in LIGHTS
+        if light.name in v.lights
+    ]
+    v.lights.clear()
+    visit = service_visit(v.spec, v.metro, v.odometer_km)
+    return [*out, v.event(EventKind.SERVICE_PERFORMED, service=visit)]

@@ -15,7 +15,7 @@ from multiprocessing.queues import Queue
 from typing import Any
 
 from fleetlink.simulator.model import DRIVING_TICK, SimVehicle
-from fleetlink.telematics.codec import encode
+from fleetlink.telematics.encoding import encode
 from fleetlink.telematics.topics import Channel, topic
 
 # A simulated day per round: few, large transactions (about 3,000 messages for 25 vehicles),

@@ -5,6 +5,7 @@ sent here. The same model feeds the MQTT runner and in-process seeding.
 """
 
 import random
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +27,7 @@ from fleetlink.simulator.charging import (
 from fleetlink.simulator.metros import Metro
 from fleetlink.simulator.readings import LATITUDE, LONGITUDE
 from fleetlink.simulator.routes import Point, Route, distance_km, offset, road_route
-from fleetlink.telematics.codec import (
+from fleetlink.telematics.encoding import (
     Uplink,
     connection_message,
     event_message,
@@ -125,9 +126,8 @@ class SimVehicle:
         return self.body.locked
 
     def _message_id(self) -> str:
-        # A UUID's text form, from the seeded generator so lives repeat exactly.
-        h = f"{self.rng.getrandbits(128):032x}"
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        # From the seeded generator, so lives repeat exactly.
+        return str(uuid.UUID(int=self.rng.getrandbits(128)))
 
     def connection(self, state: ConnectionState) -> Uplink:
         """The unit's connection state, stamped with its clock."""
@@ -284,27 +284,13 @@ class SimVehicle:
             self.lights.discard(light.name)
             out.append(self.event(EventKind.WARNING_LIGHT_OFF, light.warning()))
         if health.service_due(self.spec, self.km_since_service, self.oil_pct):
-            out += self._maybe_service()
+            out += health.maybe_visit_dealer(self)
         return out
 
     def _plan_departure(self) -> datetime:
         # Planned on the local clock; the wait is the same in any time zone.
         here = plans.local(self.metro, self.now)
         return self.now + (plans.next_departure(self.rng, here) - here)
-
-    def _maybe_service(self) -> list[Uplink]:
-        if self.rng.random() >= 0.5:
-            return []
-        # A visit to the dealer: fresh oil, interval restarted, lit telltales cleared.
-        self.oil_pct, self.km_since_service = 100.0, 0.0
-        out = [
-            self.event(EventKind.WARNING_LIGHT_OFF, light.warning())
-            for light in health.LIGHTS
-            if light.name in self.lights
-        ]
-        self.lights.clear()
-        visit = health.service_visit(self.spec, self.metro, self.odometer_km)
-        return [*out, self.event(EventKind.SERVICE_PERFORMED, service=visit)]
 
     def _walk_away(self) -> list[Uplink]:
         out = self._close_doors()
@@ -368,7 +354,7 @@ class SimVehicle:
             if step is None:
                 break
             self.now += step
-            self._climate(step)
+            thermal.settle(self, step)
             if self.driving:
                 out += self._drive(step)
                 continue
@@ -393,14 +379,6 @@ class SimVehicle:
             self.last_report = self.now
             return self.sample()
         return []
-
-    def _climate(self, dt: timedelta) -> None:
-        outside = plans.outside_c(self.metro, self.now)
-        goal = self.climate_target_c if self.climate_on else outside
-        self.cabin_c = thermal.cabin(self.cabin_c, goal, dt)
-        if self.spec.powertrain.has_engine_oil:
-            running = readings.engine_running(self)
-            self.oil_temp_c = thermal.engine_oil(self.oil_temp_c, running, outside, dt)
 
     def hello(self, now: datetime) -> list[Uplink]:
         """What a unit says when it (re)connects: online, and a full sample."""

@@ -10,7 +10,8 @@ import aiomqtt
 import structlog
 
 from fleetlink.simulator.model import SimVehicle
-from fleetlink.telematics.codec import LAST_WILL, Uplink, decode_command
+from fleetlink.telematics.codec import decode_command
+from fleetlink.telematics.encoding import LAST_WILL, Uplink
 from fleetlink.telematics.payload import MalformedMessage
 from fleetlink.telematics.topics import Channel, topic
 

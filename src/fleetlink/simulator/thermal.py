@@ -1,6 +1,12 @@
 """Temperatures that drift toward a goal: the cabin's, and the engine oil's."""
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from fleetlink.simulator import plans, readings
+
+if TYPE_CHECKING:
+    from fleetlink.simulator.model import SimVehicle
 
 CABIN_SETTLES_S = 600.0  # about ten minutes to reach the weather or the climate's target
 # An engine's oil warms to about 100 °C in some ten minutes and cools over most of an hour.
@@ -21,3 +27,12 @@ def engine_oil(current: float, running: bool, outside: float, dt: timedelta) -> 
     if running:
         return _toward(current, OIL_RUNNING_C, dt, OIL_WARM_S)
     return _toward(current, outside, dt, OIL_COOL_S)
+
+
+def settle(v: "SimVehicle", dt: timedelta) -> None:
+    """Let the vehicle's cabin and engine oil drift for dt toward where they are going."""
+    outside = plans.outside_c(v.metro, v.now)
+    goal = v.climate_target_c if v.climate_on else outside
+    v.cabin_c = cabin(v.cabin_c, goal, dt)
+    if v.spec.powertrain.has_engine_oil:
+        v.oil_temp_c = engine_oil(v.oil_temp_c, readings.engine_running(v), outside, dt)

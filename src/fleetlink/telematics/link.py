@@ -23,7 +23,7 @@ from fleetlink.services.commands import commands_owed, mark_sent, open_commands
 from fleetlink.services.context import ServiceContext
 from fleetlink.services.dead_letters import set_aside
 from fleetlink.telematics import metrics
-from fleetlink.telematics.codec import encode_command
+from fleetlink.telematics.encoding import encode_command
 from fleetlink.telematics.intake import Incoming, Intake, Taken
 from fleetlink.telematics.liveness import watch_liveness
 from fleetlink.telematics.payload import DEFAULT_WINDOW, MAX_PAYLOAD_BYTES, TimeWindow
