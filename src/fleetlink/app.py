@@ -63,6 +63,19 @@ async def _sweep(container: Container) -> None:
         await asyncio.sleep(SWEEP_INTERVAL_S)
 
 
+def start_background(container: Container) -> Supervisor:
+    """Start what runs beside the requests, each restarted by a supervisor when it stops.
+
+    The MQTT session always (it publishes commands); the sweep only in a primary process.
+    """
+    supervisor = Supervisor()
+    if container.primary:
+        supervisor.start("retention", lambda: _sweep(container))
+    if container.telematics is not None:
+        supervisor.start("telematics", container.telematics.run)
+    return supervisor
+
+
 async def _problems(request: Request) -> list[str]:
     """What keeps this server from doing its work now; nothing when it is ready."""
     container = get_container(request)
@@ -79,7 +92,11 @@ async def _problems(request: Request) -> list[str]:
         problems.append(f"{name} stopped ({why})")
     link = container.telematics
     if link is not None and not link.connected.is_set():
-        problems.append("MQTT session down: vehicles' messages are not being ingested")
+        problems.append(
+            "MQTT session down: vehicles' messages are not being ingested"
+            if link.ingests
+            else "MQTT session down: commands wait for their vehicles' next online message"
+        )
     return problems
 
 
@@ -93,10 +110,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         if owned:
             await wired.start()
         await wired.start_broker()
-        supervisor = Supervisor()
-        supervisor.start("retention", lambda: _sweep(wired))
-        if wired.telematics is not None:
-            supervisor.start("telematics", wired.telematics.run)
+        supervisor = start_background(wired)
         app.state.supervisor = supervisor
         log.info("server.ready", database=wired.store.engine.url.render_as_string())
         try:

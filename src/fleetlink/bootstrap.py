@@ -28,6 +28,9 @@ class Container:
     limiter: Limiter
     telematics: TelematicsLink | None = None
     broker: EmbeddedBroker | None = None
+    # Whether this process does the deployment's chores (reading the uplink, the retention
+    # sweep) or only serves HTTP beside a process that does (`fleetlink serve --workers`).
+    primary: bool = True
 
     async def start(self) -> None:
         """Bring the schema up to date, make sure a signing key exists, derive credentials."""
@@ -68,8 +71,12 @@ def build_limiter(settings: Settings) -> Limiter:
     )
 
 
-def build(settings: Settings) -> Container:
-    """Wire a container from settings; nothing connects until start()."""
+def build(settings: Settings, *, primary: bool = True) -> Container:
+    """Wire a container from settings; nothing connects until start().
+
+    A container that is not primary serves requests only: its MQTT session publishes
+    commands and reads nothing, and it runs no sweep.
+    """
     store = Store(create_engine(settings.database_url))
     services = ServiceContext(
         store=store,
@@ -95,6 +102,7 @@ def build(settings: Settings) -> Container:
         client_id=settings.mqtt_client_id,
         shared_group=settings.mqtt_shared_group,
         window=TimeWindow(settings.telemetry_future_tolerance, settings.telemetry_max_age),
+        ingest=primary,
     )
     services.dispatchers.append(link)
     return Container(
@@ -105,4 +113,5 @@ def build(settings: Settings) -> Container:
         limiter=build_limiter(settings),
         telematics=link,
         broker=broker,
+        primary=primary,
     )

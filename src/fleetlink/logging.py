@@ -2,14 +2,29 @@
 
 import logging
 import sys
+from collections.abc import Mapping
 
 import structlog
 
 
-def configure_logging(level: str = "info", *, json: bool = False) -> None:
-    """Route structlog and the standard library's loggers to stderr in one format."""
+def configure_logging(
+    level: str = "info", *, json: bool = False, process: Mapping[str, object] | None = None
+) -> None:
+    """Route structlog and the standard library's loggers to stderr in one format.
+
+    process: fields every line of this process carries (a worker's number).
+    """
+    fields = dict(process or {})
+
+    def name_process(
+        _: object, __: str, event: structlog.typing.EventDict
+    ) -> structlog.typing.EventDict:
+        event.update(fields)
+        return event
+
     processors: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
+        name_process,
         structlog.stdlib.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]

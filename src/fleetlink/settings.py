@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./fleetlink.db"
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 8000
+    # HTTP worker processes of `fleetlink serve`; 0 picks one per CPU where that is safe
+    # (rate limits in Redis, a database on disk or a server), else one.
+    workers: Annotated[int, Field(ge=0, le=64)] = 0
     demo: bool = False
     demo_seed: int = 2026
     demo_vehicles: Annotated[int, Field(ge=1, le=10_000)] = 25
@@ -67,6 +70,12 @@ class Settings(BaseSettings):
         if not sep or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError(f"{value!r} is not host:port")
         return value
+
+    @property
+    def database_in_memory(self) -> bool:
+        """Whether the database lives in this process's memory (SQLite :memory: or no file)."""
+        url = make_url(self.database_url)
+        return url.drivername.startswith("sqlite") and url.database in (None, "", ":memory:")
 
     @property
     def token_ttl(self) -> timedelta:

@@ -7,6 +7,7 @@ import socket
 from datetime import datetime
 from typing import Annotated
 
+import structlog
 import typer
 import uvicorn
 from pydantic import ValidationError
@@ -17,6 +18,7 @@ from fleetlink.app import create_app
 from fleetlink.auth.tokens import TOYOTA_AUDIENCE
 from fleetlink.bootstrap import Container
 from fleetlink.cli.common import app, db_app, err, out, print_invalid, run_in, settings_of
+from fleetlink.cli.workers import WorkersRefused, serve_with_workers, worker_count
 from fleetlink.seeding.backfill import BackfillResult
 from fleetlink.seeding.demo import prepare_demo
 from fleetlink.seeding.lifeworker import usable_cpus
@@ -27,6 +29,8 @@ from fleetlink.storage.migrate import current_revision
 from fleetlink.telematics.broker import BrokerPortTaken
 from fleetlink.telematics.credentials import password_for
 from fleetlink.telematics.link import BrokerAddress
+
+log = structlog.get_logger(__name__)
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -111,9 +115,16 @@ def serve(
     demo: Annotated[
         bool | None, typer.Option("--demo/--no-demo", help="Create and show the demo fleet.")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="HTTP worker processes; 0 is one per CPU where that is safe "
+            "(FLEETLINK_WORKERS, README).",
+        ),
+    ] = None,
 ) -> None:
     """Migrate the store and serve both APIs."""
-    overrides = {"host": host, "port": port, "demo": demo}
+    overrides = {"host": host, "port": port, "demo": demo, "workers": workers}
     try:
         # Validated like the environment, so --port 99999 is refused as FLEETLINK_PORT would be.
         settings = Settings.model_validate(
@@ -126,6 +137,16 @@ def serve(
         given = {name: f"--{name}" for name, value in overrides.items() if value is not None}
         print_invalid(exc, given)
         raise typer.Exit(2) from exc
+    try:
+        count, why_one = worker_count(settings, usable_cpus())
+    except WorkersRefused as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    if count > 1 and settings.redis_url is None:
+        err.print(
+            f"[yellow]warning:[/yellow] {count} workers without FLEETLINK_REDIS_URL: each keeps "
+            f"its own rate-limit buckets, so a client may get up to {count} times its limit"
+        )
     _check_port_free(settings.host, settings.port)
 
     async def run(container: Container) -> None:
@@ -139,6 +160,16 @@ def serve(
         if sims and settings.demo_simulate:
             # The demo fleet lives in this process but speaks MQTT like any unit would.
             fleet_task = asyncio.create_task(fleet_runner(container, sims, 1.0).run())
+        if count > 1:
+            gc.collect()
+            gc.freeze()
+            try:
+                await serve_with_workers(container, count)
+            finally:
+                await _stop(fleet_task)
+            return
+        if why_one:
+            log.info("server.one_worker", why=why_one)
         config = uvicorn.Config(
             create_app(container=container),
             host=settings.host,
@@ -154,11 +185,15 @@ def serve(
         try:
             await uvicorn.Server(config).serve()
         finally:
-            if fleet_task is not None:
-                fleet_task.cancel()
-                await asyncio.gather(fleet_task, return_exceptions=True)
+            await _stop(fleet_task)
 
     run_in(settings, run)
+
+
+async def _stop(task: "asyncio.Task[None] | None") -> None:
+    if task is not None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 @db_app.command("upgrade")

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import aiomqtt
 import structlog
@@ -56,7 +56,13 @@ class BrokerAddress:
         parts = urlsplit(url)
         if parts.scheme not in ("mqtt", "tcp") or not parts.hostname:
             raise ValueError(f"{url!r} is not an mqtt://host:port URL")
-        return cls(parts.hostname, parts.port or 1883, parts.username, parts.password)
+        user, password = parts.username, parts.password
+        return cls(
+            parts.hostname,
+            parts.port or 1883,
+            unquote(user) if user is not None else None,
+            unquote(password) if password is not None else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +91,7 @@ class TelematicsLink:
         batch_window_s: float = 0.05,
         shared_group: str | None = None,
         window: TimeWindow = DEFAULT_WINDOW,
+        ingest: bool = True,
     ) -> None:
         self._ctx = ctx
         self._intake = Intake(ctx, window)
@@ -98,6 +105,10 @@ class TelematicsLink:
             f"$share/{shared_group}/{pattern}" if shared_group else pattern
             for pattern in uplink_filters()
         ]
+        # A process that only publishes (an HTTP worker of `fleetlink serve --workers`)
+        # subscribes to nothing and keeps no session: the ingesting process reads the
+        # uplink, and re-sends what is owed when a vehicle comes back.
+        self.ingests = ingest
         self._client: aiomqtt.Client | None = None
         self.connected = asyncio.Event()
         # Publishes under way by command id, so the API never waits on the broker; bounded,
@@ -142,7 +153,7 @@ class TelematicsLink:
             username=self.broker.username,
             password=self.broker.password,
             identifier=self._client_id,
-            clean_session=False,
+            clean_session=not self.ingests,
         )
         # aiomqtt has no manual-ack option yet; paho's is the documented way. Set before
         # connecting: a persistent session may deliver queued messages at once.
@@ -150,25 +161,40 @@ class TelematicsLink:
         async with client:
             queue: asyncio.Queue[_Received] = asyncio.Queue()
             async with asyncio.TaskGroup() as group:
-                # Read and acknowledge before subscribing: a broker may deliver (retained
-                # and queued messages) while it subscribes, and wait for their PUBACKs
-                # before it answers; amqtt gives up on them after 5 s.
-                group.create_task(self._read(client, queue))
-                group.create_task(self._write(client, queue))
                 # A session taken over or a frozen broker says nothing: probe it ourselves.
                 group.create_task(watch_liveness(client, self._client_id))
-                granted: Sequence[int | ReasonCode] = await client.subscribe(
-                    [(pattern, 1) for pattern in self._filters]
-                )
-                refused = [p for p, g in zip(self._filters, granted, strict=True) if _refused(g)]
-                if refused:
-                    # Connected to nothing is worse than not connected: say so, and retry.
-                    raise aiomqtt.MqttError(f"the broker refused {', '.join(refused)}")
+                if self.ingests:
+                    await self._subscribe(client, queue, group)
                 self._client = client
                 self.connected.set()
                 metrics.CONNECTED.set(1)
-                log.info("mqtt.connected", host=self.broker.host, port=self.broker.port)
-                await self._redispatch()
+                log.info(
+                    "mqtt.connected",
+                    host=self.broker.host,
+                    port=self.broker.port,
+                    ingests=self.ingests,
+                )
+                if self.ingests:
+                    await self._redispatch()
+
+    async def _subscribe(
+        self,
+        client: aiomqtt.Client,
+        queue: "asyncio.Queue[_Received]",
+        group: asyncio.TaskGroup,
+    ) -> None:
+        # Read and acknowledge before subscribing: a broker may deliver (retained and
+        # queued messages) while it subscribes, and wait for their PUBACKs before it
+        # answers; amqtt gives up on them after 5 s.
+        group.create_task(self._read(client, queue))
+        group.create_task(self._write(client, queue))
+        granted: Sequence[int | ReasonCode] = await client.subscribe(
+            [(pattern, 1) for pattern in self._filters]
+        )
+        refused = [p for p, g in zip(self._filters, granted, strict=True) if _refused(g)]
+        if refused:
+            # Connected to nothing is worse than not connected: say so, and retry.
+            raise aiomqtt.MqttError(f"the broker refused {', '.join(refused)}")
 
     async def _read(self, client: aiomqtt.Client, queue: "asyncio.Queue[_Received]") -> None:
         async for message in client.messages:
