@@ -39,7 +39,10 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         # Each pooled connection is a driver thread; a pool that overflows under load opens
         # and closes threads (and repeats the PRAGMAs) on every request past its size.
         in_memory = ":memory:" in url or url.rstrip("/").endswith("sqlite+aiosqlite:")
-        sized = {} if in_memory else {"pool_size": SQLITE_POOL, "max_overflow": 0}
+        sized: dict[str, Any] = {} if in_memory else {"pool_size": SQLITE_POOL, "max_overflow": 0}
+        # The pool's rollback on return is one more hand-off per unit of work, and redundant:
+        # a connection leaves a unit of work (or a `with engine.connect()`) rolled back.
+        sized["pool_reset_on_return"] = None
         engine = create_async_engine(url, echo=echo, **sized)
         _tune_sqlite(engine)
         return engine
