@@ -336,6 +336,11 @@ async def test_climate_settings_are_validated_persisted_and_returned(
         ({"temperature": True}, "temperature"),
         ({"mode": "off"}, "mode"),
         ({"mode": "turbo"}, "mode"),
+        # The contract's fields may be left out but are never nullable: null is refused,
+        # not taken as "keep the old value".
+        ({"fanSpeed": 5, "temperature": None}, "temperature"),
+        ({"fanSpeed": None}, "fanSpeed"),
+        ({"mode": None, "temperature": 70}, "mode"),
     ],
 )
 async def test_bad_climate_settings_are_refused_and_change_nothing(

@@ -2,9 +2,9 @@
 
 import re
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from fleetlink.domain.errors import InvalidInput
 from fleetlink.domain.units import celsius_to_fahrenheit
@@ -28,9 +28,22 @@ class _Wire(BaseModel):
 
 
 class _Body(BaseModel):
-    """A request body: JSON types are taken as they are, never coerced ("3" is not 3)."""
+    """A request body: JSON types are taken as they are, never coerced ("3" is not 3).
+
+    Optional fields may be left out, never sent as null: no property of the contract is
+    nullable, and a null must not pass for "keep the old value".
+    """
 
     model_config = ConfigDict(strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            nulls = sorted(str(k) for k, v in data.items() if v is None and k in cls.model_fields)
+            if nulls:
+                raise ValueError(f"{', '.join(nulls)} must not be null")
+        return data
 
 
 # Requests
