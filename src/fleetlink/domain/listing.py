@@ -32,7 +32,8 @@ class Page(Generic[T]):
 class VehicleFilter:
     """Which vehicles an operator lists; every field left None matches all."""
 
-    owner_guid: str | None = None
+    # The owner's guid (services also take an email and resolve it).
+    owner: str | None = None
     make: str | None = None
     powertrain: Powertrain | None = None
     connection: ConnectionState | None = None

@@ -4,6 +4,7 @@ Erasing an owner (their personal data and what was recorded while they owned eac
 issue 11's next step; it will live beside these, and refuses while the owner has vehicles.
 """
 
+import uuid
 from dataclasses import dataclass
 
 import structlog
@@ -30,11 +31,14 @@ class NewOwner:
 
 async def owner_by_ref(uow: UnitOfWork, ref: str) -> Account:
     """The owner named by ref: an email address, or the account's guid."""
-    account = (
-        await uow.accounts.by_email(normalize_email(ref))
-        if "@" in ref
-        else await uow.accounts.by_guid(ref)
-    )
+    if "@" in ref:
+        account = await uow.accounts.by_email(normalize_email(ref))
+    else:
+        try:
+            guid = str(uuid.UUID(ref))
+        except ValueError as exc:
+            raise NotFound(f"no owner {ref!r}: give an email address or an owner id") from exc
+        account = await uow.accounts.by_guid(guid)
     if account is None:
         raise NotFound(f"no owner {ref!r}")
     return account
@@ -71,6 +75,14 @@ async def find_owner(ctx: ServiceContext, ref: str) -> Account:
         return await owner_by_ref(uow, ref)
 
 
+async def owner_summary(ctx: ServiceContext, ref: str) -> OwnerSummary:
+    """One owner as operators list them."""
+    async with ctx.store.reading() as uow:
+        account = await owner_by_ref(uow, ref)
+        [summary] = await uow.accounts.summaries(None, 1, account_id=account.id)
+    return summary
+
+
 async def list_owners(ctx: ServiceContext, cursor: str | None, limit: int) -> Page[OwnerSummary]:
     """A page of owners in email order, each with how many vehicles they own."""
     after = decode_cursor(cursor)
@@ -79,7 +91,7 @@ async def list_owners(ctx: ServiceContext, cursor: str | None, limit: int) -> Pa
     return page_of(rows, limit, lambda o: o.email)
 
 
-async def disable_owner(ctx: ServiceContext, ref: str) -> Account:
+async def disable_owner(ctx: ServiceContext, ref: str) -> OwnerSummary:
     """Disable an owner: their tokens, grants' tokens, sessions and links stop at once."""
     now = ctx.clock()
     async with ctx.store.writing() as uow:
@@ -88,4 +100,4 @@ async def disable_owner(ctx: ServiceContext, ref: str) -> Account:
         await uow.password_links.expire_account(account.id, now)
         await uow.commit()
     log.info("owner.disabled", owner=account.guid)
-    return await find_owner(ctx, account.guid)
+    return await owner_summary(ctx, account.guid)

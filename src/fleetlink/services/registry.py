@@ -59,9 +59,11 @@ async def register_vehicle(
 async def list_fleet(
     ctx: ServiceContext, where: VehicleFilter, cursor: str | None, limit: int
 ) -> Page[Vehicle]:
-    """A page of the vehicles matching where, in VIN order."""
+    """A page of the vehicles matching where (its owner by email or id), in VIN order."""
     after = decode_cursor(cursor)
     async with ctx.store.reading() as uow:
+        if where.owner is not None:
+            where = replace(where, owner=(await owner_by_ref(uow, where.owner)).guid)
         rows = await uow.registry.search(where, after, check_limit(limit) + 1)
     return page_of(rows, limit, lambda v: v.vin)
 
@@ -114,11 +116,11 @@ async def assign_owner(ctx: ServiceContext, vin: str, owner: str) -> Vehicle:
     return replace(vehicle, owner_id=account.id, owner_guid=account.guid)
 
 
-async def ownership_history(ctx: ServiceContext, vin: str) -> list[OwnershipPeriod]:
-    """Every owner the vehicle has had, oldest first."""
+async def ownership_history(ctx: ServiceContext, vin: str) -> tuple[str, list[OwnershipPeriod]]:
+    """The vehicle's canonical VIN and every owner it has had, oldest first."""
     async with ctx.store.reading() as uow:
         vehicle = await _vehicle(uow, vin)
-        return await uow.owner_history.of_vehicle(vehicle.id)
+        return vehicle.vin, await uow.owner_history.of_vehicle(vehicle.id)
 
 
 async def deregister_vehicle(ctx: ServiceContext, vin: str) -> str:

@@ -74,8 +74,11 @@ class AccountRepository:
             update(accounts).where(accounts.c.id == account_id).values(password_hash=password_hash)
         )
 
-    async def summaries(self, after_email: str | None, limit: int) -> list[OwnerSummary]:
-        """Up to limit accounts in email order after after_email, each with its vehicle count."""
+    async def summaries(
+        self, after_email: str | None, limit: int, *, account_id: int | None = None
+    ) -> list[OwnerSummary]:
+        """Up to limit accounts (or just account_id) in email order after after_email, each
+        with its vehicle count."""
         counts = (
             select(vehicles.c.owner_id, func.count().label("n"))
             .where(vehicles.c.owner_id.is_not(None))
@@ -90,6 +93,8 @@ class AccountRepository:
         )
         if after_email is not None:
             stmt = stmt.where(accounts.c.email > after_email)
+        if account_id is not None:
+            stmt = stmt.where(accounts.c.id == account_id)
         return [
             OwnerSummary(
                 guid=row.guid,

@@ -62,8 +62,8 @@ class RegistryRepository:
         stmt = SELECT_VEHICLE.order_by(vehicles.c.vin).limit(limit)
         if after_vin is not None:
             stmt = stmt.where(vehicles.c.vin > after_vin)
-        if where.owner_guid is not None:
-            stmt = stmt.where(accounts.c.guid == where.owner_guid)
+        if where.owner is not None:
+            stmt = stmt.where(accounts.c.guid == where.owner)
         if where.make is not None:
             stmt = stmt.where(vehicles.c.brand == brand_slug(where.make))
         if where.powertrain is not None:
