@@ -17,7 +17,8 @@ class VehicleChange(_Body):
     make: str | None = None
     model: str | None = None
     year: int | None = None
-    powertrain: Powertrain | None = None
+    # Strict bodies take JSON types as they are; an enum arrives as its string.
+    powertrain: Powertrain | None = Field(None, strict=False)
     color: str | None = None
     trim: str | None = None
     licensePlate: str | None = None
