@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from fleetlink.bootstrap import Container
 from fleetlink.cli.common import app, out, run_in, settings_of
@@ -88,7 +88,9 @@ def vehicles_list(
         return await registry.list_fleet(container.services, where, cursor, limit)
 
     page = run_in(settings_of(ctx), work)
-    table = Table("vin", "make", "model", "year", "powertrain", "plate", "owner", "last seen")
+    table = Table("make", "model", "year", "powertrain", "plate", "owner", "last seen")
+    # A VIN is what an operator copies from the list: never cut or wrapped, whatever the width.
+    table.columns.insert(0, Column("vin", no_wrap=True, min_width=17))
     for v in page.items:
         table.add_row(
             v.vin,

@@ -6,7 +6,7 @@ character); the operator gives the rest. Where both speak, they must agree, so t
 typing slip ("Ford" for a Toyota VIN) is refused rather than stored.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from vininfo import Vin
@@ -158,13 +158,10 @@ def updated_identity(current: Identity, change: VehicleDetails, now: datetime) -
     return resolve_identity(current.vin, merged, now)
 
 
-def as_vehicle(identity: Identity) -> Vehicle:
-    """A vehicle to register with this identity: no owner yet, never seen."""
-    return Vehicle(
-        id=0,
-        vin=identity.vin,
-        owner_id=None,
-        owner_guid=None,
+def with_identity(vehicle: Vehicle, identity: Identity) -> Vehicle:
+    """vehicle, with this identity (its VIN, owner and connection as they are)."""
+    return replace(
+        vehicle,
         make=identity.make,
         model=identity.model,
         year=identity.year,
@@ -173,3 +170,9 @@ def as_vehicle(identity: Identity) -> Vehicle:
         trim=identity.trim,
         license_plate=identity.license_plate,
     )
+
+
+def as_vehicle(identity: Identity) -> Vehicle:
+    """A vehicle to register with this identity: no owner yet, never seen."""
+    blank = Vehicle(0, identity.vin, None, None, "", "", 0, identity.powertrain)
+    return with_identity(blank, identity)

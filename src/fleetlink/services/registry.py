@@ -21,6 +21,7 @@ from fleetlink.domain.registration import (
     identity_of,
     resolve_identity,
     updated_identity,
+    with_identity,
 )
 from fleetlink.domain.vehicle import Vehicle
 from fleetlink.domain.vin import normalize_vin
@@ -82,16 +83,7 @@ async def update_vehicle(ctx: ServiceContext, vin: str, change: VehicleDetails) 
         await uow.registry.set_identity(vehicle.id, identity)
         await uow.commit()
     log.info("vehicle.updated", vin=vehicle.vin)
-    return replace(
-        vehicle,
-        make=identity.make,
-        model=identity.model,
-        year=identity.year,
-        powertrain=identity.powertrain,
-        color=identity.color,
-        trim=identity.trim,
-        license_plate=identity.license_plate,
-    )
+    return with_identity(vehicle, identity)
 
 
 async def assign_owner(ctx: ServiceContext, vin: str, owner: str) -> Vehicle:
