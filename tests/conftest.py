@@ -87,6 +87,7 @@ XDIST_GROUPS = {
     # A session-scoped server per backend serves all the module's runs: one worker, one server.
     "tests/api/toyota/test_schemathesis.py": "toyota-schemathesis",
     "tests/api/highmobility/test_schemathesis.py": "highmobility-schemathesis",
+    "tests/api/operator/test_schemathesis.py": "operator-schemathesis",
 }
 
 

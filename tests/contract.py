@@ -16,10 +16,12 @@ from fleetlink.api.contracts import parse_yaml
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 # Served documents and docs pages are not API operations of any contract, nor are the owner
 # panel's HTML pages (documented in the extensions for people, not validated here).
-_UNGOVERNED = re.compile(r"^/(connected/)?v1/(openapi\.json|docs)$|^/oauth(/|$)")
+_UNGOVERNED = re.compile(r"^/(connected/|operator/)?v1/(openapi\.json|docs)$|^/oauth(/|$)")
 _EXTENSIONS = "urn:fleetlink-test:fleetlink-extensions.openapi.yaml"
 _TOYOTA = "urn:fleetlink-test:toyota-connected-services.openapi.yaml"
 _HIGH_MOBILITY = "urn:fleetlink-test:high-mobility-vehicle-api.openapi.yaml"
+_OPERATOR = "urn:fleetlink-test:fleetlink-operator.openapi.yaml"
+OPERATOR_PREFIX = "/operator/v1"
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,8 @@ def _template_regex(template: str) -> re.Pattern[str]:
 
 
 class ContractValidator:
-    """Knows both contracts (Toyota under /connected/v1, High Mobility's own /v1 paths)
-    and fleetlink's extensions (absolute paths).
+    """Knows both contracts (Toyota under /connected/v1, High Mobility's own /v1 paths),
+    fleetlink's extensions (absolute paths) and its operator API (under /operator/v1).
 
     An error a contract documents without a body, or does not list, must still take the
     façade's own error shape: Toyota's Error, High Mobility's `{errors, request_id}`, or
@@ -59,6 +61,7 @@ class ContractValidator:
         self._load("toyota-connected-services.openapi.yaml", prefix="/connected/v1")
         self._load("high-mobility-vehicle-api.openapi.yaml", prefix="")
         self._load("fleetlink-extensions.openapi.yaml", prefix="")
+        self._load("fleetlink-operator.openapi.yaml", prefix=OPERATOR_PREFIX)
         # Literal paths win over templated ones (/vehicles/x/status before /vehicles/{vin}).
         self._operations.sort(key=lambda op: op.template.count("{"))
 
@@ -191,6 +194,8 @@ class ContractValidator:
 
 def _error_shape(path: str) -> tuple[str, str]:
     """Where the error schema of the façade serving path is."""
+    if path == OPERATOR_PREFIX or path.startswith(OPERATOR_PREFIX + "/"):
+        return _OPERATOR, "#/components/schemas/OperatorError"
     if path == "/v1/access_token":
         return _EXTENSIONS, "#/components/schemas/OAuthTokenError"
     if path.startswith("/v1/"):

@@ -1,4 +1,4 @@
-"""create_app(settings) -> the ASGI app: both façades, health, keys, one lifespan."""
+"""create_app(settings) -> the ASGI app: every façade, health, keys, one lifespan."""
 
 import asyncio
 import re
@@ -18,6 +18,8 @@ from fleetlink.api.dependencies import get_container
 from fleetlink.api.highmobility.app import PREFIX as HIGH_MOBILITY_PREFIX
 from fleetlink.api.highmobility.app import create_highmobility_app
 from fleetlink.api.middleware import RequestContextMiddleware
+from fleetlink.api.operator.app import PREFIX as OPERATOR_PREFIX
+from fleetlink.api.operator.app import create_operator_app
 from fleetlink.api.owner_panel.app import PREFIX as OWNER_PANEL_PREFIX
 from fleetlink.api.owner_panel.app import create_owner_panel_app
 from fleetlink.api.ratelimit import RateLimitHeaders
@@ -156,5 +158,6 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         _Mount(TOYOTA_PREFIX, create_toyota_app(wired)),
         _Mount(HIGH_MOBILITY_PREFIX, create_highmobility_app(wired)),
         _Mount(OWNER_PANEL_PREFIX, create_owner_panel_app(wired)),
+        _Mount(OPERATOR_PREFIX, create_operator_app(wired)),
     ]
     return app

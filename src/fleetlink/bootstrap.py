@@ -88,6 +88,7 @@ def build(settings: Settings, *, primary: bool = True) -> Container:
         ),
         message_retention=settings.message_retention,
         dead_letter_retention=settings.dead_letter_retention,
+        password_link_ttl=settings.password_link_ttl,
     )
     broker = None
     if settings.mqtt_url:

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     oauth_code_ttl_seconds: Annotated[int, Field(ge=10, le=600)] = 60
     refresh_token_ttl_days: Annotated[float, Field(gt=0)] = 30.0
     owner_session_ttl_seconds: Annotated[int, Field(ge=60)] = 1800
+    # How long the link an operator passes to a new owner to set their password works.
+    password_link_ttl_hours: Annotated[float, Field(gt=0, le=720)] = 72.0
     # Fleet clearance: a known vehicle of a supported brand is approved on its own after
     # the delay (an OEM sandbox's behaviour); unset means on in demo mode, off otherwise.
     clearance_auto_approve: bool | None = None
@@ -122,6 +124,11 @@ class Settings(BaseSettings):
     def owner_session_ttl(self) -> timedelta:
         """How long an owner stays signed in to the consent pages."""
         return timedelta(seconds=self.owner_session_ttl_seconds)
+
+    @property
+    def password_link_ttl(self) -> timedelta:
+        """How long an owner's link to set their password works."""
+        return timedelta(hours=self.password_link_ttl_hours)
 
     @property
     def clearance_auto_approves(self) -> bool:

@@ -12,6 +12,7 @@ import yaml
 TOYOTA_SPEC = "toyota-connected-services.openapi.yaml"
 HIGH_MOBILITY_SPEC = "high-mobility-vehicle-api.openapi.yaml"
 EXTENSIONS_SPEC = "fleetlink-extensions.openapi.yaml"
+OPERATOR_SPEC = "fleetlink-operator.openapi.yaml"
 
 
 def _spec_dir() -> Path:

@@ -16,6 +16,8 @@ from fleetlink.domain.errors import Unauthenticated
 from fleetlink.domain.records import StoredKey
 
 TOYOTA_AUDIENCE = "fleetlink:toyota-connected"
+# Operator tokens: accepted by the operator API only, and refused by both contract APIs.
+OPERATOR_AUDIENCE = "fleetlink:operator"
 _REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
 KID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 REGISTERED = frozenset({"iss", "aud", "sub", "iat", "exp", "nbf", "jti"})

@@ -1,7 +1,17 @@
-"""The fleetlink command: serve | db | accounts | token | clients | simulate | seed | notify …"""
+"""The fleetlink command: serve | db | accounts | token | clients | operators | owners |
+vehicles | simulate | seed | notify …"""
 
 # Each module registers its commands on the one Typer app when imported.
-from fleetlink.cli import accounts, clients, dead_letters, serve, vehicles  # noqa: F401
+from fleetlink.cli import (  # noqa: F401
+    accounts,
+    clients,
+    dead_letters,
+    operators,
+    owners,
+    registry,
+    serve,
+    vehicles,
+)
 from fleetlink.cli.common import app
 
 

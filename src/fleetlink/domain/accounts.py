@@ -8,6 +8,8 @@ from email_validator import EmailNotValidError, validate_email
 from fleetlink.domain.errors import InvalidInput
 
 MIN_PASSWORD_LENGTH = 8
+# The stored hash of an account whose owner has not set a password yet: no password matches.
+NO_PASSWORD = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +21,18 @@ class Account:
     email: str
     password_hash: str
     created_at: datetime
+    # Set when an operator disables the account: its tokens and sessions stop working.
+    disabled_at: datetime | None = None
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the account may still act (sign in, use its tokens and sessions)."""
+        return self.disabled_at is None
+
+    @property
+    def has_password(self) -> bool:
+        """Whether the owner has set a password (an operator-made account starts without)."""
+        return self.password_hash != NO_PASSWORD
 
 
 def normalize_email(raw: str) -> str:

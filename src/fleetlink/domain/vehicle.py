@@ -95,8 +95,9 @@ class Vehicle:
 
     id: int
     vin: str
-    owner_id: int
-    owner_guid: str
+    # None while the vehicle is registered but not yet assigned to an owner.
+    owner_id: int | None
+    owner_guid: str | None
     make: str
     model: str
     year: int
@@ -107,6 +108,7 @@ class Vehicle:
     connection: ConnectionState = ConnectionState.OFFLINE
     last_connected_at: datetime | None = None
     climate: ClimateSettings = ClimateSettings()
+    license_plate: str | None = None
 
     @property
     def is_connected(self) -> bool:

@@ -61,4 +61,6 @@ async def read_session(ctx: ServiceContext, tokens: TokenService, cookie: str) -
             account = await uow.accounts.by_guid(claims.subject)
         if account is None:
             raise Unauthenticated("the session's account no longer exists")
+        if not account.is_active:
+            raise Unauthenticated("the session's account has been disabled")
     return OwnerSession(account=account, csrf=csrf, expires_at=claims.expires_at)

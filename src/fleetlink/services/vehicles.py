@@ -61,21 +61,31 @@ class NewVehicle:
 
 
 async def register_vehicles(
-    ctx: ServiceContext, owner: Account, new: Sequence[NewVehicle]
+    ctx: ServiceContext, owner: Account | None, new: Sequence[NewVehicle]
 ) -> list[Vehicle]:
-    """Register vehicles to owner in one transaction; every VIN must be valid and unused."""
+    """Register vehicles in one transaction, to owner (or to nobody yet), with their ownership
+    history begun; every VIN must be valid and unused."""
     vins = [normalize_vin(n.vehicle.vin) for n in new]
     if len(set(vins)) != len(vins):
         raise InvalidInput("the same VIN appears twice")
+    now = ctx.clock()
+    owner_id = owner.id if owner is not None else None
     async with ctx.store.writing() as uow:
         taken = await uow.vehicles.existing_ids(vins)
         if taken:
             raise Conflict(f"already registered: {', '.join(sorted(taken))}")
-        ids = await uow.vehicles.add_many(owner.id, [n.vehicle for n in new], ctx.clock())
+        ids = await uow.vehicles.add_many(owner_id, [n.vehicle for n in new], now)
         await uow.states.put_many({ids[n.vehicle.vin]: n.state for n in new if n.state is not None})
+        if owner_id is not None:
+            await uow.owner_history.open({vid: owner_id for vid in ids.values()}, now)
         await uow.commit()
     return [
-        replace(n.vehicle, id=ids[n.vehicle.vin], owner_id=owner.id, owner_guid=owner.guid)
+        replace(
+            n.vehicle,
+            id=ids[n.vehicle.vin],
+            owner_id=owner_id,
+            owner_guid=owner.guid if owner is not None else None,
+        )
         for n in new
     ]
 

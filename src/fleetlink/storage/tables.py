@@ -36,6 +36,29 @@ accounts = Table(
     Column("email", String(320), nullable=False, unique=True),
     Column("password_hash", String(255), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("disabled_at", UTCDateTime),
+)
+
+operators = Table(
+    "operators",
+    metadata,
+    # The people who run the deployment; their tokens are for the operator API only.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("guid", String(36), nullable=False, unique=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("disabled_at", UTCDateTime),
+)
+
+password_links = Table(
+    "password_links",
+    metadata,
+    # Single-use links to set an owner's password, kept as SHA-256 digests of their token.
+    Column("token_hash", String(64), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
+    Column("used_at", UTCDateTime),
 )
 
 signing_keys = Table(
@@ -55,7 +78,8 @@ vehicles = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("vin", String(17), nullable=False, unique=True),
-    Column("owner_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    # Null while registered but not yet assigned to an owner.
+    Column("owner_id", Integer, ForeignKey("accounts.id"), index=True),
     Column("make", String(64), nullable=False),
     Column("model", String(64), nullable=False),
     Column("year", Integer, nullable=False),
@@ -69,6 +93,27 @@ vehicles = Table(
     Column("climate_fan_speed", Integer, nullable=False),
     Column("climate_mode", String(8), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("license_plate", String(32)),
+    # The make as an identifier (fleetlink.domain.brands.brand_slug: "Toyota" → "toyota"),
+    # so that a filter on the make matches whatever its case, through a plain index.
+    Column("brand", String(64), nullable=False),
+    Index("ix_vehicles_brand_vin", "brand", "vin"),
+    # The operator API's filters; each list is ordered and paged by the unique VIN.
+    Index("ix_vehicles_powertrain_vin", "powertrain", "vin"),
+    Index("ix_vehicles_connection_vin", "connection", "vin"),
+    Index("ix_vehicles_last_connected_at", "last_connected_at"),
+)
+
+vehicle_owners = Table(
+    "vehicle_owners",
+    metadata,
+    # Every time a vehicle belonged to an owner: from_at until to_at (null: still does).
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("vehicle_id", Integer, ForeignKey("vehicles.id"), nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("from_at", UTCDateTime, nullable=False),
+    Column("to_at", UTCDateTime),
+    Index("ix_vehicle_owners_vehicle_id_from_at", "vehicle_id", "from_at"),
 )
 
 vehicle_state = Table(

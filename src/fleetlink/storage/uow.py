@@ -23,7 +23,11 @@ from fleetlink.storage.repositories.notifications import (
     NotificationRepository,
     ServiceRecordRepository,
 )
+from fleetlink.storage.repositories.operators import OperatorRepository
+from fleetlink.storage.repositories.owner_history import OwnerHistoryRepository
+from fleetlink.storage.repositories.password_links import PasswordLinkRepository
 from fleetlink.storage.repositories.refresh_tokens import RefreshTokenRepository
+from fleetlink.storage.repositories.registry import RegistryRepository
 from fleetlink.storage.repositories.state import VehicleStateRepository
 from fleetlink.storage.repositories.trip_progress import TripProgressRepository
 from fleetlink.storage.repositories.trips import TripRepository
@@ -49,6 +53,10 @@ class UnitOfWork:
     codes: CodeRepository
     refresh_tokens: RefreshTokenRepository
     fleet: FleetRepository
+    operators: OperatorRepository
+    password_links: PasswordLinkRepository
+    registry: RegistryRepository
+    owner_history: OwnerHistoryRepository
 
     def __init__(self, engine: AsyncEngine, *, write: bool, outage: Outage | None = None) -> None:
         self._engine = engine
@@ -90,6 +98,10 @@ class UnitOfWork:
         self.codes = CodeRepository(conn)
         self.refresh_tokens = RefreshTokenRepository(conn)
         self.fleet = FleetRepository(conn)
+        self.operators = OperatorRepository(conn)
+        self.password_links = PasswordLinkRepository(conn)
+        self.registry = RegistryRepository(conn)
+        self.owner_history = OwnerHistoryRepository(conn)
         return self
 
     async def commit(self) -> None:

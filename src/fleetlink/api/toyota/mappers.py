@@ -30,7 +30,7 @@ def connected_vehicle(v: Vehicle) -> s.ConnectedVehicle:
         year=v.year,
         color=v.color,
         trim=v.trim,
-        guid=v.owner_guid,
+        guid=v.owner_guid or "",  # reached through its owner, so it always has one
         isConnected=v.is_connected,
         lastConnectedAt=v.last_connected_at,
     )

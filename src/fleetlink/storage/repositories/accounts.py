@@ -1,13 +1,15 @@
 """Accounts in the store."""
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from fleetlink.domain.accounts import Account
-from fleetlink.storage.tables import accounts
+from fleetlink.domain.accounts import NO_PASSWORD, Account
+from fleetlink.domain.operators import OwnerSummary
+from fleetlink.storage.tables import accounts, vehicles
 
 
 def _account(row: Any) -> Account:
@@ -17,6 +19,7 @@ def _account(row: Any) -> Account:
         email=row.email,
         password_hash=row.password_hash,
         created_at=row.created_at,
+        disabled_at=row.disabled_at,
     )
 
 
@@ -45,7 +48,61 @@ class AccountRepository:
         row = (await self._conn.execute(select(accounts).where(accounts.c.email == email))).first()
         return _account(row) if row else None
 
+    async def by_id(self, account_id: int) -> Account | None:
+        """Find an account by its store id."""
+        row = (
+            await self._conn.execute(select(accounts).where(accounts.c.id == account_id))
+        ).first()
+        return _account(row) if row else None
+
     async def by_guid(self, guid: str) -> Account | None:
         """Find an account by its public guid."""
         row = (await self._conn.execute(select(accounts).where(accounts.c.guid == guid))).first()
         return _account(row) if row else None
+
+    async def disable(self, account_id: int, at: datetime) -> None:
+        """Disable the account from at on (a second call keeps the first time)."""
+        await self._conn.execute(
+            update(accounts)
+            .where(accounts.c.id == account_id, accounts.c.disabled_at.is_(None))
+            .values(disabled_at=at)
+        )
+
+    async def set_password_hash(self, account_id: int, password_hash: str) -> None:
+        """Store the account's new password hash."""
+        await self._conn.execute(
+            update(accounts).where(accounts.c.id == account_id).values(password_hash=password_hash)
+        )
+
+    async def summaries(
+        self, after_email: str | None, limit: int, *, account_id: int | None = None
+    ) -> list[OwnerSummary]:
+        """Up to limit accounts (or just account_id) in email order after after_email, each
+        with its vehicle count."""
+        counts = (
+            select(vehicles.c.owner_id, func.count().label("n"))
+            .where(vehicles.c.owner_id.is_not(None))
+            .group_by(vehicles.c.owner_id)
+            .subquery()
+        )
+        stmt = (
+            select(accounts, func.coalesce(counts.c.n, 0).label("vehicle_count"))
+            .outerjoin(counts, counts.c.owner_id == accounts.c.id)
+            .order_by(accounts.c.email)
+            .limit(limit)
+        )
+        if after_email is not None:
+            stmt = stmt.where(accounts.c.email > after_email)
+        if account_id is not None:
+            stmt = stmt.where(accounts.c.id == account_id)
+        return [
+            OwnerSummary(
+                guid=row.guid,
+                email=row.email,
+                created_at=row.created_at,
+                disabled_at=row.disabled_at,
+                has_password=row.password_hash != NO_PASSWORD,
+                vehicles=row.vehicle_count,
+            )
+            for row in await self._conn.execute(stmt)
+        ]

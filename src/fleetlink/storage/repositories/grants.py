@@ -9,7 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fleetlink.domain.oauth import GrantedApp, GrantVehicle, Scope
 from fleetlink.storage.repositories.grant_rows import scopes
-from fleetlink.storage.tables import oauth_clients, oauth_grant_vehicles, oauth_grants, vehicles
+from fleetlink.storage.tables import (
+    accounts,
+    oauth_clients,
+    oauth_grant_vehicles,
+    oauth_grants,
+    vehicles,
+)
 
 # A grant reaches a chosen vehicle while it stands and its owner still owns the vehicle
 # (a sold car leaves the grants its former owner gave).
@@ -67,7 +73,7 @@ class GrantRepository:
         """Whether a token of client_id (under grant_id, if any) may still be used, in one query.
 
         A client-credentials token needs its client unrevoked; an authorization-code token
-        also needs its grant to stand and to belong to that client.
+        also needs its grant to stand, to belong to that client, and its owner still active.
         """
         client_ok = and_(
             oauth_clients.c.client_id == client_id, oauth_clients.c.revoked_at.is_(None)
@@ -79,8 +85,13 @@ class GrantRepository:
                 select(literal(1))
                 .select_from(oauth_grants)
                 .join(oauth_clients, oauth_clients.c.client_id == oauth_grants.c.client_id)
+                # An owner's disabled account ends the tokens of every grant they gave.
+                .join(accounts, accounts.c.id == oauth_grants.c.account_id)
                 .where(
-                    client_ok, oauth_grants.c.id == grant_id, oauth_grants.c.revoked_at.is_(None)
+                    client_ok,
+                    oauth_grants.c.id == grant_id,
+                    oauth_grants.c.revoked_at.is_(None),
+                    accounts.c.disabled_at.is_(None),
                 )
             )
         return (await self._conn.execute(stmt)).first() is not None

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from fleetlink.domain.brands import brand_slug
 from fleetlink.domain.state import VehicleState
 from fleetlink.domain.vehicle import (
     ClimateMode,
@@ -19,26 +20,27 @@ from fleetlink.domain.vehicle import (
 from fleetlink.storage.repositories.state import state_from_row
 from fleetlink.storage.tables import accounts, vehicle_state, vehicles
 
-_SELECT = select(vehicles, accounts.c.guid.label("owner_guid")).join(
+# An outer join: a vehicle registered without an owner yet is still a vehicle.
+SELECT_VEHICLE = select(vehicles, accounts.c.guid.label("owner_guid")).outerjoin(
     accounts, accounts.c.id == vehicles.c.owner_id
 )
 # A vehicle with its latest state in one query: the hot reads of both APIs.
 _STATE_PREFIX = "state_"
 _STATE_NAMES = tuple(c.name for c in vehicle_state.c)
-_WITH_STATE = _SELECT.add_columns(
+_WITH_STATE = SELECT_VEHICLE.add_columns(
     *(c.label(f"{_STATE_PREFIX}{c.name}") for c in vehicle_state.c)
 ).outerjoin(vehicle_state, vehicle_state.c.vehicle_id == vehicles.c.id)
 
 
 def _with_state(row: Any) -> tuple[Vehicle, VehicleState | None]:
     if row.state_vehicle_id is None:
-        return _vehicle(row), None
+        return vehicle_from_row(row), None
     columns = row._mapping
     state = SimpleNamespace(**{name: columns[f"{_STATE_PREFIX}{name}"] for name in _STATE_NAMES})
-    return _vehicle(row), state_from_row(state)
+    return vehicle_from_row(row), state_from_row(state)
 
 
-def _vehicle(row: Any) -> Vehicle:
+def vehicle_from_row(row: Any) -> Vehicle:
     return Vehicle(
         id=row.id,
         vin=row.vin,
@@ -58,6 +60,7 @@ def _vehicle(row: Any) -> Vehicle:
             fan_speed=row.climate_fan_speed,
             mode=ClimateMode(row.climate_mode),
         ),
+        license_plate=row.license_plate,
     )
 
 
@@ -69,9 +72,9 @@ class VehicleRepository:
 
     async def owned(self, owner_id: int, vin: str) -> Vehicle | None:
         """The vehicle with this VIN if owner_id owns it; None for unknown and foreign alike."""
-        stmt = _SELECT.where(vehicles.c.vin == vin, vehicles.c.owner_id == owner_id)
+        stmt = SELECT_VEHICLE.where(vehicles.c.vin == vin, vehicles.c.owner_id == owner_id)
         row = (await self._conn.execute(stmt)).first()
-        return _vehicle(row) if row else None
+        return vehicle_from_row(row) if row else None
 
     async def owned_with_state(
         self, owner_id: int, vin: str
@@ -88,13 +91,13 @@ class VehicleRepository:
 
     async def by_id(self, vehicle_id: int) -> Vehicle | None:
         """A vehicle by its store id, for callers that reached it through a clearance or grant."""
-        row = (await self._conn.execute(_SELECT.where(vehicles.c.id == vehicle_id))).first()
-        return _vehicle(row) if row else None
+        row = (await self._conn.execute(SELECT_VEHICLE.where(vehicles.c.id == vehicle_id))).first()
+        return vehicle_from_row(row) if row else None
 
     async def list_owned(self, owner_id: int) -> list[Vehicle]:
         """Every vehicle of owner_id, in VIN order."""
-        stmt = _SELECT.where(vehicles.c.owner_id == owner_id).order_by(vehicles.c.vin)
-        return [_vehicle(row) for row in await self._conn.execute(stmt)]
+        stmt = SELECT_VEHICLE.where(vehicles.c.owner_id == owner_id).order_by(vehicles.c.vin)
+        return [vehicle_from_row(row) for row in await self._conn.execute(stmt)]
 
     async def existing_ids(self, vins: Sequence[str]) -> dict[str, int]:
         """The store ids of those of vins that are registered, to anyone."""
@@ -104,7 +107,7 @@ class VehicleRepository:
         return {row.vin: row.id for row in await self._conn.execute(stmt)}
 
     async def add_many(
-        self, owner_id: int, new: Sequence[Vehicle], now: datetime
+        self, owner_id: int | None, new: Sequence[Vehicle], now: datetime
     ) -> dict[str, int]:
         """Insert vehicles in one statement; return their store ids by VIN."""
         if not new:
@@ -125,6 +128,8 @@ class VehicleRepository:
                 "climate_target_c": v.climate.target_c,
                 "climate_fan_speed": v.climate.fan_speed,
                 "climate_mode": v.climate.mode.value,
+                "license_plate": v.license_plate,
+                "brand": brand_slug(v.make),
                 "created_at": now,
             }
             for v in new

@@ -1,0 +1,1 @@
+"""The operator API: vehicles and owners, for the people who run a deployment."""

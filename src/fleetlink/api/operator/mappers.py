@@ -1,0 +1,59 @@
+"""Domain values to the operator API's shapes, and its requests to domain values."""
+
+from fleetlink.api.operator import schemas as s
+from fleetlink.domain.brands import brand_slug
+from fleetlink.domain.operators import OwnershipPeriod, OwnerSummary
+from fleetlink.domain.registration import VehicleDetails
+from fleetlink.domain.vehicle import Vehicle
+from fleetlink.services.password_links import PasswordLink
+
+
+def details(body: s.VehicleChange) -> VehicleDetails:
+    """What the operator gave of a vehicle."""
+    return VehicleDetails(
+        make=body.make,
+        model=body.model,
+        year=body.year,
+        powertrain=body.powertrain,
+        color=body.color,
+        trim=body.trim,
+        license_plate=body.licensePlate,
+    )
+
+
+def vehicle(v: Vehicle) -> s.OperatorVehicle:
+    return s.OperatorVehicle(
+        vin=v.vin,
+        brand=brand_slug(v.make),
+        make=v.make,
+        model=v.model,
+        year=v.year,
+        powertrain=v.powertrain,
+        color=v.color,
+        trim=v.trim,
+        licensePlate=v.license_plate,
+        ownerId=v.owner_guid,
+        connection=v.connection,
+        lastSeenAt=v.last_connected_at,
+    )
+
+
+def period(p: OwnershipPeriod) -> s.OwnershipPeriod:
+    return s.OwnershipPeriod(
+        ownerId=p.owner_guid, ownerEmail=p.owner_email, fromAt=p.from_at, toAt=p.to_at
+    )
+
+
+def owner(o: OwnerSummary) -> s.Owner:
+    return s.Owner(
+        id=o.guid,
+        email=o.email,
+        createdAt=o.created_at,
+        disabledAt=o.disabled_at,
+        hasPassword=o.has_password,
+        vehicles=o.vehicles,
+    )
+
+
+def password_link(base_url: str, link: PasswordLink) -> s.PasswordLink:
+    return s.PasswordLink(url=base_url.rstrip("/") + link.path, expiresAt=link.expires_at)

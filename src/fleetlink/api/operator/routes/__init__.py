@@ -1,0 +1,1 @@
+"""The operator API's routes, one module per resource."""
