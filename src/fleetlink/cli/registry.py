@@ -125,14 +125,27 @@ def vehicles_show(ctx: typer.Context, vin: str) -> None:
         )
 
 
-@vehicles_app.command("assign")
-def vehicles_assign(ctx: typer.Context, vin: str, owner: str) -> None:
-    """Give a vehicle without an owner to an owner (by email or id)."""
-
+def _assign(ctx: typer.Context, vin: str, owner: str) -> None:
     async def work(container: Container) -> Vehicle:
         return await registry.assign_owner(container.services, vin, owner)
 
     _print_vehicle(run_in(settings_of(ctx), work))
+
+
+@vehicles_app.command("assign")
+def vehicles_assign(ctx: typer.Context, vin: str, owner: str) -> None:
+    """Give a vehicle to an owner (by email or id); `transfer` is the same for a sold car."""
+    _assign(ctx, vin, owner)
+
+
+@vehicles_app.command("transfer")
+def vehicles_transfer(ctx: typer.Context, vin: str, owner: str) -> None:
+    """Transfer a sold vehicle to its new owner (by email or id), at once.
+
+    The previous owner loses it, their apps' grants of it and fleets' clearances end, and
+    the new owner sees nothing recorded before (docs/operators.md).
+    """
+    _assign(ctx, vin, owner)
 
 
 @vehicles_app.command("remove")

@@ -33,6 +33,7 @@ class ClearanceReason:
     OWNER_APPROVED = "approved by the vehicle's owner"
     OWNER_DECLINED = "declined by the vehicle's owner"
     OWNER_WITHDREW = "withdrawn by the vehicle's owner"
+    OWNER_CHANGED = "withdrawn: the vehicle changed owner (the fleet may ask its new owner)"
     REMOVED = "removed from the fleet"
     UNKNOWN_VEHICLE = "the platform knows no vehicle with this VIN"
     UNSUPPORTED_BRAND = "the platform does not support vehicles of brand {brand!r}"

@@ -18,6 +18,8 @@ from fleetlink.domain.vehicle import check_climate_target
 
 ACCEPTED_RETURN_CODE = "000000"
 EXPIRED_RETURN_CODE = "TIMEOUT"
+# A command still waiting for its vehicle when the vehicle changed owner.
+TRANSFERRED_RETURN_CODE = "TRANSFERRED"
 MIN_BEEPS = 1
 MAX_BEEPS = 3
 

@@ -109,6 +109,16 @@ class Vehicle:
     last_connected_at: datetime | None = None
     climate: ClimateSettings = ClimateSettings()
     license_plate: str | None = None
+    # Since when its owner has had it (None: since it was registered).
+    owner_since: datetime | None = None
+
+    def owners_record(self, at: datetime) -> bool:
+        """Whether something recorded at `at` is its present owner's to see.
+
+        A vehicle that changed hands shows its new owner nothing from before: not the
+        trips, notifications, positions or commands of the previous one.
+        """
+        return self.owner_since is None or at >= self.owner_since
 
     @property
     def is_connected(self) -> bool:

@@ -65,7 +65,8 @@ async def get_command(ctx: ServiceContext, account: Account, vin: str, request_i
     async with ctx.store.reading() as uow:
         vehicle = await owned_vehicle(uow, account, vin)
         command = await uow.commands.get(vehicle.id, canonical)
-    if command is None:
+    # A command of the vehicle's previous owner is unknown to its present one.
+    if command is None or not vehicle.owners_record(command.created_at):
         raise CommandNotFound(request_id)
     settled = command.settled(ctx.clock())
     if settled is command:

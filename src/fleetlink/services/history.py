@@ -16,7 +16,7 @@ async def list_trips(
     """The vehicle and a page of its trips, newest first."""
     async with ctx.store.reading() as uow:
         vehicle = await owned_vehicle(uow, account, vin)
-        return vehicle, await uow.trips.page(vehicle.id, query)
+        return vehicle, await uow.trips.page(vehicle.id, query, since=vehicle.owner_since)
 
 
 async def list_notifications(
@@ -25,7 +25,7 @@ async def list_notifications(
     """The vehicle's notifications, newest first, with true counts."""
     async with ctx.store.reading() as uow:
         vehicle = await owned_vehicle(uow, account, vin)
-        return await uow.notifications.page(vehicle.id, unread_only)
+        return await uow.notifications.page(vehicle.id, unread_only, since=vehicle.owner_since)
 
 
 async def list_service_records(

@@ -1,5 +1,7 @@
 """The one way services find a vehicle: through its owner, so foreign VINs stay invisible."""
 
+from dataclasses import replace
+
 from fleetlink.domain.accounts import Account
 from fleetlink.domain.errors import InvalidInput, VehicleNotFound
 from fleetlink.domain.state import VehicleState
@@ -30,4 +32,19 @@ async def owned_vehicle_with_state(
     found = await uow.vehicles.owned_with_state(account.id, _canonical(vin))
     if found is None:
         raise VehicleNotFound(vin)
-    return found
+    return owners_view(*found)
+
+
+def owners_view(
+    vehicle: Vehicle, state: VehicleState | None
+) -> tuple[Vehicle, VehicleState | None]:
+    """The vehicle with the latest state its present owner may see: none from before they had it.
+
+    The position carries its own time, and a later sample without one leaves it as it was:
+    a position from before is dropped even from a state reported since.
+    """
+    if state is None or not vehicle.owners_record(state.reported_at):
+        return vehicle, None
+    if state.position is not None and not vehicle.owners_record(state.position.at):
+        return vehicle, replace(state, position=None)
+    return vehicle, state

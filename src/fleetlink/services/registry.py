@@ -2,16 +2,17 @@
 
 Registration goes through services.vehicles.register_vehicles, the one way vehicles enter
 the store (the demo fleet's too), so an operator's vehicle ingests telemetry and shows
-through the Toyota API like any other. Transferring a vehicle from one owner to another
-(revoking grants, withdrawing clearances, hiding the history before) is issue 11's next
-step: assign_owner refuses a vehicle that already has another owner, and the ownership
-history it keeps is what a transfer will close and open.
+through the Toyota API like any other. assign_owner also transfers a vehicle from one owner to
+the next, and keeps every change of owner with its time.
 """
 
 from dataclasses import replace
+from datetime import datetime
 
 import structlog
 
+from fleetlink.domain.clearance import ClearanceChange, ClearanceReason, ClearanceStatus
+from fleetlink.domain.commands import TRANSFERRED_RETURN_CODE
 from fleetlink.domain.errors import Conflict, VehicleNotFound
 from fleetlink.domain.listing import Page, VehicleFilter, check_limit, decode_cursor, page_of
 from fleetlink.domain.operators import OwnershipPeriod
@@ -87,25 +88,66 @@ async def update_vehicle(ctx: ServiceContext, vin: str, change: VehicleDetails) 
 
 
 async def assign_owner(ctx: ServiceContext, vin: str, owner: str) -> Vehicle:
-    """Give a vehicle that has no owner to one; assigning it to its owner again changes nothing."""
+    """Give a vehicle to an owner: its first, or a new one when it is sold.
+
+    A transfer is immediate and private. The previous owner loses the vehicle at once; it
+    leaves every grant they gave an app (a grant left with no vehicle is revoked); fleets'
+    approved clearances are withdrawn (a fleet may ask the new owner); the commands still
+    waiting for the vehicle fail; and the new owner sees nothing recorded before (their
+    `owner_since`). Assigning a vehicle to its owner again changes nothing.
+    """
     now = ctx.clock()
     async with ctx.store.writing() as uow:
         vehicle = await _vehicle(uow, vin)
         account = await owner_by_ref(uow, owner)
         if vehicle.owner_id == account.id:
             return vehicle
-        if vehicle.owner_id is not None:
-            raise Conflict(
-                f"vehicle {vehicle.vin} already belongs to another owner; "
-                "transferring a vehicle is not supported yet"
-            )
         if not account.is_active:
             raise Conflict(f"owner {account.email} is disabled")
-        await uow.registry.set_owner(vehicle.id, account.id)
+        previous = vehicle.owner_id
+        await uow.registry.set_owner(vehicle.id, account.id, since=now)
+        await uow.owner_history.close(vehicle.id, now)
         await uow.owner_history.open({vehicle.id: account.id}, now)
+        grants = clearances = cancelled = 0
+        if previous is not None:
+            grants = await uow.grants.drop_vehicle(previous, vehicle.id, now)
+            clearances = await _withdraw_clearances(uow, vehicle.id, now)
+            cancelled = await _cancel_commands(uow, vehicle.id, now)
         await uow.commit()
-    log.info("vehicle.assigned", vin=vehicle.vin, owner=account.guid)
-    return replace(vehicle, owner_id=account.id, owner_guid=account.guid)
+    log.info(
+        "vehicle.transferred" if previous is not None else "vehicle.assigned",
+        vin=vehicle.vin,
+        owner=account.guid,
+        grants_left=grants,
+        clearances_withdrawn=clearances,
+        commands_cancelled=cancelled,
+    )
+    return replace(
+        vehicle, owner_id=account.id, owner_guid=account.guid, owner_since=now, alias=None
+    )
+
+
+async def _withdraw_clearances(uow: UnitOfWork, vehicle_id: int, now: datetime) -> int:
+    change = ClearanceChange(ClearanceStatus.REVOKED, ClearanceReason.OWNER_CHANGED, now)
+    moved = await uow.fleet.move(
+        await uow.fleet.approved_of(vehicle_id), ClearanceStatus.APPROVED, change
+    )
+    await uow.fleet.record([(entry, change) for entry in moved])
+    return len(moved)
+
+
+async def _cancel_commands(uow: UnitOfWork, vehicle_id: int, now: datetime) -> int:
+    waiting = await uow.commands.open_of(vehicle_id)
+    await uow.commands.save_many(
+        [
+            (
+                command.fail(now, TRANSFERRED_RETURN_CODE, "the vehicle changed owner"),
+                command.status,
+            )
+            for command in waiting
+        ]
+    )
+    return len(waiting)
 
 
 async def ownership_history(ctx: ServiceContext, vin: str) -> tuple[str, list[OwnershipPeriod]]:

@@ -8,6 +8,7 @@ from fleetlink.domain.vehicle import Vehicle
 from fleetlink.domain.vin import normalize_vin
 from fleetlink.services.context import ServiceContext
 from fleetlink.services.fleet import settle_due
+from fleetlink.services.ownership import owners_view
 from fleetlink.storage.uow import UnitOfWork
 
 
@@ -34,7 +35,9 @@ async def read_vehicle_data(
                 found = await uow.vehicles.by_id_with_state(vehicle_id)
                 if found is None:
                     raise VehicleNotFound(vin)
-                return found
+                # A fleet or an app reads for the present owner, who sees nothing from
+                # before they had the vehicle.
+                return owners_view(*found)
         await settle_due(ctx, access.client_id)
         check_due = False
 

@@ -9,7 +9,7 @@ from fleetlink.domain.state import VehicleState
 from fleetlink.domain.vehicle import Vehicle, validate_alias
 from fleetlink.domain.vin import normalize_vin
 from fleetlink.services.context import ServiceContext
-from fleetlink.services.ownership import owned_vehicle, owned_vehicle_with_state
+from fleetlink.services.ownership import owned_vehicle, owned_vehicle_with_state, owners_view
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,4 +95,5 @@ async def latest_states(ctx: ServiceContext, account: Account) -> dict[str, Vehi
     async with ctx.store.reading() as uow:
         owned = await uow.vehicles.list_owned(account.id)
         states = await uow.states.get_many([v.id for v in owned])
-    return {v.vin: states[v.id] for v in owned if v.id in states}
+    seen = {v.vin: owners_view(v, states.get(v.id))[1] for v in owned}
+    return {vin: state for vin, state in seen.items() if state is not None}

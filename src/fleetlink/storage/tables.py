@@ -94,6 +94,9 @@ vehicles = Table(
     Column("climate_mode", String(8), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("license_plate", String(32)),
+    # Since when its owner has had it: what was recorded before is not theirs to see
+    # (trips, notifications, positions, commands). Null: since it was registered.
+    Column("owner_since", UTCDateTime),
     # The make as an identifier (fleetlink.domain.brands.brand_slug: "Toyota" → "toyota"),
     # so that a filter on the make matches whatever its case, through a plain index.
     Column("brand", String(64), nullable=False),

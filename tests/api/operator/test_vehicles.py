@@ -230,7 +230,7 @@ async def test_deregistering_a_vehicle_with_history_removes_it_from_its_owner(
     assert listed.json()["data"] == []
 
 
-async def test_a_vehicle_without_an_owner_is_assigned_once(
+async def test_a_vehicle_without_an_owner_is_assigned_then_transferred(
     client: httpx.AsyncClient,
     operator: OperatorCaller,
     make_owner: OwnerFactory,
@@ -261,10 +261,13 @@ async def test_a_vehicle_without_an_owner_is_assigned_once(
 
     assert assigned.status_code == 200 and assigned.json()["ownerId"] == first.account.guid
     assert same.status_code == 200
-    assert other.status_code == 409 and vin in other.json()["message"]
+    assert other.status_code == 200 and other.json()["ownerId"] == second.account.guid
     periods = history.json()["data"]
-    assert [(p["ownerEmail"], p["toAt"]) for p in periods] == [(first.account.email, None)]
-    assert seen_by_owner.status_code == 200
+    assert [(p["ownerEmail"], p["toAt"] is None) for p in periods] == [
+        (first.account.email, False),
+        (second.account.email, True),
+    ]
+    assert seen_by_owner.status_code == 404
 
 
 async def test_a_disabled_owner_gets_no_vehicle(

@@ -84,6 +84,14 @@ class CommandRepository:
         )
         return [_command(row) for row in await self._conn.execute(stmt)]
 
+    async def open_of(self, vehicle_id: int) -> list[Command]:
+        """The vehicle's commands not yet answered (expired or not), locked until commit."""
+        stmt = _SELECT.where(
+            commands.c.vehicle_id == vehicle_id,
+            commands.c.status.in_([CommandStatus.PENDING.value, CommandStatus.SENT.value]),
+        ).with_for_update(of=commands)
+        return [_command(row) for row in await self._conn.execute(stmt)]
+
     async def owed_to(self, vins: Sequence[str], now: datetime) -> list[Command]:
         """Commands of these vehicles not yet answered nor expired, oldest first."""
         if not vins:

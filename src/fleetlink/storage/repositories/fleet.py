@@ -190,6 +190,15 @@ class FleetRepository:
         )
         return [(_fleet_vehicle(row), row.client_name) for row in await self._conn.execute(stmt)]
 
+    async def approved_of(self, vehicle_id: int) -> list[int]:
+        """The ids of the entries of every fleet holding an approved clearance of the vehicle."""
+        stmt = select(fleet_vehicles.c.id).where(
+            fleet_vehicles.c.vehicle_id == vehicle_id,
+            fleet_vehicles.c.status == ClearanceStatus.APPROVED.value,
+            fleet_vehicles.c.removed_at.is_(None),
+        )
+        return [row.id for row in await self._conn.execute(stmt)]
+
     async def by_id(self, fleet_vehicle_id: int) -> FleetVehicle | None:
         """One entry by its store id."""
         stmt = select(fleet_vehicles).where(fleet_vehicles.c.id == fleet_vehicle_id)

@@ -4,7 +4,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, insert, literal, select, update
+from sqlalchemy import Select, and_, delete, exists, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fleetlink.domain.oauth import GrantedApp, GrantVehicle, Scope
@@ -68,6 +68,36 @@ class GrantRepository:
             stmt = stmt.where(oauth_grants.c.account_id == account_id)
         result = await self._conn.execute(stmt.values(revoked_at=at, revoked_reason=reason))
         return result.rowcount > 0
+
+    async def drop_vehicle(self, account_id: int, vehicle_id: int, at: datetime) -> int:
+        """Take a vehicle out of every grant account_id gave; revoke those left with none.
+
+        Returns how many grants reached it. Another vehicle of the same grant stays granted.
+        """
+        theirs = select(oauth_grants.c.id).where(oauth_grants.c.account_id == account_id)
+        dropped = await self._conn.execute(
+            delete(oauth_grant_vehicles)
+            .where(
+                oauth_grant_vehicles.c.vehicle_id == vehicle_id,
+                oauth_grant_vehicles.c.grant_id.in_(theirs),
+            )
+            .returning(oauth_grant_vehicles.c.grant_id)
+        )
+        grant_ids = [row.grant_id for row in dropped]
+        if grant_ids:
+            left = select(oauth_grant_vehicles.c.grant_id).where(
+                oauth_grant_vehicles.c.grant_id == oauth_grants.c.id
+            )
+            await self._conn.execute(
+                update(oauth_grants)
+                .where(
+                    oauth_grants.c.id.in_(grant_ids),
+                    oauth_grants.c.revoked_at.is_(None),
+                    ~exists(left),
+                )
+                .values(revoked_at=at, revoked_reason="the vehicle changed owner")
+            )
+        return len(grant_ids)
 
     async def access_active(self, client_id: str, grant_id: str | None) -> bool:
         """Whether a token of client_id (under grant_id, if any) may still be used, in one query.

@@ -1,6 +1,7 @@
 """Notifications and service records in the store."""
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func, insert, select
@@ -55,14 +56,19 @@ class NotificationRepository:
         ]
         await self._conn.execute(insert(notifications), rows)
 
-    async def page(self, vehicle_id: int, unread_only: bool) -> NotificationPage:
-        """Notifications newest first, with counts over all of the vehicle's."""
+    async def page(
+        self, vehicle_id: int, unread_only: bool, *, since: datetime | None = None
+    ) -> NotificationPage:
+        """Notifications (created since since) newest first, with counts over all of them."""
+        where = [notifications.c.vehicle_id == vehicle_id]
+        if since is not None:
+            where.append(notifications.c.created_at >= since)
         counts = select(
             func.count(),
             func.coalesce(func.sum(case((notifications.c.is_read.is_(False), 1), else_=0)), 0),
-        ).where(notifications.c.vehicle_id == vehicle_id)
+        ).where(*where)
         total, unread = (await self._conn.execute(counts)).one()
-        stmt = select(notifications).where(notifications.c.vehicle_id == vehicle_id)
+        stmt = select(notifications).where(*where)
         if unread_only:
             stmt = stmt.where(notifications.c.is_read.is_(False))
         stmt = stmt.order_by(notifications.c.created_at.desc(), notifications.c.id)

@@ -6,6 +6,7 @@ ignore ownership, so only the operator API and CLI use them.
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Table, delete, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -93,11 +94,17 @@ class RegistryRepository:
             )
         )
 
-    async def set_owner(self, vehicle_id: int, account_id: int | None) -> None:
-        """Make account_id the vehicle's owner (None: nobody's)."""
-        await self._conn.execute(
-            update(vehicles).where(vehicles.c.id == vehicle_id).values(owner_id=account_id)
-        )
+    async def set_owner(
+        self, vehicle_id: int, account_id: int | None, since: datetime | None = None
+    ) -> None:
+        """Make account_id the vehicle's owner (None: nobody's) since since.
+
+        The previous owner's name for the car (its alias) goes with them.
+        """
+        values: dict[str, Any] = {"owner_id": account_id, "owner_since": since}
+        if since is not None:
+            values["alias"] = None
+        await self._conn.execute(update(vehicles).where(vehicles.c.id == vehicle_id).values(values))
 
     async def remove(self, vehicle_id: int, at: datetime) -> None:
         """Delete the vehicle and everything recorded about it, one statement a table.

@@ -64,9 +64,13 @@ class TripRepository:
         ]
         await self._conn.execute(insert(trips), rows)
 
-    async def page(self, vehicle_id: int, query: TripQuery) -> TripPage:
-        """Trips that started within the query's dates (UTC), newest first."""
+    async def page(
+        self, vehicle_id: int, query: TripQuery, *, since: datetime | None = None
+    ) -> TripPage:
+        """Trips that started within the query's dates (UTC) and since since, newest first."""
         start = datetime.combine(query.from_date, time.min, UTC)
+        if since is not None:
+            start = max(start, since)
         # The whole last day, without stepping past date.max.
         end = datetime.combine(query.to_date, time.max, UTC)
         where = (

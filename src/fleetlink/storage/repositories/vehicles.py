@@ -61,6 +61,7 @@ def vehicle_from_row(row: Any) -> Vehicle:
             mode=ClimateMode(row.climate_mode),
         ),
         license_plate=row.license_plate,
+        owner_since=row.owner_since,
     )
 
 
