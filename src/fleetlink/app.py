@@ -97,6 +97,8 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         supervisor.start("retention", lambda: _sweep(wired))
         if wired.telematics is not None:
             supervisor.start("telematics", wired.telematics.run)
+        if wired.broker is not None:
+            supervisor.start("device-credentials", wired.broker.gate.watch)
         app.state.supervisor = supervisor
         log.info("server.ready", database=wired.store.engine.url.render_as_string())
         try:

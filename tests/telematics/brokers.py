@@ -14,6 +14,7 @@ import aiomqtt
 
 from fleetlink.telematics.broker import EmbeddedBroker
 from fleetlink.telematics.credentials import credential_key, password_for
+from fleetlink.telematics.device_gate import DeviceGate
 from tests.conftest import service_unavailable
 from tests.live import free_port
 
@@ -55,12 +56,13 @@ class BrokerUnderTest:
 
 @asynccontextmanager
 async def embedded(_directory: Path | None = None) -> AsyncIterator[BrokerUnderTest]:
-    """The embedded broker, as a server runs it."""
-    broker = EmbeddedBroker("127.0.0.1", free_port())
-    broker.key = credential_key("the tests' own secret")
+    """The embedded broker, as a server runs it, but with no store: vehicles sign in with
+    derived passwords (tests/telematics/test_device_credentials.py tests the stored ones)."""
+    broker = EmbeddedBroker("127.0.0.1", free_port(), DeviceGate(None))
+    broker.gate.key = credential_key("the tests' own secret")
     await broker.start()
     try:
-        yield BrokerUnderTest(broker.host, broker.port, broker.key)
+        yield BrokerUnderTest(broker.host, broker.port, broker.gate.key)
     finally:
         await broker.stop()
 
