@@ -14,6 +14,7 @@ from fleetlink.storage.uow import Store
 from fleetlink.telematics.broker import EmbeddedBroker
 from fleetlink.telematics.credentials import CLOUD_USERNAME, credential_key, password_for
 from fleetlink.telematics.device_gate import DeviceGate
+from fleetlink.telematics.dynsec import DynamicSecurity
 from fleetlink.telematics.link import BrokerAddress, TelematicsLink
 from fleetlink.telematics.payload import TimeWindow
 
@@ -92,6 +93,8 @@ def build(settings: Settings) -> Container:
     broker = None
     if settings.mqtt_url:
         address = BrokerAddress.parse(settings.mqtt_url)
+        if settings.mqtt_dynsec:
+            services.device_brokers.append(DynamicSecurity(address))
     else:
         host, port = settings.mqtt_listen_address
         gate = DeviceGate(
