@@ -68,15 +68,18 @@ async def embedded(_directory: Path | None = None) -> AsyncIterator[BrokerUnderT
 
 
 @asynccontextmanager
-async def mosquitto(directory: Path) -> AsyncIterator[BrokerUnderTest]:
-    """A Mosquitto of the test's own (never the shared one): anonymous, nothing persisted."""
+async def mosquitto(
+    directory: Path, *, config_lines: str = "allow_anonymous true\n"
+) -> AsyncIterator[BrokerUnderTest]:
+    """A Mosquitto of the test's own (never the shared one), nothing persisted: anonymous,
+    unless config_lines say otherwise."""
     executable = shutil.which("mosquitto", path=_MOSQUITTO_PATH)
     if executable is None:
         service_unavailable("mosquitto is not installed")
         raise AssertionError("unreachable")
     port = free_port()
     config = directory / "mosquitto.conf"
-    config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    config.write_text(f"listener {port} 127.0.0.1\npersistence false\n{config_lines}")
     with (directory / "mosquitto.log").open("wb") as log:
         process = await asyncio.create_subprocess_exec(
             executable, "-c", str(config), stdout=log, stderr=log

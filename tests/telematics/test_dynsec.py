@@ -9,8 +9,6 @@ import getpass
 import glob
 import json
 import shutil
-import signal
-import socket
 import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -39,7 +37,7 @@ from fleetlink.telematics.encoding import encode_telemetry
 from fleetlink.telematics.topics import Channel, topic
 from tests.conftest import Databases, service_unavailable
 from tests.live import free_port
-from tests.telematics.brokers import _MOSQUITTO_PATH
+from tests.telematics.brokers import _MOSQUITTO_PATH, mosquitto
 
 ADMIN, ADMIN_PASSWORD = "fleetlink-admin", "admin-password-of-the-test"
 PLUGIN_GLOBS = (
@@ -89,36 +87,19 @@ def _dynsec_config(directory: Path) -> Path:
 
 
 @pytest_asyncio.fixture
-async def mosquitto(tmp_path: Path) -> AsyncIterator[Mosquitto]:
-    executable = shutil.which("mosquitto", path=_MOSQUITTO_PATH)
+async def dynsec(tmp_path: Path) -> AsyncIterator[Mosquitto]:
     plugins = [found for pattern in PLUGIN_GLOBS for found in glob.glob(pattern)]
-    if executable is None or not plugins:
-        service_unavailable("mosquitto or its dynamic-security plugin is not installed")
-    port = free_port()
-    config = tmp_path / "mosquitto.conf"
-    config.write_text(
-        f"listener {port} 127.0.0.1\nallow_anonymous false\npersistence false\n"
-        f"plugin {plugins[0]}\nplugin_opt_config_file {_dynsec_config(tmp_path)}\n"
+    if not plugins:
+        service_unavailable("Mosquitto's dynamic-security plugin is not installed")
+    lines = (
+        f"allow_anonymous false\nplugin {plugins[0]}\n"
+        f"plugin_opt_config_file {_dynsec_config(tmp_path)}\n"
         # Started as root, Mosquitto becomes the user `mosquitto`, who may not read the
         # test's private directory; as anyone else, this line changes nothing.
         f"user {getpass.getuser()}\n"
     )
-    with (tmp_path / "mosquitto.log").open("wb") as log:
-        process = await asyncio.create_subprocess_exec(
-            str(executable), "-c", str(config), stdout=log, stderr=log
-        )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                await asyncio.sleep(0.05)
-        yield Mosquitto(port)
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-        await process.wait()
+    async with mosquitto(tmp_path, config_lines=lines) as broker:
+        yield Mosquitto(broker.port)
 
 
 async def _provisioning(url: str, mqtt_url: str) -> tuple[Container, Vehicle, Vehicle]:
@@ -135,10 +116,10 @@ async def _provisioning(url: str, mqtt_url: str) -> tuple[Container, Vehicle, Ve
 
 @pytest_asyncio.fixture
 async def cloud(
-    databases: Databases, mosquitto: Mosquitto
+    databases: Databases, dynsec: Mosquitto
 ) -> AsyncIterator[tuple[Container, Vehicle, Vehicle]]:
     made = await _provisioning(
-        await databases.new(), f"mqtt://{ADMIN}:{ADMIN_PASSWORD}@127.0.0.1:{mosquitto.port}"
+        await databases.new(), f"mqtt://{ADMIN}:{ADMIN_PASSWORD}@127.0.0.1:{dynsec.port}"
     )
     try:
         yield made
@@ -146,9 +127,9 @@ async def cloud(
         await made[0].close()
 
 
-async def _telemetry_seen(mosquitto: Mosquitto, car: aiomqtt.Client, vins: list[str]) -> set[str]:
+async def _telemetry_seen(dynsec: Mosquitto, car: aiomqtt.Client, vins: list[str]) -> set[str]:
     """Which of vins' telemetry topics the cloud hears car publish on."""
-    async with mosquitto.client(ADMIN, ADMIN_PASSWORD, "fleetlink-cloud-test") as cloud:
+    async with dynsec.client(ADMIN, ADMIN_PASSWORD, "fleetlink-cloud-test") as cloud:
         await cloud.subscribe("fleetlink/v1/+/telemetry", qos=1)
         body = encode_telemetry("m-1", datetime.now(UTC), {"Vehicle.Speed": 1.0})
         for vin in vins:
@@ -171,17 +152,17 @@ async def _telemetry_seen(mosquitto: Mosquitto, car: aiomqtt.Client, vins: list[
 
 
 async def test_an_issued_vehicle_signs_in_to_mosquitto_and_touches_only_its_own_topics(
-    cloud: tuple[Container, Vehicle, Vehicle], mosquitto: Mosquitto
+    cloud: tuple[Container, Vehicle, Vehicle], dynsec: Mosquitto
 ) -> None:
     container, mine, other = cloud
     issued = await issue_device_credential(container.services, mine.vin)
 
-    assert not await mosquitto.signs_in(mine.vin, "guessed")
-    assert not await mosquitto.signs_in(other.vin, issued.secret)
-    async with mosquitto.client(mine.vin, issued.secret, mine.vin) as car:
+    assert not await dynsec.signs_in(mine.vin, "guessed")
+    assert not await dynsec.signs_in(other.vin, issued.secret)
+    async with dynsec.client(mine.vin, issued.secret, mine.vin) as car:
         own = await car.subscribe(topic(mine.vin, Channel.COMMANDS), qos=1)
         foreign = await car.subscribe(topic(other.vin, Channel.COMMANDS), qos=1)
-        heard = await _telemetry_seen(mosquitto, car, [mine.vin, other.vin])
+        heard = await _telemetry_seen(dynsec, car, [mine.vin, other.vin])
 
     assert heard == {mine.vin}
     assert own[0] == 1
@@ -189,26 +170,44 @@ async def test_an_issued_vehicle_signs_in_to_mosquitto_and_touches_only_its_own_
 
 
 async def test_rotation_and_revocation_reach_mosquitto(
-    cloud: tuple[Container, Vehicle, Vehicle], mosquitto: Mosquitto
+    cloud: tuple[Container, Vehicle, Vehicle], dynsec: Mosquitto
 ) -> None:
     container, mine, _ = cloud
     first = await issue_device_credential(container.services, mine.vin)
     second = await rotate_device_credential(container.services, mine.vin)
 
     # Mosquitto keeps one password per client: there a rotation takes effect at once.
-    assert not await mosquitto.signs_in(mine.vin, first.secret)
-    async with mosquitto.client(mine.vin, second.secret, mine.vin) as car:
+    assert not await dynsec.signs_in(mine.vin, first.secret)
+    async with dynsec.client(mine.vin, second.secret, mine.vin) as car:
         await car.subscribe(topic(mine.vin, Channel.COMMANDS), qos=1)
         await revoke_device_credential(container.services, mine.vin)
         with pytest.raises(aiomqtt.MqttError):
             async with asyncio.timeout(5):
                 async for _ in car.messages:
                     pass
-    refused_after_revocation = not await mosquitto.signs_in(mine.vin, second.secret)
+    refused_after_revocation = not await dynsec.signs_in(mine.vin, second.secret)
     third = await issue_device_credential(container.services, mine.vin)
 
     assert refused_after_revocation
-    assert await mosquitto.signs_in(mine.vin, third.secret)
+    assert await dynsec.signs_in(mine.vin, third.secret)
+
+
+async def test_rotating_now_ends_the_session_made_with_the_old_password(
+    cloud: tuple[Container, Vehicle, Vehicle], dynsec: Mosquitto
+) -> None:
+    container, mine, _ = cloud
+    old = await issue_device_credential(container.services, mine.vin)
+
+    async with dynsec.client(mine.vin, old.secret, mine.vin) as car:
+        await car.subscribe(topic(mine.vin, Channel.COMMANDS), qos=1)
+        new = await rotate_device_credential(container.services, mine.vin, immediately=True)
+        with pytest.raises(aiomqtt.MqttError):
+            async with asyncio.timeout(5):
+                async for _ in car.messages:
+                    pass
+
+    assert not await dynsec.signs_in(mine.vin, old.secret)
+    assert await dynsec.signs_in(mine.vin, new.secret)
 
 
 async def test_a_change_mosquitto_does_not_take_is_not_stored(databases: Databases) -> None:

@@ -4,7 +4,8 @@ With FLEETLINK_MQTT_DYNSEC, each change of a vehicle's credential is sent as com
 `$CONTROL/dynamic-security/v1`, signed in as the user of FLEETLINK_MQTT_URL: a client named
 by the VIN with the vehicle's secret, and a role of its own allowing only its topics
 (docs/telematics.md); a revocation disables the client, which Mosquitto also disconnects.
-Mosquitto keeps one password per client, so there a rotation takes effect at once.
+Mosquitto keeps one password per client, so there a rotation takes effect at once: setting
+it also disconnects the client, which signs in again with the new one.
 """
 
 import asyncio
