@@ -123,9 +123,15 @@ class DeviceGate:
         while True:
             await asyncio.sleep(self.ttl_s)
             started = self._ctx.clock()
+            try:
+                changed = await device_credentials_changed(self._ctx, since)
+            except Unavailable:
+                # The store's outage is logged and reported elsewhere; the next look asks
+                # again from the same time, so nothing changed meanwhile is missed.
+                continue
             # One interval of overlap: a change stamped before our last look may have been
             # committed after it. Learning a credential twice changes nothing.
-            for credential in await device_credentials_changed(self._ctx, since):
+            for credential in changed:
                 await self._learn(credential)
             since = started - interval
             self._drop_expired()
