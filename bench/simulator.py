@@ -47,6 +47,7 @@ from fleetlink.simulator.model import DRIVING_TICK, SimVehicle
 from fleetlink.simulator.runner import FleetRunner, SimClock
 from fleetlink.telematics.broker import EmbeddedBroker
 from fleetlink.telematics.credentials import credential_key, password_for
+from fleetlink.telematics.device_gate import DeviceGate
 from fleetlink.telematics.link import BrokerAddress
 from fleetlink.telematics.topics import Channel, topic
 
@@ -279,14 +280,20 @@ def _vehicle_password(key: bytes) -> Callable[[str], str | None]:
     return password
 
 
+def _storeless_broker(port: int) -> EmbeddedBroker:
+    """An EmbeddedBroker with no store: vehicles sign in with passwords derived from SECRET."""
+    broker = EmbeddedBroker("127.0.0.1", port, DeviceGate(None))
+    broker.gate.key = credential_key(SECRET)
+    return broker
+
+
 @asynccontextmanager
 async def embedded_in_process() -> AsyncIterator[Broker]:
     """An EmbeddedBroker in this event loop, on a free port."""
-    broker = EmbeddedBroker("127.0.0.1", free_port())
-    broker.key = credential_key(SECRET)
+    broker = _storeless_broker(free_port())
     await broker.start()
     try:
-        yield Broker(broker.host, broker.port, _vehicle_password(broker.key))
+        yield Broker(broker.host, broker.port, _vehicle_password(broker.gate.key))
     finally:
         with suppress(TimeoutError):  # amqtt with many sessions half-open can take its time
             await asyncio.wait_for(broker.stop(), TEARDOWN_S)
@@ -342,8 +349,7 @@ async def embedded_subprocess(workdir: Path) -> AsyncIterator[Broker]:
 async def serve_broker(port: int) -> None:
     """The child's side of embedded_subprocess: serve until SIGTERM."""
     configure_logging("error")
-    broker = EmbeddedBroker("127.0.0.1", port)
-    broker.key = credential_key(SECRET)
+    broker = _storeless_broker(port)
     await broker.start()
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)

@@ -75,6 +75,8 @@ def start_background(container: Container) -> Supervisor:
         supervisor.start("retention", lambda: _sweep(container))
     if container.telematics is not None:
         supervisor.start("telematics", container.telematics.run)
+    if container.broker is not None:
+        supervisor.start("device-credentials", container.broker.gate.watch)
     return supervisor
 
 

@@ -13,6 +13,8 @@ from fleetlink.storage.migrate import upgrade
 from fleetlink.storage.uow import Store
 from fleetlink.telematics.broker import EmbeddedBroker
 from fleetlink.telematics.credentials import CLOUD_USERNAME, credential_key, password_for
+from fleetlink.telematics.device_gate import DeviceGate
+from fleetlink.telematics.dynsec import DynamicSecurity
 from fleetlink.telematics.link import BrokerAddress, TelematicsLink
 from fleetlink.telematics.payload import TimeWindow
 
@@ -33,12 +35,13 @@ class Container:
     primary: bool = True
 
     async def start(self) -> None:
-        """Bring the schema up to date, make sure a signing key exists, derive credentials."""
+        """Bring the schema up to date, make sure a signing key exists, derive the cloud's
+        broker password (vehicles have credentials of their own: services.devices)."""
         await upgrade(self.store.engine)
         key = await ensure_signing_key(self.store, self.services.clock())
         if self.broker is not None and self.telematics is not None:
             secret = credential_key(key.private_pem)
-            self.broker.key = secret
+            self.broker.gate.key = secret
             self.telematics.broker = replace(
                 self.telematics.broker,
                 username=CLOUD_USERNAME,
@@ -49,6 +52,11 @@ class Container:
         """Start the embedded broker, if this server runs one (idempotent)."""
         if self.broker is not None and not self.broker.running:
             await self.broker.start()
+
+    @property
+    def vehicles_sign_in(self) -> bool:
+        """Whether vehicles need a credential of their own to reach this deployment's broker."""
+        return self.broker is not None or self.settings.mqtt_dynsec
 
     async def close(self) -> None:
         """Stop the embedded broker and release pooled connections."""
@@ -93,9 +101,17 @@ def build(settings: Settings, *, primary: bool = True) -> Container:
     broker = None
     if settings.mqtt_url:
         address = BrokerAddress.parse(settings.mqtt_url)
+        if settings.mqtt_dynsec:
+            services.device_brokers.append(DynamicSecurity(address))
     else:
         host, port = settings.mqtt_listen_address
-        broker = EmbeddedBroker(host, port)
+        gate = DeviceGate(
+            services,
+            ttl_s=settings.device_credential_cache_seconds,
+            derived_passwords=settings.mqtt_derived_passwords,
+        )
+        services.device_brokers.append(gate)
+        broker = EmbeddedBroker(host, port, gate)
         address = BrokerAddress(host, port)
     link = TelematicsLink(
         services,

@@ -4,7 +4,7 @@ from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -37,6 +37,15 @@ class Settings(BaseSettings):
     mqtt_listen: str = "127.0.0.1:1883"
     mqtt_client_id: str = "fleetlink-cloud"
     mqtt_shared_group: str | None = None
+    # With an external Mosquitto: provision each vehicle's credential through its
+    # dynamic-security plugin, signed in as the user of mqtt_url.
+    mqtt_dynsec: bool = False
+    # Transition from derived passwords: the embedded broker still accepts
+    # `HMAC(key, VIN)` from a vehicle that has no credential of its own.
+    mqtt_derived_passwords: bool = False
+    # How long the embedded broker trusts a credential it read, and how often it asks the
+    # store what other processes changed: the longest a revocation made elsewhere waits.
+    device_credential_cache_seconds: Annotated[float, Field(gt=0, le=3600)] = 10.0
     message_retention_days: Annotated[float, Field(gt=0)] = 7.0
     # A vehicle's own time must fall in a plausible window around the time its message
     # arrives: clocks drift a little ahead; units buffer a while when out of coverage.
@@ -164,6 +173,16 @@ class Settings(BaseSettings):
     def _mqtt_url(cls, value: str | None) -> str | None:
         if value is not None:
             _url_of(value, ("mqtt", "tcp"), "mqtt://[user:password@]host[:port]")
+        return value
+
+    @field_validator("mqtt_dynsec")
+    @classmethod
+    def _dynsec_needs_mosquitto(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and not info.data.get("mqtt_url"):
+            raise ValueError(
+                "dynamic security provisions an external Mosquitto: set FLEETLINK_MQTT_URL "
+                "to mqtt://admin:password@host:port"
+            )
         return value
 
     @field_validator("redis_url")

@@ -14,6 +14,7 @@ import aiomqtt
 
 from fleetlink.telematics.broker import EmbeddedBroker
 from fleetlink.telematics.credentials import credential_key, password_for
+from fleetlink.telematics.device_gate import DeviceGate
 from tests.conftest import service_unavailable
 from tests.live import free_port
 
@@ -55,26 +56,30 @@ class BrokerUnderTest:
 
 @asynccontextmanager
 async def embedded(_directory: Path | None = None) -> AsyncIterator[BrokerUnderTest]:
-    """The embedded broker, as a server runs it."""
-    broker = EmbeddedBroker("127.0.0.1", free_port())
-    broker.key = credential_key("the tests' own secret")
+    """The embedded broker, as a server runs it, but with no store: vehicles sign in with
+    derived passwords (tests/telematics/test_device_credentials.py tests the stored ones)."""
+    broker = EmbeddedBroker("127.0.0.1", free_port(), DeviceGate(None))
+    broker.gate.key = credential_key("the tests' own secret")
     await broker.start()
     try:
-        yield BrokerUnderTest(broker.host, broker.port, broker.key)
+        yield BrokerUnderTest(broker.host, broker.port, broker.gate.key)
     finally:
         await broker.stop()
 
 
 @asynccontextmanager
-async def mosquitto(directory: Path) -> AsyncIterator[BrokerUnderTest]:
-    """A Mosquitto of the test's own (never the shared one): anonymous, nothing persisted."""
+async def mosquitto(
+    directory: Path, *, config_lines: str = "allow_anonymous true\n"
+) -> AsyncIterator[BrokerUnderTest]:
+    """A Mosquitto of the test's own (never the shared one), nothing persisted: anonymous,
+    unless config_lines say otherwise."""
     executable = shutil.which("mosquitto", path=_MOSQUITTO_PATH)
     if executable is None:
         service_unavailable("mosquitto is not installed")
         raise AssertionError("unreachable")
     port = free_port()
     config = directory / "mosquitto.conf"
-    config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    config.write_text(f"listener {port} 127.0.0.1\npersistence false\n{config_lines}")
     with (directory / "mosquitto.log").open("wb") as log:
         process = await asyncio.create_subprocess_exec(
             executable, "-c", str(config), stdout=log, stderr=log

@@ -97,9 +97,28 @@ class Fleet:
 async def fleet(databases: Databases) -> AsyncIterator[Fleet]:
     url = await databases.new()
     port = free_port()
-    server = await start_server(url, "--demo", env={"FLEETLINK_MQTT_LISTEN": f"127.0.0.1:{port}"})
+    server = await start_server(
+        url,
+        "--demo",
+        env={
+            "FLEETLINK_MQTT_LISTEN": f"127.0.0.1:{port}",
+            # What `fleetlink devices` changes reaches the server within a second.
+            "FLEETLINK_DEVICE_CREDENTIAL_CACHE_SECONDS": "1",
+        },
+    )
     yield Fleet(server, url, port)
     await server.stop()
+
+
+async def _until_admitted(fleet: Fleet, vin: str, password: str) -> None:
+    """Wait until the server has learnt what another process changed (its cache expiry)."""
+    for _ in range(50):
+        try:
+            async with fleet.vehicle(vin, password):
+                return
+        except aiomqtt.MqttError:
+            await asyncio.sleep(0.2)
+    raise AssertionError(f"{vin} was never admitted with its new password")
 
 
 async def _latitude(api: httpx.AsyncClient, vin: str) -> float:
@@ -121,7 +140,9 @@ async def test_a_vehicle_with_its_password_reports_through_the_embedded_broker(
     fleet: Fleet,
 ) -> None:
     mine, theirs = (await fleet.vins())[:2]
-    password = await _fleetlink(fleet.url, "mqtt-password", mine)
+    # The demo's simulator holds the credential it was issued; the operator gives a new one.
+    password = await _fleetlink(fleet.url, "devices", "rotate", "--now", mine)
+    await _until_admitted(fleet, mine, password)
 
     async with fleet.vehicle(mine, password) as car, fleet.api() as api:
         before = await _latitude(api, theirs)
@@ -136,6 +157,24 @@ async def test_a_vehicle_with_its_password_reports_through_the_embedded_broker(
 
     assert mine_now == 42.5
     assert theirs_now == before
+
+
+async def test_a_unit_revoked_by_the_cli_loses_its_session_and_is_refused(fleet: Fleet) -> None:
+    vin = (await fleet.vins())[2]
+    password = await _fleetlink(fleet.url, "devices", "rotate", "--now", vin)
+    await _until_admitted(fleet, vin, password)
+
+    async with fleet.vehicle(vin, password) as car:
+        await car.subscribe(topic(vin, Channel.COMMANDS), qos=1)
+        await _fleetlink(fleet.url, "devices", "revoke", vin)
+        with pytest.raises(aiomqtt.MqttError):
+            async with asyncio.timeout(10):
+                async for _ in car.messages:
+                    pass
+
+    with pytest.raises(aiomqtt.MqttError):
+        async with fleet.vehicle(vin, password):
+            pass
 
 
 async def test_a_wrong_password_is_refused(fleet: Fleet) -> None:

@@ -11,10 +11,10 @@ import pytest_asyncio
 from fleetlink.bootstrap import Container, build
 from fleetlink.seeding.registration import as_new_vehicle
 from fleetlink.services.accounts import create_account
+from fleetlink.services.devices import issue_device_credential
 from fleetlink.services.vehicles import latest_states, register_vehicles
 from fleetlink.settings import Settings
 from fleetlink.simulator.fleetgen import generate_fleet
-from fleetlink.telematics.credentials import password_for
 from fleetlink.telematics.encoding import encode_telemetry
 from fleetlink.telematics.link import BrokerAddress, TelematicsLink
 from fleetlink.telematics.topics import Channel, topic
@@ -45,6 +45,7 @@ async def test_the_uplink_reconnects_when_the_broker_comes_back(cloud: Container
     [vehicle] = await register_vehicles(
         cloud.services, owner, [as_new_vehicle(g) for g in generate_fleet(5, 1, datetime.now(UTC))]
     )
+    password = (await issue_device_credential(cloud.services, vehicle.vin)).secret
     running = asyncio.create_task(link.run())
     try:
         await _until(link.connected, 10)
@@ -56,7 +57,6 @@ async def test_the_uplink_reconnects_when_the_broker_comes_back(cloud: Container
             await asyncio.sleep(0.05)
         await broker.start()
         await _until(link.connected, 15)
-        password = password_for(broker.key, vehicle.vin)
         async with aiomqtt.Client(
             broker.host,
             broker.port,
@@ -85,11 +85,14 @@ async def test_a_link_whose_subscription_is_refused_does_not_count_as_connected(
 ) -> None:
     broker = cloud.broker
     assert broker is not None
-    vin = generate_fleet(5, 1, datetime.now(UTC))[0].vin
-    # Signed in as a vehicle, which may not read the other vehicles' uplink.
-    address = BrokerAddress(
-        broker.host, broker.port, username=vin, password=password_for(broker.key, vin)
+    owner = await create_account(cloud.services, "fleet@example.com", "long-enough")
+    [vehicle] = await register_vehicles(
+        cloud.services, owner, [as_new_vehicle(g) for g in generate_fleet(5, 1, datetime.now(UTC))]
     )
+    vin = vehicle.vin
+    password = (await issue_device_credential(cloud.services, vin)).secret
+    # Signed in as a vehicle, which may not read the other vehicles' uplink.
+    address = BrokerAddress(broker.host, broker.port, username=vin, password=password)
     link = TelematicsLink(cloud.services, address, client_id=vin)
     running = asyncio.create_task(link.run())
     try:

@@ -180,7 +180,7 @@ async def test_a_poisoned_message_on_an_external_broker_is_not_delivered_again(
                         await car.publish(
                             topic(vehicle.vin, Channel.TELEMETRY), _sample(5.0), qos=1
                         )
-                uplink = Uplink(container, owner, [vehicle], running)
+                uplink = Uplink(container, owner, [vehicle], running, passwords={})
                 await _until_odometer(uplink, vehicle, 5.0)
                 await asyncio.sleep(1)  # room for a redelivery, were there one
                 running.cancel()

@@ -13,10 +13,10 @@ from fleetlink.domain.accounts import Account
 from fleetlink.domain.vehicle import Vehicle
 from fleetlink.seeding.registration import as_new_vehicle
 from fleetlink.services.accounts import create_account
+from fleetlink.services.devices import issue_device_credential
 from fleetlink.services.vehicles import register_vehicles
 from fleetlink.settings import Settings
 from fleetlink.simulator.fleetgen import generate_fleet
-from fleetlink.telematics.credentials import password_for
 from tests.conftest import Databases
 from tests.live import free_port
 
@@ -27,6 +27,8 @@ class Uplink:
     owner: Account
     vehicles: list[Vehicle]
     running: "asyncio.Task[None]"
+    # Each vehicle's device password, by VIN.
+    passwords: dict[str, str]
 
     def car(self, vehicle: Vehicle) -> aiomqtt.Client:
         broker = self.container.broker
@@ -35,7 +37,7 @@ class Uplink:
             broker.host,
             broker.port,
             username=vehicle.vin,
-            password=password_for(broker.key, vehicle.vin),
+            password=self.passwords[vehicle.vin],
             identifier=vehicle.vin,
         )
 
@@ -57,11 +59,14 @@ async def uplink_fixture(databases: Databases) -> AsyncIterator[Uplink]:
         owner,
         [as_new_vehicle(g) for g in generate_fleet(11, 3, datetime.now(UTC))],
     )
+    passwords = {
+        v.vin: (await issue_device_credential(container.services, v.vin)).secret for v in vehicles
+    }
     assert container.telematics is not None
     running = asyncio.create_task(container.telematics.run())
     try:
         await asyncio.wait_for(container.telematics.connected.wait(), 15)
-        yield Uplink(container, owner, vehicles, running)
+        yield Uplink(container, owner, vehicles, running, passwords)
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)

@@ -6,6 +6,7 @@ from fleetlink.cli import (  # noqa: F401
     accounts,
     clients,
     dead_letters,
+    devices,
     operators,
     owners,
     registry,

@@ -13,6 +13,7 @@ from fleetlink.domain.operators import OwnershipPeriod
 from fleetlink.domain.registration import VehicleDetails
 from fleetlink.domain.vehicle import ConnectionState, Powertrain, Vehicle
 from fleetlink.services import registry
+from fleetlink.services.devices import IssuedCredential, issue_device_credential
 
 vehicles_app = typer.Typer(no_args_is_help=True, help="The deployment's vehicles.")
 app.add_typer(vehicles_app, name="vehicles")
@@ -60,13 +61,23 @@ def vehicles_add(
     trim: Text = None,
     plate: Annotated[str | None, typer.Option(help="Licence plate.")] = None,
 ) -> None:
-    """Register a vehicle; what its VIN does not say must be given."""
+    """Register a vehicle and issue its unit's credential (shown once).
+
+    What its VIN does not say must be given.
+    """
     details = VehicleDetails(make, model, year, powertrain, color, trim, plate)
 
-    async def work(container: Container) -> Vehicle:
-        return await registry.register_vehicle(container.services, vin, details, owner)
+    async def work(container: Container) -> tuple[Vehicle, IssuedCredential]:
+        vehicle = await registry.register_vehicle(container.services, vin, details, owner)
+        return vehicle, await issue_device_credential(container.services, vehicle.vin)
 
-    _print_vehicle(run_in(settings_of(ctx), work))
+    vehicle, issued = run_in(settings_of(ctx), work)
+    _print_vehicle(vehicle)
+    out.print(
+        f"[bold]device credential[/bold] (shown this once): username {issued.vin}, "
+        f"password [bold]{issued.secret}[/bold]",
+        highlight=False,
+    )
 
 
 @vehicles_app.command("list")

@@ -4,6 +4,7 @@ import asyncio
 import errno
 import gc
 import socket
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
@@ -20,14 +21,13 @@ from fleetlink.bootstrap import Container
 from fleetlink.cli.common import app, db_app, err, out, print_invalid, run_in, settings_of
 from fleetlink.cli.workers import WorkersRefused, serve_with_workers, worker_count
 from fleetlink.seeding.backfill import BackfillResult
-from fleetlink.seeding.demo import prepare_demo
+from fleetlink.seeding.demo import hand_credentials, prepare_demo
 from fleetlink.seeding.lifeworker import usable_cpus
 from fleetlink.settings import Settings
 from fleetlink.simulator.model import SimVehicle
 from fleetlink.simulator.runner import FleetRunner, SimClock
 from fleetlink.storage.migrate import current_revision
 from fleetlink.telematics.broker import BrokerPortTaken
-from fleetlink.telematics.credentials import password_for
 from fleetlink.telematics.link import BrokerAddress
 
 log = structlog.get_logger(__name__)
@@ -159,7 +159,8 @@ def serve(
         sims, _ = await announce_demo(container) if settings.demo else ([], None)
         if sims and settings.demo_simulate:
             # The demo fleet lives in this process but speaks MQTT like any unit would.
-            fleet_task = asyncio.create_task(fleet_runner(container, sims, 1.0).run())
+            runner = await fleet_runner(container, sims, 1.0)
+            fleet_task = asyncio.create_task(runner.run())
         if count > 1:
             gc.collect()
             gc.freeze()
@@ -206,18 +207,26 @@ def db_upgrade(ctx: typer.Context) -> None:
     out.print(f"database at revision {run_in(settings_of(ctx), work)}")
 
 
-def fleet_runner(
-    container: Container, vehicles: list[SimVehicle], time_scale: float, mqtt: str | None = None
+async def fleet_runner(
+    container: Container,
+    vehicles: Sequence[SimVehicle],
+    time_scale: float,
+    mqtt: str | None = None,
 ) -> FleetRunner:
-    """A runner for vehicles, signing in to the deployment's broker (or mqtt)."""
+    """A runner for vehicles, signing in to the deployment's broker (or mqtt).
+
+    Where vehicles need credentials, each gets a fresh one, handed over in memory only.
+    """
     assert container.telematics is not None
     address = BrokerAddress.parse(mqtt) if mqtt else container.telematics.broker
     now = container.services.clock()
-    secret = container.broker.key if container.broker is not None else b""
-
-    def password(vin: str) -> str | None:
-        return password_for(secret, vin) if secret else None
-
+    secrets: dict[str, str] = {}
+    if container.vehicles_sign_in:
+        secrets = await hand_credentials(container.services, vehicles)
     return FleetRunner(
-        vehicles, address.host, address.port, SimClock.starting(now, time_scale), password=password
+        vehicles,
+        address.host,
+        address.port,
+        SimClock.starting(now, time_scale),
+        password=secrets.get,
     )

@@ -1,7 +1,6 @@
-"""fleetlink simulate, seed, notify and mqtt-password: tools for the vehicles themselves."""
+"""fleetlink simulate, seed and notify: tools for the vehicles themselves."""
 
 import asyncio
-import sys
 import time
 from typing import Annotated
 
@@ -14,12 +13,9 @@ from fleetlink.cli.serve import announce_demo, fleet_runner
 from fleetlink.domain.errors import Conflict
 from fleetlink.domain.notifications import NotificationType
 from fleetlink.domain.state import Severity
-from fleetlink.domain.vin import normalize_vin
 from fleetlink.services.campaigns import post_campaign
-from fleetlink.services.signing_keys import ensure_signing_key
 from fleetlink.simulator.fleet import simulate_generated
 from fleetlink.simulator.fleetgen import generate_fleet
-from fleetlink.telematics.credentials import credential_key, password_for
 
 
 @app.command()
@@ -39,14 +35,18 @@ def simulate(
         float | None, typer.Option(min=1, help="Stop after this many real seconds.")
     ] = None,
 ) -> None:
-    """Run simulated vehicles, each its own MQTT session, against a broker."""
+    """Run simulated vehicles, each its own MQTT session, against a broker.
+
+    Each signs in with a fresh device credential (its earlier one stops working), so do not
+    run it beside a server that simulates the same fleet.
+    """
     settings = settings_of(ctx)
 
     async def work(container: Container) -> int:
         now = container.services.clock()
         fleet_seed = seed or settings.demo_seed
         sims = simulate_generated(generate_fleet(fleet_seed, vehicles, now), fleet_seed, now)
-        runner = fleet_runner(container, sims, time_scale, mqtt)
+        runner = await fleet_runner(container, sims, time_scale, mqtt)
         with Progress(
             SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True
         ) as progress:
@@ -116,15 +116,3 @@ def notify(
         )
 
     out.print(f"notified the owners of {run_in(settings_of(ctx), work)} vehicles")
-
-
-@app.command("mqtt-password")
-def mqtt_password(ctx: typer.Context, vin: str) -> None:
-    """Print the password a vehicle uses with its VIN to sign in to the embedded broker."""
-
-    async def work(container: Container) -> str:
-        canonical = normalize_vin(vin)
-        key = await ensure_signing_key(container.store, container.services.clock())
-        return password_for(credential_key(key.private_pem), canonical)
-
-    sys.stdout.write(run_in(settings_of(ctx), work) + "\n")

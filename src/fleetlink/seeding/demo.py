@@ -10,6 +10,7 @@ from fleetlink.seeding.backfill import BackfillResult, backfill
 from fleetlink.seeding.lifeworker import backfill_in_worker
 from fleetlink.seeding.registration import DemoFleet, ensure_demo_fleet
 from fleetlink.services.context import ServiceContext
+from fleetlink.services.devices import replace_device_credentials
 from fleetlink.services.vehicles import latest_states
 from fleetlink.simulator.fleet import simulate_generated
 from fleetlink.simulator.fleetgen import generate_fleet
@@ -75,3 +76,12 @@ async def prepare_demo(
         return fleet, sims, lived
     states = await latest_states(ctx, fleet.account)
     return fleet, resume(fleet.vehicles, states, seed, now), None
+
+
+async def hand_credentials(ctx: ServiceContext, vehicles: Sequence[SimVehicle]) -> dict[str, str]:
+    """Fresh device credentials for simulated vehicles, by VIN, kept only in memory.
+
+    The store holds digests only, so a simulator that starts again needs new secrets: any
+    earlier one stops working at once. A revoked vehicle stays revoked.
+    """
+    return await replace_device_credentials(ctx, [vehicle.vin for vehicle in vehicles])

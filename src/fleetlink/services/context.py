@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from fleetlink.domain.commands import Command
+from fleetlink.domain.devices import CredentialChange
 from fleetlink.domain.tripdetect import DEFAULT_RULES, TripRules
 from fleetlink.storage.uow import Store
 
@@ -24,6 +25,18 @@ class CommandDispatcher(Protocol):
 
     async def dispatch(self, command: Command) -> None:
         """Start delivering one freshly stored command."""
+        ...
+
+
+class DeviceBroker(Protocol):
+    """A broker that signs vehicles in, told of every change of a vehicle's credential.
+
+    apply() is called inside the change's unit of work, before its commit: a broker that
+    cannot take the change (an external one unreachable) fails it, and nothing is stored.
+    """
+
+    async def apply(self, change: CredentialChange) -> None:
+        """Take one change: admit the new secret, refuse the old, close what it no longer admits."""
         ...
 
 
@@ -53,6 +66,7 @@ class ServiceContext:
     command_timeout: timedelta = timedelta(seconds=60)
     clock: Callable[[], datetime] = utc_now
     dispatchers: list[CommandDispatcher] = field(default_factory=list)
+    device_brokers: list[DeviceBroker] = field(default_factory=list)
     trip_rules: TripRules = DEFAULT_RULES
     geocoder: Geocoder | None = None
     clearance: ClearancePolicy = ClearancePolicy()

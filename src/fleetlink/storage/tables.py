@@ -383,3 +383,18 @@ fleet_vehicle_events = Table(
     Column("at", UTCDateTime, nullable=False),
     Index("ix_fleet_vehicle_events_fleet_vehicle_id_at", "fleet_vehicle_id", "at"),
 )
+
+device_credentials = Table(
+    "device_credentials",
+    metadata,
+    # One per vehicle: its telematics unit's credential, as SHA-256 digests only.
+    Column("vehicle_id", Integer, ForeignKey("vehicles.id", ondelete="CASCADE"), primary_key=True),
+    Column("secret_hash", String(64), nullable=False),
+    # A rotation's new secret, until the unit first signs in with it.
+    Column("pending_hash", String(64)),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    # Every change sets it: brokers of other processes read what changed since they last looked.
+    Column("changed_at", UTCDateTime, nullable=False),
+    Index("ix_device_credentials_changed_at", "changed_at"),
+)

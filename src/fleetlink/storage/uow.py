@@ -15,6 +15,7 @@ from fleetlink.storage.repositories.clients import ClientRepository
 from fleetlink.storage.repositories.codes import CodeRepository
 from fleetlink.storage.repositories.commands import CommandRepository
 from fleetlink.storage.repositories.dead_letters import DeadLetterRepository
+from fleetlink.storage.repositories.devices import DeviceCredentialRepository
 from fleetlink.storage.repositories.fleet import FleetRepository
 from fleetlink.storage.repositories.grants import GrantRepository
 from fleetlink.storage.repositories.keys import SigningKeyRepository
@@ -57,6 +58,7 @@ class UnitOfWork:
     password_links: PasswordLinkRepository
     registry: RegistryRepository
     owner_history: OwnerHistoryRepository
+    devices: DeviceCredentialRepository
 
     def __init__(self, engine: AsyncEngine, *, write: bool, outage: Outage | None = None) -> None:
         self._engine = engine
@@ -102,6 +104,7 @@ class UnitOfWork:
         self.password_links = PasswordLinkRepository(conn)
         self.registry = RegistryRepository(conn)
         self.owner_history = OwnerHistoryRepository(conn)
+        self.devices = DeviceCredentialRepository(conn)
         return self
 
     async def commit(self) -> None:

@@ -1,23 +1,27 @@
-"""The embedded MQTT broker (amqtt): vehicles sign in with their VIN and touch only their topics."""
+"""The embedded MQTT broker (amqtt): vehicles sign in with their VIN and touch only their topics.
+
+Who may sign in is the DeviceGate's to say (fleetlink.telematics.device_gate).
+"""
 
 import asyncio
 import errno
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
 from amqtt.broker import Broker
-from amqtt.contexts import Action, BaseContext
+from amqtt.contexts import Action
 from amqtt.errors import MQTTError
 from amqtt.mqtt.connack import ConnackPacket
 from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
-from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
+from amqtt.plugins.base import BaseTopicPlugin
 from amqtt.session import Session
 from amqtt.utils import gen_client_id
 
-from fleetlink.domain.vin import is_valid_vin
-from fleetlink.telematics.credentials import CLOUD_USERNAME, verify
+from fleetlink.telematics.credentials import CLOUD_USERNAME
+from fleetlink.telematics.device_gate import DeviceGate
 from fleetlink.telematics.topics import UPLINK, Channel, parse_topic, topic
 
 log = structlog.get_logger(__name__)
@@ -26,29 +30,6 @@ NOT_AUTHORIZED = 0x05  # the CONNACK return code, MQTT 3.1.1 § 3.2.2.3
 
 class BrokerPortTaken(RuntimeError):
     """The embedded broker's port is in use."""
-
-
-class VehicleAuthPlugin(BaseAuthPlugin):
-    """Accept the cloud and vehicles whose password matches their VIN; nobody anonymous."""
-
-    @dataclass
-    class Config:
-        key_hex: str = ""
-
-    def __init__(self, context: BaseContext) -> None:
-        super().__init__(context)
-        self._key = bytes.fromhex(self._get_config_option("key_hex", ""))
-
-    async def authenticate(self, *, session: Session) -> bool | None:
-        username, password = session.username, session.password
-        if not username or not password or not self._key:
-            return False
-        if username != CLOUD_USERNAME and not is_valid_vin(username):
-            return False
-        accepted = verify(self._key, username, str(password))
-        if not accepted:
-            log.warning("mqtt.auth_refused", username=username)
-        return accepted
 
 
 def allowed(username: str | None, topic: str, action: Action) -> bool:
@@ -129,7 +110,28 @@ class _IsolatingBroker(Broker):
 
     The overrides copy amqtt 0.12's code where they must; the tests in
     tests/telematics/test_broker_isolation.py say whether a newer amqtt still needs them.
+    Sign-ins are the gate's to decide, not an auth plugin's, so that the gate can also
+    close a session whose credential is revoked.
     """
+
+    def __init__(self, config: dict[str, Any], gate: DeviceGate) -> None:
+        super().__init__(config)
+        self._gate = gate
+
+    async def _authenticate(self, session: Session, _: Any) -> bool:
+        password = None if session.password is None else str(session.password)
+        return await self._gate.admit(session.username, password)
+
+    async def close_unless(self, client_id: str, admits: Callable[[str | None], bool]) -> None:
+        """Close client_id's connection unless admits(the password it signed in with)."""
+        held = self._sessions.get(client_id)
+        if held is None or not held[0].transitions.is_connected():
+            return
+        password = held[0].password
+        if admits(None if password is None else str(password)):
+            return
+        log.warning("mqtt.session_closed", vin=client_id, reason="credential changed")
+        await self._close(client_id)
 
     async def stream_connected(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, listener_name: str
@@ -216,8 +218,13 @@ class _IsolatingBroker(Broker):
         held = self._sessions.get(client_id)
         if held is not None and held[0].transitions.is_connected():
             log.warning("mqtt.session_taken_over", client_id=client_id)
-            await held[1].handle_connection_closed()
-            await held[1].stop()
+            await self._close(client_id)
+
+    async def _close(self, client_id: str) -> None:
+        """End client_id's connection as if it had dropped (its will is published)."""
+        handler = self._sessions[client_id][1]
+        await handler.handle_connection_closed()
+        await handler.stop()
 
     async def _publish_retained_messages_for_subscription(
         self, subscription: tuple[str, int], session: Session
@@ -251,14 +258,13 @@ class _IsolatingBroker(Broker):
 
 
 class EmbeddedBroker:
-    """An amqtt broker in this process, on host:port."""
+    """An amqtt broker in this process, on host:port, admitting whom gate admits."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, gate: DeviceGate) -> None:
         self.host = host
         self.port = port
-        # Set by the container once the store's secret is known.
-        self.key = b""
-        self._broker: Broker | None = None
+        self.gate = gate
+        self._broker: _IsolatingBroker | None = None
 
     @property
     def running(self) -> bool:
@@ -267,23 +273,22 @@ class EmbeddedBroker:
 
     async def start(self) -> None:
         """Listen, or raise BrokerPortTaken naming both fixes."""
-        if not self.key:
+        if not self.gate.key:
             raise RuntimeError("the broker's credential key is set by Container.start()")
         _check_free(self.host, self.port)
         config: dict[str, Any] = {
             "listeners": {"default": {"type": "tcp", "bind": f"{self.host}:{self.port}"}},
-            "plugins": {
-                f"{__name__}.VehicleAuthPlugin": {"key_hex": self.key.hex()},
-                f"{__name__}.VehicleTopicPlugin": {},
-            },
+            "plugins": {f"{__name__}.VehicleTopicPlugin": {}},
         }
-        self._broker = _IsolatingBroker(config)
+        self._broker = _IsolatingBroker(config, self.gate)
         self._broker._subscriptions = _SnapshotItems()
         await self._broker.start()
+        self.gate.sessions = self._broker
         log.info("mqtt.embedded_broker_started", host=self.host, port=self.port)
 
     async def stop(self) -> None:
         """Close every session and the listener."""
         if self._broker is not None:
+            self.gate.sessions = None
             await self._broker.shutdown()
             self._broker = None

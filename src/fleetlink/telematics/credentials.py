@@ -1,7 +1,10 @@
-"""Broker credentials for the embedded broker, derived from a secret every process shares.
+"""Derived broker passwords: the cloud's own, from a secret every server process shares.
 
-A vehicle signs in with its VIN as username and a password only the cloud can derive,
-so no per-vehicle secret has to be stored; the cloud signs in as CLOUD_USERNAME.
+The cloud is a process of the deployment, not a device: it signs in as CLOUD_USERNAME with
+a password any of its processes can derive, so none has to be stored. Vehicles have
+credentials of their own (fleetlink.services.devices); a deployment moving off the derived
+vehicle passwords of earlier versions can accept them for a while
+(FLEETLINK_MQTT_DERIVED_PASSWORDS, docs/telematics.md).
 """
 
 import hashlib
@@ -12,12 +15,12 @@ _CONTEXT = b"fleetlink mqtt credentials v1"
 
 
 def credential_key(secret: str) -> bytes:
-    """The key credentials are derived from, itself derived from a stored secret."""
+    """The key passwords are derived from, itself derived from a stored secret."""
     return hmac.new(secret.encode(), _CONTEXT, hashlib.sha256).digest()
 
 
 def password_for(key: bytes, username: str) -> str:
-    """The broker password of a vehicle (its VIN) or of the cloud."""
+    """The derived broker password of username: the cloud (or, in transition, a VIN)."""
     return hmac.new(key, username.encode(), hashlib.sha256).hexdigest()
 
 

@@ -31,3 +31,8 @@ DEAD_LETTERS_SKIPPED = Counter(
     "fleetlink_mqtt_dead_letters_skipped_total",
     "Refused uplink messages not kept as dead letters: past a vehicle's share of one batch",
 )
+SIGN_INS_REFUSED = Counter(
+    "fleetlink_mqtt_sign_ins_refused_total",
+    "Sign-ins the embedded broker refused, by reason (unregistered: a VIN with no credential)",
+    ["reason"],
+)

@@ -1,10 +1,14 @@
 """Domain values to the operator API's shapes, and its requests to domain values."""
 
+from typing import Literal
+
 from fleetlink.api.operator import schemas as s
 from fleetlink.domain.brands import brand_slug
+from fleetlink.domain.devices import DeviceCredential
 from fleetlink.domain.operators import OwnershipPeriod, OwnerSummary
 from fleetlink.domain.registration import VehicleDetails
 from fleetlink.domain.vehicle import Vehicle
+from fleetlink.services.devices import IssuedCredential
 from fleetlink.services.password_links import PasswordLink
 
 
@@ -57,3 +61,24 @@ def owner(o: OwnerSummary) -> s.Owner:
 
 def password_link(base_url: str, link: PasswordLink) -> s.PasswordLink:
     return s.PasswordLink(url=base_url.rstrip("/") + link.path, expiresAt=link.expires_at)
+
+
+def secret(issued: IssuedCredential) -> s.DeviceCredentialSecret:
+    return s.DeviceCredentialSecret(vin=issued.vin, username=issued.vin, password=issued.secret)
+
+
+def credential_state(credential: DeviceCredential) -> s.DeviceCredentialState:
+    state: Literal["active", "rotating", "revoked"] = (
+        "revoked"
+        if not credential.active
+        else "rotating"
+        if credential.pending_hash is not None
+        else "active"
+    )
+    return s.DeviceCredentialState(
+        vin=credential.vin,
+        state=state,
+        issuedAt=credential.issued_at,
+        changedAt=credential.changed_at,
+        revokedAt=credential.revoked_at,
+    )

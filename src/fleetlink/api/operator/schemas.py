@@ -1,6 +1,7 @@
 """The operator API's shapes (specs/fleetlink-operator.openapi.yaml), as pydantic models."""
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -50,6 +51,28 @@ class OperatorVehicle(BaseModel):
     ownerId: str | None
     connection: ConnectionState
     lastSeenAt: datetime | None
+
+
+class DeviceCredentialSecret(BaseModel):
+    vin: str
+    username: str
+    password: str
+
+
+class RegisteredVehicle(OperatorVehicle):
+    deviceCredential: DeviceCredentialSecret
+
+
+class DeviceCredentialState(BaseModel):
+    vin: str
+    state: Literal["active", "rotating", "revoked"]
+    issuedAt: datetime
+    changedAt: datetime
+    revokedAt: datetime | None
+
+
+class Rotation(_Body):
+    immediately: bool = False
 
 
 class VehicleList(BaseModel):

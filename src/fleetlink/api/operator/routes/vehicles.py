@@ -11,6 +11,7 @@ from fleetlink.api.operator.dependencies import Caller, Services
 from fleetlink.domain.listing import DEFAULT_LIMIT, VehicleFilter
 from fleetlink.domain.vehicle import ConnectionState, Powertrain
 from fleetlink.services import registry
+from fleetlink.services.devices import issue_device_credential
 
 router = APIRouter(tags=["Vehicles"])
 
@@ -23,9 +24,12 @@ def _utc(at: datetime | None) -> datetime | None:
 @router.post("/vehicles", status_code=201)
 async def register_vehicle(
     body: s.VehicleRegistration, _: Caller, ctx: Services
-) -> s.OperatorVehicle:
+) -> s.RegisteredVehicle:
     found = await registry.register_vehicle(ctx, body.vin, mappers.details(body), body.ownerId)
-    return mappers.vehicle(found)
+    issued = await issue_device_credential(ctx, found.vin)
+    return s.RegisteredVehicle(
+        **mappers.vehicle(found).model_dump(), deviceCredential=mappers.secret(issued)
+    )
 
 
 @router.get("/vehicles")

@@ -1,5 +1,7 @@
-"""operators: operator accounts, owners who can be disabled or set their password by link,
-vehicles without an owner yet (with a licence plate), and every vehicle's ownership history
+"""operators: operator accounts, owners disabled or given a password link, ownership history
+
+Vehicles may be registered without an owner yet, with a licence plate; every change of a
+vehicle's owner is kept with its time.
 
 Revision ID: 0008_operators
 Revises: 0007
