@@ -69,6 +69,9 @@ vehicles = Table(
     Column("climate_fan_speed", Integer, nullable=False),
     Column("climate_mode", String(8), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # The sequence number of the vehicle's latest event: raised in the transaction that
+    # writes events, so the row's lock hands out numbers without a race (see events below).
+    Column("event_seq", Integer, nullable=False, server_default="0"),
 )
 
 vehicle_state = Table(
@@ -334,4 +337,29 @@ fleet_vehicle_events = Table(
     Column("reason", Text),
     Column("at", UTCDateTime, nullable=False),
     Index("ix_fleet_vehicle_events_fleet_vehicle_id_at", "fleet_vehicle_id", "at"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    # The outbox: every event, written in the transaction of the change that caused it.
+    # position orders the writes; id is the event's public, stable id.
+    Column("position", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("type", String(32), nullable=False),
+    Column("vin", String(17), nullable=False),
+    Column("vehicle_id", Integer, ForeignKey("vehicles.id")),
+    Column("sequence", Integer, nullable=False),
+    # The one fleet an event is meant for (its clearance); null: whoever may read the vehicle.
+    Column("client_id", String(64)),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("data", JSON, nullable=False),
+    # False until the webhook fan-out has made the event's deliveries.
+    Column("dispatched", Boolean, nullable=False),
+    # The fan-out's lookup: undispatched events in order.
+    Index("ix_events_dispatched_position", "dispatched", "position"),
+    # Replay and the stream: a vehicle's events in order, and events by time.
+    Index("ix_events_vehicle_id_sequence", "vehicle_id", "sequence"),
+    Index("ix_events_recorded_at", "recorded_at"),
 )

@@ -15,6 +15,7 @@ from fleetlink.storage.repositories.clients import ClientRepository
 from fleetlink.storage.repositories.codes import CodeRepository
 from fleetlink.storage.repositories.commands import CommandRepository
 from fleetlink.storage.repositories.dead_letters import DeadLetterRepository
+from fleetlink.storage.repositories.events import EventRepository
 from fleetlink.storage.repositories.fleet import FleetRepository
 from fleetlink.storage.repositories.grants import GrantRepository
 from fleetlink.storage.repositories.keys import SigningKeyRepository
@@ -49,6 +50,7 @@ class UnitOfWork:
     codes: CodeRepository
     refresh_tokens: RefreshTokenRepository
     fleet: FleetRepository
+    events: EventRepository
 
     def __init__(self, engine: AsyncEngine, *, write: bool, outage: Outage | None = None) -> None:
         self._engine = engine
@@ -90,6 +92,7 @@ class UnitOfWork:
         self.codes = CodeRepository(conn)
         self.refresh_tokens = RefreshTokenRepository(conn)
         self.fleet = FleetRepository(conn)
+        self.events = EventRepository(conn)
         return self
 
     async def commit(self) -> None:
