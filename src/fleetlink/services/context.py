@@ -7,6 +7,7 @@ from typing import Protocol
 
 from fleetlink.domain.commands import Command
 from fleetlink.domain.tripdetect import DEFAULT_RULES, TripRules
+from fleetlink.services.webhook_urls import WebhookPolicy
 from fleetlink.storage.uow import Store
 
 
@@ -60,3 +61,4 @@ class ServiceContext:
     message_retention: timedelta = timedelta(days=7)
     # How long messages set aside are kept for operators to look at.
     dead_letter_retention: timedelta = timedelta(days=30)
+    webhooks: WebhookPolicy = field(default_factory=WebhookPolicy)

@@ -15,6 +15,7 @@ from fleetlink.storage.repositories.clients import ClientRepository
 from fleetlink.storage.repositories.codes import CodeRepository
 from fleetlink.storage.repositories.commands import CommandRepository
 from fleetlink.storage.repositories.dead_letters import DeadLetterRepository
+from fleetlink.storage.repositories.deliveries import DeliveryRepository
 from fleetlink.storage.repositories.events import EventRepository
 from fleetlink.storage.repositories.fleet import FleetRepository
 from fleetlink.storage.repositories.grants import GrantRepository
@@ -29,6 +30,7 @@ from fleetlink.storage.repositories.state import VehicleStateRepository
 from fleetlink.storage.repositories.trip_progress import TripProgressRepository
 from fleetlink.storage.repositories.trips import TripRepository
 from fleetlink.storage.repositories.vehicles import VehicleRepository
+from fleetlink.storage.repositories.webhooks import SubscriptionRepository
 
 
 class UnitOfWork:
@@ -51,6 +53,8 @@ class UnitOfWork:
     refresh_tokens: RefreshTokenRepository
     fleet: FleetRepository
     events: EventRepository
+    webhooks: SubscriptionRepository
+    deliveries: DeliveryRepository
 
     def __init__(self, engine: AsyncEngine, *, write: bool, outage: Outage | None = None) -> None:
         self._engine = engine
@@ -93,6 +97,8 @@ class UnitOfWork:
         self.refresh_tokens = RefreshTokenRepository(conn)
         self.fleet = FleetRepository(conn)
         self.events = EventRepository(conn)
+        self.webhooks = SubscriptionRepository(conn)
+        self.deliveries = DeliveryRepository(conn)
         return self
 
     async def commit(self) -> None:
