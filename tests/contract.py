@@ -198,7 +198,7 @@ def _error_shape(path: str) -> tuple[str, str]:
         return _OPERATOR, "#/components/schemas/OperatorError"
     if path == "/v1/access_token":
         return _EXTENSIONS, "#/components/schemas/OAuthTokenError"
-    if path.startswith("/v1/"):
+    if path.startswith(("/v1/", "/fleetlink/")):
         return _EXTENSIONS, "#/components/schemas/HighMobilityError"
     return _TOYOTA, "#/components/schemas/Error"
 

@@ -25,6 +25,8 @@ from fleetlink.api.owner_panel.app import create_owner_panel_app
 from fleetlink.api.ratelimit import RateLimitHeaders
 from fleetlink.api.toyota.app import PREFIX as TOYOTA_PREFIX
 from fleetlink.api.toyota.app import create_toyota_app
+from fleetlink.api.webhooks.app import PREFIX as WEBHOOKS_PREFIX
+from fleetlink.api.webhooks.app import create_webhooks_app
 from fleetlink.bootstrap import Container, build
 from fleetlink.services.retention import sweep
 from fleetlink.settings import Settings
@@ -68,11 +70,14 @@ async def _sweep(container: Container) -> None:
 def start_background(container: Container) -> Supervisor:
     """Start what runs beside the requests, each restarted by a supervisor when it stops.
 
-    The MQTT session always (it publishes commands); the sweep only in a primary process.
+    The MQTT session always (it publishes commands); the sweep and webhook delivery only in a
+    primary process.
     """
     supervisor = Supervisor()
     if container.primary:
         supervisor.start("retention", lambda: _sweep(container))
+    if container.primary and container.webhooks is not None:
+        supervisor.start("webhooks", container.webhooks.run)
     if container.telematics is not None:
         supervisor.start("telematics", container.telematics.run)
     if container.broker is not None:
@@ -161,5 +166,6 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         _Mount(HIGH_MOBILITY_PREFIX, create_highmobility_app(wired)),
         _Mount(OWNER_PANEL_PREFIX, create_owner_panel_app(wired)),
         _Mount(OPERATOR_PREFIX, create_operator_app(wired)),
+        _Mount(WEBHOOKS_PREFIX, create_webhooks_app(wired)),
     ]
     return app

@@ -1,12 +1,16 @@
 """The one place that wires engines, keys, brokers and services from settings."""
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from fleetlink.geocoding import offline_geocoder
 from fleetlink.ratelimit import BucketStore, Limiter, MemoryBucketStore, Rate, RedisBucketStore
 from fleetlink.services.context import ClearancePolicy, ServiceContext, utc_now
 from fleetlink.services.signing_keys import ensure_signing_key
 from fleetlink.services.tokens import TokenService
+from fleetlink.services.webhook_delivery import WebhookDelivery
+from fleetlink.services.webhook_sender import HttpSender
+from fleetlink.services.webhook_urls import WebhookPolicy
 from fleetlink.settings import Settings
 from fleetlink.storage.database import create_engine
 from fleetlink.storage.migrate import upgrade
@@ -33,6 +37,9 @@ class Container:
     # Whether this process does the deployment's chores (reading the uplink, the retention
     # sweep) or only serves HTTP beside a process that does (`fleetlink serve --workers`).
     primary: bool = True
+    # Sends webhooks from the outbox; only a primary process has one.
+    webhooks: WebhookDelivery | None = None
+    sender: HttpSender | None = None
 
     async def start(self) -> None:
         """Bring the schema up to date, make sure a signing key exists, derive the cloud's
@@ -63,6 +70,8 @@ class Container:
         if self.broker is not None:
             await self.broker.stop()
         await self.limiter.close()
+        if self.sender is not None:
+            await self.sender.close()
         await self.store.dispose()
 
 
@@ -97,6 +106,12 @@ def build(settings: Settings, *, primary: bool = True) -> Container:
         message_retention=settings.message_retention,
         dead_letter_retention=settings.dead_letter_retention,
         password_link_ttl=settings.password_link_ttl,
+        webhooks=WebhookPolicy(
+            allow_http=settings.webhooks_allow_http,
+            allow_private=settings.webhooks_allow_private_addresses,
+            timeout=timedelta(seconds=settings.webhooks_timeout_seconds),
+            per_endpoint=settings.webhooks_per_endpoint,
+        ),
     )
     broker = None
     if settings.mqtt_url:
@@ -122,6 +137,7 @@ def build(settings: Settings, *, primary: bool = True) -> Container:
         ingest=primary,
     )
     services.dispatchers.append(link)
+    sender = HttpSender(services.webhooks) if primary else None
     return Container(
         settings=settings,
         store=store,
@@ -131,4 +147,6 @@ def build(settings: Settings, *, primary: bool = True) -> Container:
         telematics=link,
         broker=broker,
         primary=primary,
+        webhooks=WebhookDelivery(services, sender) if sender is not None else None,
+        sender=sender,
     )

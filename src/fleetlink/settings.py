@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     rate_limit_vehicle_burst: Annotated[int, Field(ge=1)] = 30
     # Lets several deployments (or test runs) share one Redis without sharing buckets.
     rate_limit_redis_prefix: str = "fleetlink:ratelimit:"
+    # Webhooks: only HTTPS to public addresses, unless these allow plain HTTP and loopback,
+    # private or link-local addresses (local development and tests).
+    webhooks_allow_http: bool = False
+    webhooks_allow_private_addresses: bool = False
+    webhooks_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 15.0
+    webhooks_per_endpoint: Annotated[int, Field(ge=1, le=64)] = 4
     log_level: str = "info"
     log_json: bool = False
 

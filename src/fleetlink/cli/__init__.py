@@ -12,6 +12,7 @@ from fleetlink.cli import (  # noqa: F401
     registry,
     serve,
     vehicles,
+    webhooks,
 )
 from fleetlink.cli.common import app
 

@@ -8,6 +8,7 @@ import structlog
 from fleetlink.domain.accounts import Account
 from fleetlink.domain.commands import Command, CommandKind, CommandRequest, CommandStatus
 from fleetlink.domain.errors import CommandNotFound
+from fleetlink.domain.events import command_settled
 from fleetlink.services.context import ServiceContext
 from fleetlink.services.ownership import owned_vehicle
 
@@ -74,6 +75,8 @@ async def get_command(ctx: ServiceContext, account: Account, vin: str, request_i
     # Only a command that has just run out of time needs a write.
     async with ctx.store.writing() as uow:
         if await uow.commands.save(settled, expected=command.status):
+            # Told only by whoever wrote the expiry: the conditional save lets one through.
+            await uow.events.add_many([command_settled(str(uuid.uuid4()), settled)], ctx.clock())
             await uow.commit()
             return settled
         # Another process (or the vehicle's answer) settled it first: report what it wrote.

@@ -8,6 +8,7 @@ from typing import Protocol
 from fleetlink.domain.commands import Command
 from fleetlink.domain.devices import CredentialChange
 from fleetlink.domain.tripdetect import DEFAULT_RULES, TripRules
+from fleetlink.services.webhook_urls import WebhookPolicy
 from fleetlink.storage.uow import Store
 
 
@@ -76,3 +77,4 @@ class ServiceContext:
     dead_letter_retention: timedelta = timedelta(days=30)
     # How long a link to set an owner's password works.
     password_link_ttl: timedelta = timedelta(hours=72)
+    webhooks: WebhookPolicy = field(default_factory=WebhookPolicy)

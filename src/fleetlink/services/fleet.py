@@ -5,7 +5,9 @@ settles it (`settle_at`), and whoever looks at the fleet next, from any server p
 settles what is due first, with conditional updates so two processes never both do.
 """
 
+import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import replace
 
 from fleetlink.auth.access import ApiAccess
@@ -20,6 +22,7 @@ from fleetlink.domain.clearance import (
     settled,
 )
 from fleetlink.domain.errors import Conflict, InvalidInput, NotFound
+from fleetlink.domain.events import clearance_changed
 from fleetlink.domain.vehicle import Vehicle
 from fleetlink.domain.vin import normalize_vin
 from fleetlink.services.context import ServiceContext
@@ -96,8 +99,10 @@ async def _register(
             entry = await uow.fleet.add(entry)
         elif not await uow.fleet.reopen(entry, existing.status):
             raise InvalidInput(f"vehicle {vin} changed meanwhile; try again")
-        await uow.fleet.record(
-            [(entry.id, ClearanceChange(ClearanceStatus.PENDING, ClearanceReason.REQUESTED, now))]
+        await _record(
+            ctx,
+            uow,
+            [(entry, ClearanceChange(ClearanceStatus.PENDING, ClearanceReason.REQUESTED, now))],
         )
         await uow.commit()
     return entry
@@ -139,7 +144,7 @@ async def remove_vehicle(ctx: ServiceContext, access: ApiAccess, vin: str) -> No
                 await uow.fleet.mark_removed(entry.id, now)
                 break
             if await uow.fleet.move([entry.id], entry.status, change, removed=True):
-                await uow.fleet.record([(entry.id, change)])
+                await _record(ctx, uow, [(entry, change)])
                 break
         else:
             raise InvalidInput(f"vehicle {vin} keeps changing; try again")
@@ -155,15 +160,16 @@ async def settle_due(ctx: ServiceContext, client_id: str | None = None) -> int:
     async with ctx.store.writing() as uow:
         # One statement per outcome, not per clearance: each keeps its own settling time.
         by_outcome: dict[tuple[ClearanceStatus, str], list[int]] = defaultdict(list)
-        for entry in await uow.fleet.due(client_id, now):
+        due = {entry.id: entry for entry in await uow.fleet.due(client_id, now)}
+        for entry in due.values():
             change = settled(entry, entry.brand in SUPPORTED_BRANDS)
             if change is not None:
                 by_outcome[change.status, change.reason].append(entry.id)
         moved = []
         for (status, reason), ids in by_outcome.items():
             for moved_id, at in await uow.fleet.settle(ids, status, reason):
-                moved.append((moved_id, ClearanceChange(status, reason, at)))
-        await uow.fleet.record(moved)
+                moved.append((due[moved_id], ClearanceChange(status, reason, at)))
+        await _record(ctx, uow, moved)
         await uow.commit()
     return len(moved)
 
@@ -203,9 +209,23 @@ async def decide_request(
             raise InvalidInput(f"this request is {entry.status.value}: nothing to decide")
         if not await uow.fleet.move([entry.id], entry.status, change):
             raise InvalidInput("this request changed meanwhile; reload the page")
-        await uow.fleet.record([(entry.id, change)])
+        await _record(ctx, uow, [(entry, change)])
         await uow.commit()
     return replace(entry, status=change.status, reason=change.reason, settle_at=None)
+
+
+async def _record(
+    ctx: ServiceContext, uow: UnitOfWork, changes: Sequence[tuple[FleetVehicle, ClearanceChange]]
+) -> None:
+    """Keep each change in the clearance's history, and tell its fleet (in the same commit)."""
+    await uow.fleet.record([(entry.id, change) for entry, change in changes])
+    await uow.events.add_many(
+        [
+            clearance_changed(str(uuid.uuid4()), e.client_id, e.vin, e.vehicle_id, change)
+            for e, change in changes
+        ],
+        ctx.clock(),
+    )
 
 
 async def _in_fleet(uow: UnitOfWork, access: ApiAccess, vin: str) -> FleetVehicle:

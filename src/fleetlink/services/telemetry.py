@@ -1,7 +1,9 @@
 """Ingest what vehicles report: batched, idempotent, newest state wins, all in one transaction.
 
 Trips are derived here too, in the same transaction, so a trip is finished exactly when the
-reports that finish it are stored.
+reports that finish it are stored; and so are the events apps are told (domain/events.py),
+written to the outbox in one statement per batch, so that no committed change goes untold
+and no rolled-back one is told.
 """
 
 import uuid
@@ -15,6 +17,14 @@ import structlog
 from fleetlink.domain.alerts import Alert, alerts_between, command_failed_alert, event_alert
 from fleetlink.domain.commands import Command, CommandStatus
 from fleetlink.domain.errors import InvalidTransition
+from fleetlink.domain.events import (
+    Event,
+    command_settled,
+    connection_changed,
+    notification_created,
+    state_changed,
+    trip_finished,
+)
 from fleetlink.domain.notifications import Notification, ServiceRecord
 from fleetlink.domain.records import StoredMessage
 from fleetlink.domain.reports import (
@@ -26,12 +36,14 @@ from fleetlink.domain.reports import (
     apply_event,
     apply_report,
 )
+from fleetlink.domain.signals import SignalChanges
 from fleetlink.domain.state import VehicleState
 from fleetlink.domain.tripdetect import TripRules, detect
 from fleetlink.domain.tripprogress import TripProgress
 from fleetlink.domain.trips import Trip
 from fleetlink.domain.vehicle import ConnectionState
 from fleetlink.services.context import Geocoder, ServiceContext
+from fleetlink.services.ids import new_id
 from fleetlink.storage.uow import UnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -59,6 +71,8 @@ class IngestResult:
     commands_settled: int = 0
     trips_finished: int = 0
     notifications: list[Notification] = field(default_factory=list)
+    # The events of the batch, in the order they happened (numbered once stored).
+    events: list[Event] = field(default_factory=list)
     # Known vehicles whose newest connection report of the batch says online (repeats too:
     # a vehicle back online after a broker restart resends the same retained message).
     online: list[str] = field(default_factory=list)
@@ -125,15 +139,26 @@ async def ingest(ctx: ServiceContext, batch: Sequence[Arrival]) -> IngestResult:
         )
         await _apply_states(uow, ids, timeline, result)
         result.trips_finished = await _detect_trips(
-            uow, ids, timeline, ctx.trip_rules, ctx.geocoder
+            uow, ids, timeline, ctx.trip_rules, ctx.geocoder, result
         )
         await uow.service_records.add_new(_service_records(ids, unique))
-        await _apply_connections(uow, ids, unique)
+        await _apply_connections(uow, ids, unique, result)
         result.commands_settled = await _apply_results(uow, unique, result, ctx.clock())
         await uow.notifications.add_many(result.notifications)
+        result.events = await uow.events.add_many(_told(ids, result), ctx.clock())
         await uow.commit()
     result.applied = len(unique)
     return result
+
+
+def _told(ids: dict[str, int], result: IngestResult) -> list[Event]:
+    """The batch's events with its notifications', in the order they happened."""
+    vins = {vid: vin for vin, vid in ids.items()}
+    told = result.events + [
+        notification_created(new_id(), vins[n.vehicle_id], n) for n in result.notifications
+    ]
+    # Stable: a vehicle's events at one instant keep the order they were seen in.
+    return sorted(told, key=lambda e: e.occurred_at)
 
 
 def _online(arrivals: Sequence[Arrival]) -> list[str]:
@@ -173,7 +198,7 @@ def _service_records(ids: dict[str, int], arrivals: Sequence[Arrival]) -> list[S
 
 
 def _notify(vehicle_id: int, alert: Alert, at: datetime) -> Notification:
-    return alert.notification(str(uuid.uuid4()), vehicle_id, at)
+    return alert.notification(new_id(), vehicle_id, at)
 
 
 async def _apply_states(
@@ -188,6 +213,7 @@ async def _apply_states(
     # Locked until commit, so two servers applying reports of one vehicle take turns.
     states: dict[int, VehicleState | None] = dict(await uow.states.get_many(vehicle_ids, lock=True))
     changed: dict[int, VehicleState] = {}
+    told: dict[int, tuple[str, SignalChanges]] = {}
     for report in timeline:
         vid = ids[report.vin]
         before = states.get(vid)
@@ -200,9 +226,16 @@ async def _apply_states(
                 result.notifications.append(_notify(vid, alert, report.at))
         for alert in alerts_between(before, new):
             result.notifications.append(_notify(vid, alert, new.reported_at))
+        if vid not in told:
+            told[vid] = (report.vin, SignalChanges.after(before))
+        told[vid][1].add(new)
         states[vid] = new
         changed[vid] = new
     await uow.states.put_many(changed)
+    for vid, (vin, changes) in told.items():
+        event = state_changed(new_id(), vin, vid, changes)
+        if event is not None:
+            result.events.append(event)
 
 
 async def _detect_trips(
@@ -211,6 +244,7 @@ async def _detect_trips(
     timeline: Sequence[StateReport | EventReport],
     rules: TripRules,
     geocoder: Geocoder | None,
+    result: IngestResult,
 ) -> int:
     """Carry each vehicle's trip detection on from its stored progress; store what finished."""
     if not timeline:
@@ -232,6 +266,8 @@ async def _detect_trips(
     if geocoder is not None and finished:
         finished = await _with_addresses(geocoder, finished)
     await uow.trips.add_many(finished)
+    vins = {vid: vin for vin, vid in ids.items()}
+    result.events.extend(trip_finished(new_id(), vins[t.vehicle_id], t) for t in finished)
     return len(finished)
 
 
@@ -250,7 +286,7 @@ async def _with_addresses(geocoder: Geocoder, trips: Sequence[Trip]) -> list[Tri
 
 
 async def _apply_connections(
-    uow: UnitOfWork, ids: dict[str, int], arrivals: Sequence[Arrival]
+    uow: UnitOfWork, ids: dict[str, int], arrivals: Sequence[Arrival], result: IngestResult
 ) -> None:
     """Record connection states.
 
@@ -274,12 +310,28 @@ async def _apply_connections(
             report_at[vid] = position
             if vid not in newest or r.at >= newest[vid].at:
                 newest[vid] = r
+    if not newest and not will_at:
+        return
     after = [v for v, w in will_at.items() if w > report_at.get(v, -1)]
+    touched = sorted(set(newest) | set(will_at))
+    was = await uow.vehicles.connections(touched)
     await uow.vehicles.set_offline(sorted(set(will_at) - set(after)))
     await uow.vehicles.set_connections(
         sorted(((vid, r.state, r.at) for vid, r in newest.items()), key=lambda c: c[2])
     )
     await uow.vehicles.set_offline(sorted(after))
+    wills = {
+        ids[a.report.vin]: a.received_at
+        for a in arrivals
+        if isinstance(a.report, ConnectionReport) and a.report.message_id is None
+    }
+    vins = {vid: vin for vin, vid in ids.items()}
+    for vid, (state, reported_at) in (await uow.vehicles.connections(touched)).items():
+        if was.get(vid, (None, None))[0] is state:
+            continue
+        # A last will has no time of its own: the broker's delivery of it stands in.
+        at = wills[vid] if vid in after else reported_at or wills[vid]
+        result.events.append(connection_changed(new_id(), vins[vid], vid, state, at))
 
 
 async def _apply_results(
@@ -322,4 +374,5 @@ async def _apply_results(
             alert = command_failed_alert(command.kind, r.code, r.reason)
             result.notifications.append(_notify(command.vehicle_id, alert, r.at))
     await uow.commands.save_many(changed)
+    result.events.extend(command_settled(new_id(), c) for c, _ in changed)
     return len(changed)

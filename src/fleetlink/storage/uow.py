@@ -15,7 +15,9 @@ from fleetlink.storage.repositories.clients import ClientRepository
 from fleetlink.storage.repositories.codes import CodeRepository
 from fleetlink.storage.repositories.commands import CommandRepository
 from fleetlink.storage.repositories.dead_letters import DeadLetterRepository
+from fleetlink.storage.repositories.deliveries import DeliveryRepository
 from fleetlink.storage.repositories.devices import DeviceCredentialRepository
+from fleetlink.storage.repositories.events import EventRepository
 from fleetlink.storage.repositories.fleet import FleetRepository
 from fleetlink.storage.repositories.grants import GrantRepository
 from fleetlink.storage.repositories.keys import SigningKeyRepository
@@ -33,6 +35,7 @@ from fleetlink.storage.repositories.state import VehicleStateRepository
 from fleetlink.storage.repositories.trip_progress import TripProgressRepository
 from fleetlink.storage.repositories.trips import TripRepository
 from fleetlink.storage.repositories.vehicles import VehicleRepository
+from fleetlink.storage.repositories.webhooks import SubscriptionRepository
 
 
 class UnitOfWork:
@@ -59,6 +62,9 @@ class UnitOfWork:
     registry: RegistryRepository
     owner_history: OwnerHistoryRepository
     devices: DeviceCredentialRepository
+    events: EventRepository
+    webhooks: SubscriptionRepository
+    deliveries: DeliveryRepository
 
     def __init__(self, engine: AsyncEngine, *, write: bool, outage: Outage | None = None) -> None:
         self._engine = engine
@@ -105,6 +111,9 @@ class UnitOfWork:
         self.registry = RegistryRepository(conn)
         self.owner_history = OwnerHistoryRepository(conn)
         self.devices = DeviceCredentialRepository(conn)
+        self.events = EventRepository(conn)
+        self.webhooks = SubscriptionRepository(conn)
+        self.deliveries = DeliveryRepository(conn)
         return self
 
     async def commit(self) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fleetlink.domain.brands import brand_slug
@@ -19,6 +19,7 @@ from fleetlink.storage.repositories.vehicles import SELECT_VEHICLE, vehicle_from
 from fleetlink.storage.tables import (
     accounts,
     commands,
+    events,
     fleet_vehicles,
     notifications,
     oauth_grant_vehicles,
@@ -29,6 +30,8 @@ from fleetlink.storage.tables import (
     vehicle_owners,
     vehicle_state,
     vehicles,
+    webhook_attempts,
+    webhook_deliveries,
 )
 
 # Everything recorded about a vehicle, deleted with it when it is deregistered.
@@ -117,6 +120,17 @@ class RegistryRepository:
             .where(fleet_vehicles.c.vehicle_id == vehicle_id)
             .values(vehicle_id=None, updated_at=at)
         )
-        for table in _RECORDS:
+        # Its events, with what delivering them to webhooks left behind.
+        its_events = select(events.c.id).where(events.c.vehicle_id == vehicle_id)
+        their_deliveries = select(webhook_deliveries.c.id).where(
+            webhook_deliveries.c.event_id.in_(its_events)
+        )
+        await self._conn.execute(
+            delete(webhook_attempts).where(webhook_attempts.c.delivery_id.in_(their_deliveries))
+        )
+        await self._conn.execute(
+            delete(webhook_deliveries).where(webhook_deliveries.c.event_id.in_(its_events))
+        )
+        for table in (*_RECORDS, events):
             await self._conn.execute(delete(table).where(table.c.vehicle_id == vehicle_id))
         await self._conn.execute(delete(vehicles).where(vehicles.c.id == vehicle_id))

@@ -205,3 +205,16 @@ class VehicleRepository:
             await self._conn.execute(
                 update(vehicles).where(vehicles.c.id == vehicle_id).values(values)
             )
+
+    async def connections(
+        self, vehicle_ids: Sequence[int]
+    ) -> dict[int, tuple[ConnectionState, datetime | None]]:
+        """Each vehicle's connection state and the time of its last connection report."""
+        if not vehicle_ids:
+            return {}
+        rows = await self._conn.execute(
+            select(vehicles.c.id, vehicles.c.connection, vehicles.c.last_connected_at).where(
+                vehicles.c.id.in_(list(vehicle_ids))
+            )
+        )
+        return {r.id: (ConnectionState(r.connection), r.last_connected_at) for r in rows}

@@ -1,0 +1,1 @@
+"""fleetlink's own webhooks API: subscriptions, their attempts, replays (docs/events.md)."""

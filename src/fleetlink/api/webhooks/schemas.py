@@ -1,0 +1,67 @@
+"""The webhooks API's bodies (specs/fleetlink-extensions.openapi.yaml)."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from fleetlink.domain.webhooks import Attempt, Subscription
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class NewSubscription(_Strict):
+    url: str = Field(min_length=1, max_length=2000)
+    event_types: list[str] = Field(min_length=1, max_length=16)
+
+
+class Replay(_Strict):
+    event_ids: list[str] | None = Field(default=None, min_length=1, max_length=10_000)
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+class SubscriptionOut(BaseModel):
+    id: str
+    url: str
+    event_types: list[str]
+    status: str
+    disabled_reason: str | None
+    created_at: datetime
+    # Only in the answers that create or rotate it: it is shown once.
+    secret: str | None = None
+
+
+class AttemptOut(BaseModel):
+    event_id: str
+    attempted_at: datetime
+    status_code: int | None
+    latency_ms: float
+    error: str | None
+
+
+class Replayed(BaseModel):
+    queued: int
+
+
+def subscription(s: Subscription, *, with_secret: bool = False) -> SubscriptionOut:
+    return SubscriptionOut(
+        id=s.id,
+        url=s.url,
+        event_types=sorted(t.value for t in s.event_types),
+        status=s.status.value,
+        disabled_reason=s.disabled_reason,
+        created_at=s.created_at,
+        secret=s.secret if with_secret else None,
+    )
+
+
+def attempt(a: Attempt) -> AttemptOut:
+    return AttemptOut(
+        event_id=a.event_id,
+        attempted_at=a.attempted_at,
+        status_code=a.status_code,
+        latency_ms=round(a.latency_ms, 1),
+        error=a.error,
+    )

@@ -1,0 +1,170 @@
+"""The events fleetlink tells apps about: one catalogue, pure, built where the change is seen.
+
+Each event names its vehicle (VIN), the time it happened (the vehicle's own time where the
+vehicle said it) and, once stored, its place in the vehicle's sequence: receivers order and
+deduplicate by (vin, sequence) and by id. The store gives out the sequence numbers, in the
+transaction that writes the change (see storage/repositories/events.py), so builders leave
+it at zero. docs/events.md documents every type's data with a JSON schema.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from fleetlink.domain.clearance import ClearanceChange
+from fleetlink.domain.commands import Command
+from fleetlink.domain.notifications import Notification
+from fleetlink.domain.signals import SignalChanges
+from fleetlink.domain.trips import RoutePoint, Trip
+from fleetlink.domain.units import km_to_miles, kmh_to_mph
+from fleetlink.domain.vehicle import ConnectionState
+
+# Where an app reads a finished trip in full (its route too), under the Toyota API.
+TRIPS_LINK = "/connected/v1/vehicles/{vin}/trips?fromDate={day}&toDate={day}&includeRoute=true"
+
+
+class EventType(StrEnum):
+    """Every kind of event."""
+
+    STATE_CHANGED = "vehicle.state_changed"
+    CONNECTION_CHANGED = "vehicle.connection_changed"
+    TRIP_FINISHED = "trip.finished"
+    COMMAND_SETTLED = "command.settled"
+    NOTIFICATION_CREATED = "notification.created"
+    CLEARANCE_CHANGED = "fleet.clearance_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happened to a vehicle, as apps are told it."""
+
+    id: str
+    type: EventType
+    vin: str
+    # Null only for a fleet's clearance of a VIN the platform does not know.
+    vehicle_id: int | None
+    occurred_at: datetime
+    data: dict[str, Any] = field(default_factory=dict)
+    # The vehicle's own count of its events, from 1 (0 for a VIN the platform does not know).
+    sequence: int = 0
+    # Set for an event meant for one fleet only (its clearance), else None: everyone allowed.
+    client_id: str | None = None
+
+    def numbered(self, sequence: int) -> "Event":
+        """The event with its place in the vehicle's sequence."""
+        return Event(
+            self.id,
+            self.type,
+            self.vin,
+            self.vehicle_id,
+            self.occurred_at,
+            self.data,
+            sequence,
+            self.client_id,
+        )
+
+    def envelope(self) -> dict[str, Any]:
+        """The JSON body a receiver gets (webhook payload and stream message alike)."""
+        return {
+            "id": self.id,
+            "type": self.type.value,
+            "timestamp": _iso(self.occurred_at),
+            "vin": self.vin,
+            "sequence": self.sequence,
+            "data": self.data,
+        }
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
+
+
+def state_changed(id: str, vin: str, vehicle_id: int, changes: SignalChanges) -> Event | None:
+    """The signals that a vehicle's reports changed, at the time of the last; None if none did.
+
+    Ingestion tells one per vehicle per stored batch: under light load a batch is one
+    message; under heavy load, the reports of a vehicle in one batch are told together.
+    """
+    signals = changes.signals()
+    if not signals or changes.at is None:
+        return None
+    data = {"signals": signals, "reports": changes.states}
+    return Event(id, EventType.STATE_CHANGED, vin, vehicle_id, changes.at, data)
+
+
+def connection_changed(
+    id: str, vin: str, vehicle_id: int, state: ConnectionState, at: datetime
+) -> Event:
+    """The vehicle went online, to sleep or offline."""
+    return Event(id, EventType.CONNECTION_CHANGED, vin, vehicle_id, at, {"state": state.value})
+
+
+def _point(p: RoutePoint) -> dict[str, Any]:
+    return {"latitude": p.latitude, "longitude": p.longitude, "timestamp": _iso(p.at)}
+
+
+def trip_finished(id: str, vin: str, trip: Trip) -> Event:
+    """A finished trip, as the Toyota API's trip history shows it with its summary, no route."""
+    data: dict[str, Any] = {
+        "id": trip.id,
+        "vin": vin,
+        "startTime": _iso(trip.start.at),
+        "endTime": _iso(trip.end.at),
+        "startCoordinates": _point(trip.start),
+        "endCoordinates": _point(trip.end),
+        "distanceMiles": round(km_to_miles(trip.distance_km), 2),
+        "durationMinutes": round(trip.duration.total_seconds() / 60),
+        "averageSpeedMph": round(kmh_to_mph(trip.average_speed_kmh), 1),
+        "maxSpeedMph": round(kmh_to_mph(trip.max_speed_kmh), 1),
+        "link": TRIPS_LINK.format(vin=vin, day=trip.start.at.date().isoformat()),
+    }
+    if trip.start_address is not None:
+        data["startAddress"] = trip.start_address
+    if trip.end_address is not None:
+        data["endAddress"] = trip.end_address
+    return Event(id, EventType.TRIP_FINISHED, vin, trip.vehicle_id, trip.end.at, data)
+
+
+def command_settled(id: str, command: Command) -> Event:
+    """A command succeeded, failed or expired, with the vehicle's code and reason."""
+    assert command.status.is_terminal, command.status
+    data: dict[str, Any] = {
+        "requestId": command.id,
+        "command": command.kind.value,
+        "status": command.status.value,
+        "returnCode": command.return_code,
+        "reason": command.reason,
+    }
+    return Event(
+        id, EventType.COMMAND_SETTLED, command.vin, command.vehicle_id, command.updated_at, data
+    )
+
+
+def notification_created(id: str, vin: str, notification: Notification) -> Event:
+    """A notification the owner is shown (an alert, a recall, a reminder)."""
+    data = {
+        "id": notification.id,
+        "type": notification.type.value,
+        "severity": notification.severity.value,
+        "title": notification.title,
+        "message": notification.message,
+    }
+    return Event(
+        id,
+        EventType.NOTIFICATION_CREATED,
+        vin,
+        notification.vehicle_id,
+        notification.created_at,
+        data,
+    )
+
+
+def clearance_changed(
+    id: str, client_id: str, vin: str, vehicle_id: int | None, change: ClearanceChange
+) -> Event:
+    """A fleet's clearance for a VIN moved; only that fleet is told."""
+    data = {"status": change.status.value, "reason": change.reason}
+    return Event(
+        id, EventType.CLEARANCE_CHANGED, vin, vehicle_id, change.at, data, client_id=client_id
+    )

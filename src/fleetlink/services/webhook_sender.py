@@ -1,0 +1,116 @@
+"""Sending one webhook: Standard Webhooks signatures, a timeout, no redirects, a bounded read."""
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Protocol
+
+import httpx
+from standardwebhooks.webhooks import Webhook
+
+from fleetlink import __version__
+from fleetlink.domain.errors import InvalidInput
+from fleetlink.domain.events import Event
+from fleetlink.services.context import utc_now
+from fleetlink.services.webhook_urls import WebhookPolicy, check_destination
+
+MAX_ERROR = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """What a receiver answered, or why there was no answer."""
+
+    status_code: int | None
+    latency_ms: float
+    retry_after: timedelta | None = None
+    error: str | None = None
+
+
+class Sender(Protocol):
+    """Sends a signed event to an endpoint (tests may plug in their own)."""
+
+    async def send(self, url: str, secrets: list[str], event: Event) -> Sent:
+        """POST the event to url, signed with each secret."""
+        ...
+
+
+def body_of(event: Event) -> str:
+    """The JSON body every receiver gets for an event."""
+    return json.dumps(event.envelope(), separators=(",", ":"), ensure_ascii=False)
+
+
+def signed_headers(secrets: list[str], event: Event, body: str, now: datetime) -> dict[str, str]:
+    """Standard Webhooks' headers: the event's id (stable across retries), the time, signatures."""
+    signatures = " ".join(Webhook(s).sign(event.id, now, body) for s in secrets)
+    return {
+        "webhook-id": event.id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": signatures,
+        "content-type": "application/json",
+        "user-agent": f"fleetlink-webhooks/{__version__}",
+    }
+
+
+def retry_after(value: str | None, now: datetime) -> timedelta | None:
+    """A Retry-After header's delay (seconds or an HTTP date), if it has a valid one."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return timedelta(seconds=int(value.strip()))
+    try:
+        return max(parsedate_to_datetime(value) - now, timedelta(0))
+    except (TypeError, ValueError):
+        return None
+
+
+class HttpSender:
+    """Sends with one shared httpx client; redirects are answers, not followed."""
+
+    def __init__(self, policy: WebhookPolicy) -> None:
+        self._policy = policy
+        self._client = httpx.AsyncClient(
+            timeout=policy.timeout.total_seconds(), follow_redirects=False
+        )
+
+    async def send(self, url: str, secrets: list[str], event: Event) -> Sent:
+        """POST one event; a failure to connect or a timeout is an answer too (no status).
+
+        Signed at the wall clock's time, not the services' clock: receivers check the
+        timestamp against theirs (Standard Webhooks allows five minutes) to refuse replays.
+        """
+        now = utc_now()
+        began = time.perf_counter()
+
+        def took() -> float:
+            return (time.perf_counter() - began) * 1000
+
+        try:
+            await check_destination(url, self._policy)
+        except InvalidInput as exc:
+            return Sent(None, took(), error=exc.message[:MAX_ERROR])
+        body = body_of(event)
+        headers = signed_headers(secrets, event, body, now)
+        try:
+            async with self._client.stream(
+                "POST", url, content=body.encode(), headers=headers
+            ) as response:
+                read = 0
+                async for chunk in response.aiter_raw():
+                    read += len(chunk)
+                    if read >= self._policy.max_response_bytes:
+                        break
+                wait = (
+                    retry_after(response.headers.get("retry-after"), now)
+                    if response.status_code in (429, 503)
+                    else None
+                )
+                return Sent(response.status_code, took(), wait)
+        except httpx.HTTPError as exc:
+            return Sent(None, took(), error=f"{type(exc).__name__}: {exc}"[:MAX_ERROR])
+
+    async def close(self) -> None:
+        """Close the pooled connections."""
+        await self._client.aclose()
