@@ -83,3 +83,27 @@ async def test_bad_vehicle_input_is_one_line_and_a_non_zero_exit(databases: Data
         assert result.code == 1, result.stdout
         assert result.stderr.startswith("error:") and result.stderr.count("\n") == 1, result.stderr
     assert "give make" in undecodable.stderr
+
+
+async def test_an_owner_is_erased_only_with_their_vehicles_when_they_still_have_some(
+    databases: Databases,
+) -> None:
+    url = await databases.new()
+    await fleetlink(url, "owners", "create", "leaving@example.com")
+    vin = new_vin()
+    await fleetlink(url, "vehicles", "add", vin, "--owner", "leaving@example.com")
+
+    refused = await fleetlink(url, "owners", "erase", "leaving@example.com", "--yes")
+    erased = await fleetlink(
+        url, "owners", "erase", "leaving@example.com", "--with-vehicles", "--yes"
+    )
+    listed = await fleetlink(url, "owners", "list")
+    shown = await fleetlink(url, "vehicles", "show", vin)
+
+    assert refused.code == 1 and refused.stderr.count("\n") == 1
+    assert vin in refused.stderr and "--with-vehicles" not in refused.stderr
+    assert erased.code == 0, erased.stderr
+    assert "erased owner" in erased.stdout and f"left without an owner: {vin}" in erased.stdout
+    assert re.search(r"ownershipPeriods\s+│\s+1", erased.stdout), erased.stdout
+    assert "leaving@example.com" not in listed.stdout
+    assert "(none)" in shown.stdout and "owned by" not in shown.stdout

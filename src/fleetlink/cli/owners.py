@@ -1,5 +1,5 @@
 """fleetlink owners: create owner accounts (with the link that sets their password), list,
-disable."""
+disable, erase."""
 
 from typing import Annotated
 
@@ -10,7 +10,8 @@ from fleetlink.bootstrap import Container
 from fleetlink.cli.common import app, out, run_in, settings_of
 from fleetlink.domain.listing import MAX_LIMIT, Page
 from fleetlink.domain.operators import OwnerSummary
-from fleetlink.services import owners
+from fleetlink.services import erasure, owners
+from fleetlink.services.erasure import Erasure
 from fleetlink.services.owners import NewOwner
 from fleetlink.settings import Settings
 
@@ -83,3 +84,35 @@ def owners_disable(ctx: typer.Context, owner: str) -> None:
         return await owners.disable_owner(container.services, owner)
 
     out.print(f"disabled {run_in(settings_of(ctx), work).email}", highlight=False)
+
+
+@owners_app.command("erase")
+def owners_erase(
+    ctx: typer.Context,
+    owner: str,
+    with_vehicles: Annotated[
+        bool,
+        typer.Option(
+            "--with-vehicles",
+            help="Erase them though they still own vehicles; those stay ownerless.",
+        ),
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase an owner (by email or id) and everything recorded while they owned each vehicle."""
+    if not yes:
+        typer.confirm(f"Erase {owner} and their time with every vehicle?", abort=True)
+
+    async def work(container: Container) -> Erasure:
+        return await erasure.erase_owner(container.services, owner, with_vehicles=with_vehicles)
+
+    done = run_in(settings_of(ctx), work)
+    out.print(f"erased owner {done.owner_guid}", highlight=False)
+    if done.released:
+        out.print(f"left without an owner: {' '.join(done.released)}", highlight=False)
+    if done.clearances_withdrawn:
+        out.print(f"fleets' clearances withdrawn: {done.clearances_withdrawn}", highlight=False)
+    table = Table("deleted", "rows")
+    for kind, rows in sorted(done.deleted.items()):
+        table.add_row(kind, str(rows))
+    out.print(table)

@@ -6,6 +6,7 @@ through the Toyota API like any other. assign_owner also transfers a vehicle fro
 the next, and keeps every change of owner with its time.
 """
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -111,7 +112,7 @@ async def assign_owner(ctx: ServiceContext, vin: str, owner: str) -> Vehicle:
         grants = clearances = cancelled = 0
         if previous is not None:
             grants = await uow.grants.drop_vehicle(previous, vehicle.id, now)
-            clearances = await _withdraw_clearances(uow, vehicle.id, now)
+            clearances = await withdraw_clearances(uow, [vehicle.id], now)
             cancelled = await _cancel_commands(uow, vehicle.id, now)
         await uow.commit()
     log.info(
@@ -127,10 +128,11 @@ async def assign_owner(ctx: ServiceContext, vin: str, owner: str) -> Vehicle:
     )
 
 
-async def _withdraw_clearances(uow: UnitOfWork, vehicle_id: int, now: datetime) -> int:
+async def withdraw_clearances(uow: UnitOfWork, vehicle_ids: Sequence[int], now: datetime) -> int:
+    """Revoke fleets' approved clearances of the vehicles: their owner changed (or left)."""
     change = ClearanceChange(ClearanceStatus.REVOKED, ClearanceReason.OWNER_CHANGED, now)
     moved = await uow.fleet.move(
-        await uow.fleet.approved_of(vehicle_id), ClearanceStatus.APPROVED, change
+        await uow.fleet.approved_of(vehicle_ids), ClearanceStatus.APPROVED, change
     )
     await uow.fleet.record([(entry, change) for entry in moved])
     return len(moved)

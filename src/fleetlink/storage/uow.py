@@ -17,6 +17,7 @@ from fleetlink.storage.repositories.commands import CommandRepository
 from fleetlink.storage.repositories.dead_letters import DeadLetterRepository
 from fleetlink.storage.repositories.deliveries import DeliveryRepository
 from fleetlink.storage.repositories.devices import DeviceCredentialRepository
+from fleetlink.storage.repositories.erasure import ErasureRepository
 from fleetlink.storage.repositories.events import EventRepository
 from fleetlink.storage.repositories.fleet import FleetRepository
 from fleetlink.storage.repositories.grants import GrantRepository
@@ -65,6 +66,7 @@ class UnitOfWork:
     events: EventRepository
     webhooks: SubscriptionRepository
     deliveries: DeliveryRepository
+    erasure: ErasureRepository
 
     def __init__(self, engine: AsyncEngine, *, write: bool, outage: Outage | None = None) -> None:
         self._engine = engine
@@ -114,6 +116,7 @@ class UnitOfWork:
         self.events = EventRepository(conn)
         self.webhooks = SubscriptionRepository(conn)
         self.deliveries = DeliveryRepository(conn)
+        self.erasure = ErasureRepository(conn)
         return self
 
     async def commit(self) -> None:

@@ -9,6 +9,7 @@ from fleetlink.domain.operators import OwnershipPeriod, OwnerSummary
 from fleetlink.domain.registration import VehicleDetails
 from fleetlink.domain.vehicle import Vehicle
 from fleetlink.services.devices import IssuedCredential
+from fleetlink.services.erasure import Erasure
 from fleetlink.services.password_links import PasswordLink
 
 
@@ -81,4 +82,13 @@ def credential_state(credential: DeviceCredential) -> s.DeviceCredentialState:
         issuedAt=credential.issued_at,
         changedAt=credential.changed_at,
         revokedAt=credential.revoked_at,
+    )
+
+
+def erasure(e: Erasure) -> s.OwnerErasure:
+    return s.OwnerErasure(
+        ownerId=e.owner_guid,
+        vehiclesReleased=e.released,
+        clearancesWithdrawn=e.clearances_withdrawn,
+        deleted=e.deleted,
     )

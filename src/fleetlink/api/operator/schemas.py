@@ -114,3 +114,10 @@ class PasswordLink(BaseModel):
 class CreatedOwner(BaseModel):
     owner: Owner
     passwordLink: PasswordLink
+
+
+class OwnerErasure(BaseModel):
+    ownerId: str
+    vehiclesReleased: list[str]
+    clearancesWithdrawn: int
+    deleted: dict[str, int]

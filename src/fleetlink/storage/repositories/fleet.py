@@ -190,10 +190,12 @@ class FleetRepository:
         )
         return [(_fleet_vehicle(row), row.client_name) for row in await self._conn.execute(stmt)]
 
-    async def approved_of(self, vehicle_id: int) -> list[int]:
-        """The ids of the entries of every fleet holding an approved clearance of the vehicle."""
+    async def approved_of(self, vehicle_ids: Sequence[int]) -> list[int]:
+        """The ids of the entries of every fleet holding an approved clearance of the vehicles."""
+        if not vehicle_ids:
+            return []
         stmt = select(fleet_vehicles.c.id).where(
-            fleet_vehicles.c.vehicle_id == vehicle_id,
+            fleet_vehicles.c.vehicle_id.in_(list(vehicle_ids)),
             fleet_vehicles.c.status == ClearanceStatus.APPROVED.value,
             fleet_vehicles.c.removed_at.is_(None),
         )

@@ -1,4 +1,4 @@
-"""Owners: create (with the link that sets their password), list, read, disable."""
+"""Owners: create (with the link that sets their password), list, read, disable, erase."""
 
 from fastapi import APIRouter, Request
 
@@ -6,7 +6,7 @@ from fleetlink.api.operator import mappers
 from fleetlink.api.operator import schemas as s
 from fleetlink.api.operator.dependencies import Caller, Services
 from fleetlink.domain.listing import DEFAULT_LIMIT
-from fleetlink.services import owners
+from fleetlink.services import erasure, owners
 from fleetlink.services.owners import NewOwner
 
 router = APIRouter(tags=["Owners"])
@@ -37,6 +37,13 @@ async def list_owners(
 @router.get("/owners/{ownerId}")
 async def get_owner(ownerId: str, _: Caller, ctx: Services) -> s.Owner:
     return mappers.owner(await owners.owner_summary(ctx, ownerId))
+
+
+@router.delete("/owners/{ownerId}")
+async def erase_owner(
+    ownerId: str, _: Caller, ctx: Services, withVehicles: bool = False
+) -> s.OwnerErasure:
+    return mappers.erasure(await erasure.erase_owner(ctx, ownerId, with_vehicles=withVehicles))
 
 
 @router.post("/owners/{ownerId}/disable")
