@@ -40,6 +40,10 @@ class DeviceBroker(Protocol):
         """Take one change: admit the new secret, refuse the old, close what it no longer admits."""
         ...
 
+    async def apply_many(self, changes: Sequence[CredentialChange]) -> None:
+        """Take several changes at once (a bulk import's new credentials), as apply would."""
+        ...
+
 
 class Geocoder(Protocol):
     """Names places: "City, Region, Country" for each (latitude, longitude), or None."""

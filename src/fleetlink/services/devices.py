@@ -4,7 +4,7 @@ Every change is handed to the deployment's brokers (ServiceContext.device_broker
 its unit of work, before the commit, so a broker that cannot take it fails the change.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -84,12 +84,40 @@ async def issue_device_credential(ctx: ServiceContext, vin: str) -> IssuedCreden
     return issued
 
 
+async def issue_first_credentials(
+    ctx: ServiceContext, uow: UnitOfWork, vehicle_ids: Mapping[str, int]
+) -> list[IssuedCredential]:
+    """A first credential for each VIN → vehicle id (none may have one), inside uow: one
+    statement, and one hand-over to each broker, however many vehicles."""
+    now = ctx.clock()
+    secrets = {vin: new_device_secret() for vin in vehicle_ids}
+    changes = [
+        CredentialChange(
+            ChangeKind.ISSUED,
+            DeviceCredential(
+                vin=vin,
+                vehicle_id=vehicle_id,
+                secret_hash=device_secret_hash(secrets[vin]),
+                issued_at=now,
+                changed_at=now,
+            ),
+            secrets[vin],
+        )
+        for vin, vehicle_id in vehicle_ids.items()
+    ]
+    await uow.devices.add_many([c.credential for c in changes])
+    for broker in ctx.device_brokers:
+        await broker.apply_many(changes)
+    log.info("device.credentials_issued", vehicles=len(changes))
+    return [IssuedCredential(vin, secret) for vin, secret in secrets.items()]
+
+
 async def issue_missing_device_credentials(ctx: ServiceContext) -> list[IssuedCredential]:
     """A credential for every registered vehicle that has none (revoked ones keep theirs)."""
     async with ctx.store.writing() as uow:
         vins = await uow.devices.vins_without()
         ids = await uow.vehicles.existing_ids(vins)
-        issued = [await _issue(ctx, uow, vin, ids[vin], new=True) for vin in vins]
+        issued = await issue_first_credentials(ctx, uow, {vin: ids[vin] for vin in vins})
         await uow.commit()
     return issued
 

@@ -41,6 +41,19 @@ async def new_link(uow: UnitOfWork, ctx: ServiceContext, account: Account) -> Pa
     return PasswordLink(token, expires_at)
 
 
+async def first_links(
+    uow: UnitOfWork, ctx: ServiceContext, accounts: list[Account]
+) -> dict[int, PasswordLink]:
+    """A link for each of accounts, just created (so with no earlier link), in one statement."""
+    now = ctx.clock()
+    expires_at = now + ctx.password_link_ttl
+    links = {a.id: PasswordLink(new_token(), expires_at) for a in accounts}
+    await uow.password_links.add_many(
+        {aid: digest(link.token) for aid, link in links.items()}, now, expires_at
+    )
+    return links
+
+
 _UNUSABLE = "this password link is unknown, used or expired: ask your operator for a new one"
 
 

@@ -12,7 +12,7 @@ may each run a broker, so the cache expires rather than waiting to be told.
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
@@ -114,6 +114,11 @@ class DeviceGate:
     async def apply(self, change: CredentialChange) -> None:
         """Take a change made in this process at once (services.context.DeviceBroker)."""
         await self._learn(change.credential)
+
+    async def apply_many(self, changes: Sequence[CredentialChange]) -> None:
+        """Take several changes made in this process at once."""
+        for change in changes:
+            await self._learn(change.credential)
 
     async def watch(self) -> None:
         """Every ttl seconds, learn what other processes changed; runs until cancelled."""

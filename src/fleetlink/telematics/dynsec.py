@@ -11,6 +11,7 @@ it also disconnects the client, which signs in again with the new one.
 import asyncio
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import aiomqtt
@@ -78,18 +79,27 @@ class DynamicSecurity:
 
     async def apply(self, change: CredentialChange) -> None:
         """Send change's commands and wait until Mosquitto has answered every one."""
-        answers = await self.send(commands_for(change))
-        failed = [
-            f"{a.get('command')}: {a['error']}"
-            for a in answers
-            if a.get("error") and not any(word in a["error"] for word in _ALREADY)
-        ]
-        if failed:
-            raise DynsecError(
-                f"Mosquitto's dynamic security refused {change.credential.vin}'s credential: "
-                + "; ".join(failed)
-            )
-        log.info("mqtt.dynsec_applied", vin=change.credential.vin, change=change.kind.value)
+        await self.apply_many([change])
+
+    async def apply_many(self, changes: Sequence[CredentialChange]) -> None:
+        """Send the commands of every change in one message, and wait for every answer."""
+        batches = [commands_for(change) for change in changes]
+        if not batches:
+            return
+        answers = iter(await self.send([c for batch in batches for c in batch]))
+        refused = []
+        for change, batch in zip(changes, batches, strict=True):
+            failed = [
+                f"{a.get('command')}: {a['error']}"
+                for a in (next(answers) for _ in batch)
+                if a.get("error") and not any(word in a["error"] for word in _ALREADY)
+            ]
+            if failed:
+                refused.append(f"{change.credential.vin}'s credential: " + "; ".join(failed))
+        if refused:
+            raise DynsecError("Mosquitto's dynamic security refused " + ", ".join(refused))
+        for change in changes:
+            log.info("mqtt.dynsec_applied", vin=change.credential.vin, change=change.kind.value)
 
     async def send(self, commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Send commands in one message; Mosquitto's answers, in order."""

@@ -11,6 +11,7 @@ from fleetlink.domain.vehicle import Vehicle
 from fleetlink.services.devices import IssuedCredential
 from fleetlink.services.erasure import Erasure
 from fleetlink.services.password_links import PasswordLink
+from fleetlink.services.vehicle_import import ImportReport
 
 
 def details(body: s.VehicleChange) -> VehicleDetails:
@@ -91,4 +92,23 @@ def erasure(e: Erasure) -> s.OwnerErasure:
         vehiclesReleased=e.released,
         clearancesWithdrawn=e.clearances_withdrawn,
         deleted=e.deleted,
+    )
+
+
+def import_result(base_url: str, report: ImportReport) -> s.ImportResult:
+    return s.ImportResult(
+        created=report.created,
+        unchanged=report.unchanged,
+        problems=[
+            s.ImportProblem(line=p.line, vin=p.vin, reason=p.reason) for p in report.problems
+        ],
+        ownersCreated=[
+            s.ImportedOwner(
+                id=o.account.guid,
+                email=o.account.email,
+                passwordLink=password_link(base_url, o.link),
+            )
+            for o in report.owners
+        ],
+        deviceCredentials=[secret(c) for c in report.credentials],
     )

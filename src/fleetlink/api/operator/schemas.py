@@ -121,3 +121,23 @@ class OwnerErasure(BaseModel):
     vehiclesReleased: list[str]
     clearancesWithdrawn: int
     deleted: dict[str, int]
+
+
+class ImportProblem(BaseModel):
+    line: int
+    vin: str | None
+    reason: str
+
+
+class ImportedOwner(BaseModel):
+    id: str
+    email: str
+    passwordLink: PasswordLink
+
+
+class ImportResult(BaseModel):
+    created: list[str]
+    unchanged: list[str]
+    problems: list[ImportProblem]
+    ownersCreated: list[ImportedOwner]
+    deviceCredentials: list[DeviceCredentialSecret]

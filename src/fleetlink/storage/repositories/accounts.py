@@ -1,5 +1,6 @@
 """Accounts in the store."""
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -42,6 +43,32 @@ class AccountRepository:
             .returning(accounts.c.id)
         )
         return replace(account, id=result.scalar_one())
+
+    async def add_many(self, new: Sequence[Account]) -> list[Account]:
+        """Insert accounts in one statement; return them with their store ids."""
+        if not new:
+            return []
+        await self._conn.execute(
+            insert(accounts),
+            [
+                {
+                    "guid": a.guid,
+                    "email": a.email,
+                    "password_hash": a.password_hash,
+                    "created_at": a.created_at,
+                }
+                for a in new
+            ],
+        )
+        stored = await self.by_emails([a.email for a in new])
+        return [stored[a.email] for a in new]
+
+    async def by_emails(self, emails: Sequence[str]) -> dict[str, Account]:
+        """The accounts of those normalised emails that have one, by email."""
+        if not emails:
+            return {}
+        stmt = select(accounts).where(accounts.c.email.in_(list(emails)))
+        return {row.email: _account(row) for row in await self._conn.execute(stmt)}
 
     async def by_email(self, email: str) -> Account | None:
         """Find an account by its normalised email."""

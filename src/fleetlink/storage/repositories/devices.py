@@ -60,6 +60,24 @@ class DeviceCredentialRepository:
         stmt = _SELECT.where(vehicles.c.vin.in_(list(vins)))
         return {row.vin: _credential(row) for row in await self._conn.execute(stmt)}
 
+    async def add_many(self, new: Sequence[DeviceCredential]) -> None:
+        """Store first credentials for vehicles that have none, in one statement."""
+        if new:
+            await self._conn.execute(
+                insert(device_credentials),
+                [
+                    {
+                        "vehicle_id": c.vehicle_id,
+                        "secret_hash": c.secret_hash,
+                        "pending_hash": c.pending_hash,
+                        "issued_at": c.issued_at,
+                        "revoked_at": c.revoked_at,
+                        "changed_at": c.changed_at,
+                    }
+                    for c in new
+                ],
+            )
+
     async def put(self, credential: DeviceCredential, *, new: bool) -> None:
         """Store credential whole: a first one (new) or over the vehicle's existing one."""
         values = {

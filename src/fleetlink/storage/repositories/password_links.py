@@ -1,5 +1,6 @@
 """Single-use password links in the store, by the digest of their token."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,6 +34,19 @@ class PasswordLinkRepository:
                 token_hash=token_hash, account_id=account_id, created_at=at, expires_at=expires_at
             )
         )
+
+    async def add_many(
+        self, token_hashes: Mapping[int, str], at: datetime, expires_at: datetime
+    ) -> None:
+        """Store a new link for each account id → its token's digest, in one statement."""
+        if token_hashes:
+            await self._conn.execute(
+                insert(password_links),
+                [
+                    {"token_hash": h, "account_id": a, "created_at": at, "expires_at": expires_at}
+                    for a, h in token_hashes.items()
+                ],
+            )
 
     async def get(self, token_hash: str) -> StoredLink | None:
         """The link with this digest, spent or not."""

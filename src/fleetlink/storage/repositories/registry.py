@@ -59,6 +59,13 @@ class RegistryRepository:
         row = (await self._conn.execute(SELECT_VEHICLE.where(vehicles.c.vin == vin))).first()
         return vehicle_from_row(row) if row else None
 
+    async def by_vins(self, vins: Sequence[str]) -> dict[str, Vehicle]:
+        """Those of the canonical vins that are registered, whoever owns them, by VIN."""
+        if not vins:
+            return {}
+        stmt = SELECT_VEHICLE.where(vehicles.c.vin.in_(list(vins)))
+        return {row.vin: vehicle_from_row(row) for row in await self._conn.execute(stmt)}
+
     async def search(
         self, where: VehicleFilter, after_vin: str | None, limit: int
     ) -> list[Vehicle]:

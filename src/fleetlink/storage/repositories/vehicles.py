@@ -1,6 +1,7 @@
 """Vehicles in the store, always looked up through their owner."""
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -110,13 +111,17 @@ class VehicleRepository:
     async def add_many(
         self, owner_id: int | None, new: Sequence[Vehicle], now: datetime
     ) -> dict[str, int]:
-        """Insert vehicles in one statement; return their store ids by VIN."""
+        """Insert vehicles, all of owner_id, in one statement; return their store ids by VIN."""
+        return await self.add_owned([replace(v, owner_id=owner_id) for v in new], now)
+
+    async def add_owned(self, new: Sequence[Vehicle], now: datetime) -> dict[str, int]:
+        """Insert vehicles, each of its own owner_id, in one statement; their ids by VIN."""
         if not new:
             return {}
         rows = [
             {
                 "vin": v.vin,
-                "owner_id": owner_id,
+                "owner_id": v.owner_id,
                 "make": v.make,
                 "model": v.model,
                 "year": v.year,
@@ -136,8 +141,7 @@ class VehicleRepository:
             for v in new
         ]
         await self._conn.execute(insert(vehicles), rows)
-        stmt = select(vehicles.c.id, vehicles.c.vin).where(vehicles.c.vin.in_([v.vin for v in new]))
-        return {row.vin: row.id for row in await self._conn.execute(stmt)}
+        return await self.existing_ids([v.vin for v in new])
 
     async def ids_of_model(self, model: str) -> list[int]:
         """Store ids of every vehicle of a model (case-insensitive), whoever owns it."""
