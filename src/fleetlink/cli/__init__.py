@@ -11,6 +11,7 @@ from fleetlink.cli import (  # noqa: F401
     owners,
     registry,
     serve,
+    vehicle_import,
     vehicles,
     webhooks,
 )
