@@ -28,6 +28,7 @@ from fleetlink.domain.registration import (
 from fleetlink.domain.vehicle import Vehicle
 from fleetlink.domain.vin import normalize_vin
 from fleetlink.services.context import ServiceContext
+from fleetlink.services.devices import device_credential, revoke_device_credential
 from fleetlink.services.owners import find_owner, owner_by_ref
 from fleetlink.services.vehicles import NewVehicle, register_vehicles
 from fleetlink.storage.uow import UnitOfWork
@@ -160,7 +161,15 @@ async def ownership_history(ctx: ServiceContext, vin: str) -> tuple[str, list[Ow
 
 
 async def deregister_vehicle(ctx: ServiceContext, vin: str) -> str:
-    """Remove a vehicle and everything recorded about it; returns its VIN."""
+    """Remove a vehicle and everything recorded about it; returns its VIN.
+
+    Its unit's credential is revoked first, through the brokers (its live session ends, an
+    external Mosquitto disables its client), then deleted with the rest.
+    """
+    canonical = normalize_vin(vin)
+    credential = await device_credential(ctx, canonical)
+    if credential is not None and credential.active:
+        await revoke_device_credential(ctx, canonical)
     async with ctx.store.writing() as uow:
         vehicle = await _vehicle(uow, vin)
         await uow.registry.remove(vehicle.id, ctx.clock())

@@ -7,7 +7,14 @@ from fastapi import FastAPI
 
 from fleetlink.api.owner_panel.errors import install_error_translator
 from fleetlink.api.owner_panel.pages import PageHeaders
-from fleetlink.api.owner_panel.routes import consent, fleets, grants, set_password, sign_in
+from fleetlink.api.owner_panel.routes import (
+    api_token,
+    consent,
+    fleets,
+    grants,
+    set_password,
+    sign_in,
+)
 from fleetlink.api.owner_panel.session import PREFIX
 from fleetlink.bootstrap import Container
 
@@ -16,7 +23,7 @@ def create_owner_panel_app(container: Container) -> FastAPI:
     """Build the panel; other owner pages join it as routers using its session dependencies."""
     app = FastAPI(title="fleetlink owner panel", openapi_url=None, docs_url=None, redoc_url=None)
     app.state.container = container
-    for module in (consent, sign_in, set_password, grants, fleets):
+    for module in (consent, sign_in, set_password, grants, fleets, api_token):
         app.include_router(module.router)
 
     install_error_translator(app)
