@@ -28,6 +28,7 @@ from fleetlink.api.toyota.app import create_toyota_app
 from fleetlink.api.webhooks.app import PREFIX as WEBHOOKS_PREFIX
 from fleetlink.api.webhooks.app import create_webhooks_app
 from fleetlink.bootstrap import Container, build
+from fleetlink.services import settling
 from fleetlink.services.retention import sweep
 from fleetlink.settings import Settings
 from fleetlink.supervisor import Supervisor
@@ -70,12 +71,13 @@ async def _sweep(container: Container) -> None:
 def start_background(container: Container) -> Supervisor:
     """Start what runs beside the requests, each restarted by a supervisor when it stops.
 
-    The MQTT session always (it publishes commands); the sweep and webhook delivery only in a
-    primary process.
+    The MQTT session always (it publishes commands); the sweeps (retention; settling what
+    expires by the clock) and webhook delivery only in a primary process.
     """
     supervisor = Supervisor()
     if container.primary:
         supervisor.start("retention", lambda: _sweep(container))
+        supervisor.start("settling", lambda: settling.run(container.services))
     if container.primary and container.webhooks is not None:
         supervisor.start("webhooks", container.webhooks.run)
     if container.telematics is not None:
