@@ -62,6 +62,9 @@ async def _sweep(container: Container) -> None:
                     codes=swept.codes,
                     refresh_tokens=swept.refresh_tokens,
                     dead_letters=swept.dead_letters,
+                    events=swept.events,
+                    deliveries=swept.deliveries,
+                    attempts=swept.attempts,
                 )
         except Exception:
             log.exception("retention.sweep_failed")

@@ -105,6 +105,7 @@ def build(settings: Settings, *, primary: bool = True) -> Container:
         ),
         message_retention=settings.message_retention,
         dead_letter_retention=settings.dead_letter_retention,
+        event_retention=settings.event_retention,
         password_link_ttl=settings.password_link_ttl,
         webhooks=WebhookPolicy(
             allow_http=settings.webhooks_allow_http,
