@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
+import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -69,6 +70,22 @@ async def _sweep(container: Container) -> None:
         except Exception:
             log.exception("retention.sweep_failed")
         await asyncio.sleep(SWEEP_INTERVAL_S)
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server, which tells the app's streams when it begins to stop.
+
+    uvicorn's graceful shutdown waits for every response to end, and a stream never ends
+    on its own: told through `container.stopping`, each closes within a poll interval.
+    """
+
+    def __init__(self, config: uvicorn.Config, container: Container) -> None:
+        super().__init__(config)
+        self._container = container
+
+    async def shutdown(self, sockets: list[Any] | None = None) -> None:
+        self._container.stopping.set()
+        await super().shutdown(sockets)
 
 
 def start_background(container: Container) -> Supervisor:

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, exists, insert, select, update
+from sqlalchemy import case, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fleetlink.domain.events import Event, EventType
@@ -99,6 +99,25 @@ class EventRepository:
             .limit(limit)
         )
         return [event_of(r) for r in rows]
+
+    async def after(self, position: int, limit: int) -> list[tuple[int, Event]]:
+        """Events written after position, in order, with their positions; at most limit."""
+        rows = await self._conn.execute(
+            select(events)
+            .where(events.c.position > position)
+            .order_by(events.c.position)
+            .limit(limit)
+        )
+        return [(r.position, event_of(r)) for r in rows]
+
+    async def last_position(self) -> int:
+        """The position of the latest event written (0 when there is none)."""
+        return int(await self._conn.scalar(select(func.max(events.c.position))) or 0)
+
+    async def position_of(self, event_id: str) -> int | None:
+        """Where the event with this id stands in the outbox, if it is still kept."""
+        found = await self._conn.scalar(select(events.c.position).where(events.c.id == event_id))
+        return None if found is None else int(found)
 
     async def of_vehicle(self, vehicle_id: int) -> list[Event]:
         """A vehicle's events in its sequence."""
