@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
+import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -28,6 +29,7 @@ from fleetlink.api.toyota.app import create_toyota_app
 from fleetlink.api.webhooks.app import PREFIX as WEBHOOKS_PREFIX
 from fleetlink.api.webhooks.app import create_webhooks_app
 from fleetlink.bootstrap import Container, build
+from fleetlink.services import settling
 from fleetlink.services.retention import sweep
 from fleetlink.settings import Settings
 from fleetlink.supervisor import Supervisor
@@ -61,21 +63,41 @@ async def _sweep(container: Container) -> None:
                     codes=swept.codes,
                     refresh_tokens=swept.refresh_tokens,
                     dead_letters=swept.dead_letters,
+                    events=swept.events,
+                    deliveries=swept.deliveries,
+                    attempts=swept.attempts,
                 )
         except Exception:
             log.exception("retention.sweep_failed")
         await asyncio.sleep(SWEEP_INTERVAL_S)
 
 
+class Server(uvicorn.Server):
+    """uvicorn's server, which tells the app's streams when it begins to stop.
+
+    uvicorn's graceful shutdown waits for every response to end, and a stream never ends
+    on its own: told through `container.stopping`, each closes within a poll interval.
+    """
+
+    def __init__(self, config: uvicorn.Config, container: Container) -> None:
+        super().__init__(config)
+        self._container = container
+
+    async def shutdown(self, sockets: list[Any] | None = None) -> None:
+        self._container.stopping.set()
+        await super().shutdown(sockets)
+
+
 def start_background(container: Container) -> Supervisor:
     """Start what runs beside the requests, each restarted by a supervisor when it stops.
 
-    The MQTT session always (it publishes commands); the sweep and webhook delivery only in a
-    primary process.
+    The MQTT session always (it publishes commands); the sweeps (retention; settling what
+    expires by the clock) and webhook delivery only in a primary process.
     """
     supervisor = Supervisor()
     if container.primary:
         supervisor.start("retention", lambda: _sweep(container))
+        supervisor.start("settling", lambda: settling.run(container.services))
     if container.primary and container.webhooks is not None:
         supervisor.start("webhooks", container.webhooks.run)
     if container.telematics is not None:

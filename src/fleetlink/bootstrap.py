@@ -1,6 +1,7 @@
 """The one place that wires engines, keys, brokers and services from settings."""
 
-from dataclasses import dataclass, replace
+import asyncio
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from fleetlink.geocoding import offline_geocoder
@@ -40,6 +41,9 @@ class Container:
     # Sends webhooks from the outbox; only a primary process has one.
     webhooks: WebhookDelivery | None = None
     sender: HttpSender | None = None
+    # Set when the server begins to stop: long responses (the event stream) end on it, so
+    # a graceful shutdown does not wait on them for ever.
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def start(self) -> None:
         """Bring the schema up to date, make sure a signing key exists, derive the cloud's
@@ -105,6 +109,7 @@ def build(settings: Settings, *, primary: bool = True) -> Container:
         ),
         message_retention=settings.message_retention,
         dead_letter_retention=settings.dead_letter_retention,
+        event_retention=settings.event_retention,
         password_link_ttl=settings.password_link_ttl,
         webhooks=WebhookPolicy(
             allow_http=settings.webhooks_allow_http,

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     telemetry_max_age_days: Annotated[float, Field(gt=0, le=3_660)] = 31.0
     # Messages set aside because they could not be stored (fleetlink dead-letters …).
     dead_letter_retention_days: Annotated[float, Field(gt=0)] = 30.0
+    # Events, their webhook deliveries and attempts (replay reaches back this far).
+    event_retention_days: Annotated[float, Field(gt=0)] = 30.0
     # OAuth 2.0 for the High Mobility API.
     oauth_code_ttl_seconds: Annotated[int, Field(ge=10, le=600)] = 60
     refresh_token_ttl_days: Annotated[float, Field(gt=0)] = 30.0
@@ -124,6 +126,11 @@ class Settings(BaseSettings):
     def dead_letter_retention(self) -> timedelta:
         """How long messages set aside are kept for operators."""
         return timedelta(days=self.dead_letter_retention_days)
+
+    @property
+    def event_retention(self) -> timedelta:
+        """How long events, their deliveries and attempts are kept."""
+        return timedelta(days=self.event_retention_days)
 
     @property
     def oauth_code_ttl(self) -> timedelta:

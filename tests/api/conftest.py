@@ -36,6 +36,26 @@ class Fleet:
 FleetFactory = Callable[..., Awaitable[Fleet]]
 
 
+async def new_fleet(
+    container: Container,
+    client: httpx.AsyncClient,
+    name: str = "fleet",
+    scopes: frozenset[Scope] = ALL_SCOPES,
+) -> Fleet:
+    """Register a client in container's store and get its token from the server client talks to."""
+    registered, secret = await create_client(container.services, name, scopes=scopes)
+    response = await client.post(
+        "/v1/access_token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": registered.client_id,
+            "client_secret": secret,
+        },
+    )
+    assert response.status_code == 200, response.text
+    return Fleet(registered.client_id, secret, response.json()["access_token"])
+
+
 @pytest.fixture
 def make_fleet(container: Container) -> FleetFactory:
     """Register clients and get their tokens through the real token endpoint."""
@@ -43,17 +63,7 @@ def make_fleet(container: Container) -> FleetFactory:
     async def make(
         client: httpx.AsyncClient, name: str = "fleet", scopes: frozenset[Scope] = ALL_SCOPES
     ) -> Fleet:
-        registered, secret = await create_client(container.services, name, scopes=scopes)
-        response = await client.post(
-            "/v1/access_token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": registered.client_id,
-                "client_secret": secret,
-            },
-        )
-        assert response.status_code == 200, response.text
-        return Fleet(registered.client_id, secret, response.json()["access_token"])
+        return await new_fleet(container, client, name, scopes)
 
     return make
 

@@ -1,14 +1,30 @@
-"""The hourly sweep: raw messages past the retention, codes and refresh tokens long expired."""
+"""The hourly sweep: raw messages and events past their retention, codes and refresh tokens
+long expired."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from fleetlink.bootstrap import Container
+from fleetlink.domain.events import Event
+from fleetlink.domain.webhooks import Subscriber
 from fleetlink.services.retention import EXPIRED_KEPT, sweep
-from fleetlink.storage.tables import oauth_codes, oauth_refresh_tokens
+from fleetlink.services.telemetry import ingest
+from fleetlink.services.webhook_delivery import WebhookDelivery
+from fleetlink.services.webhook_sender import Sent
+from fleetlink.services.webhook_urls import WebhookPolicy
+from fleetlink.services.webhooks import create_subscription
+from fleetlink.storage.tables import (
+    events,
+    oauth_codes,
+    oauth_refresh_tokens,
+    webhook_attempts,
+    webhook_deliveries,
+)
 from tests.conftest import ClientFactory, Clock, OwnerFactory
 from tests.oauth import consent_code, owner_consent, pkce_pair, refresh, register_client
+from tests.services.test_telemetry import T0, sample
 
 
 async def _count(container: Container) -> tuple[int | None, int | None]:
@@ -38,3 +54,59 @@ async def test_codes_and_refresh_tokens_go_a_day_after_they_expire(
     assert await _count(clocked) == (0, 0)
     again = await refresh(http, app, tokens["refresh_token"])
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+
+
+class _Endpoints:
+    """A sender that answers for each endpoint what the test says, counting what it sent."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, int] = {}
+
+    async def send(self, url: str, secrets: list[str], event: Event) -> Sent:
+        return Sent(self.answers[url], 1.0)
+
+
+async def _outbox(container: Container) -> tuple[int | None, int | None, int | None]:
+    async with container.store.engine.connect() as conn:
+        return (
+            await conn.scalar(select(func.count()).select_from(events)),
+            await conn.scalar(select(func.count()).select_from(webhook_deliveries)),
+            await conn.scalar(select(func.count()).select_from(webhook_attempts)),
+        )
+
+
+async def test_old_events_go_with_their_deliveries_once_no_delivery_is_pending(
+    clocked: Container, clock: Clock, make_owner: OwnerFactory
+) -> None:
+    dev = replace(
+        clocked.services,
+        webhooks=WebhookPolicy(allow_http=True, allow_private=True),
+        event_retention=timedelta(days=30),
+    )
+    owner = await make_owner(count=1)
+    car = owner.vehicles[0]
+    endpoints = _Endpoints()
+    delivery = WebhookDelivery(dev, endpoints)
+    me = Subscriber(account_id=owner.account.id)
+    for name, status in (("ok", 200), ("down", 503)):
+        url = f"http://127.0.0.1:9/{name}"
+        endpoints.answers[url] = status
+        await create_subscription(dev, me, url, ["vehicle.state_changed"])
+    await ingest(dev, [sample(car.vin, "m1", T0, odometer=10.0, speed=20.0)])
+    await delivery.fan_out()
+    await delivery.deliver_due(wait=True)
+    await delivery.record()
+    assert await _outbox(clocked) == (1, 2, 2)
+
+    clock.advance(timedelta(days=31))
+    # A recent event, not yet fanned out, stays whatever happens to the old one.
+    await ingest(dev, [sample(car.vin, "m2", T0 + timedelta(hours=1), odometer=20.0)])
+    kept = await sweep(dev, event_batch=1)
+    endpoints.answers["http://127.0.0.1:9/down"] = 200  # the endpoint recovers
+    await delivery.deliver_due(wait=True)
+    await delivery.record()
+    swept = await sweep(dev, event_batch=1)
+
+    assert (kept.events, kept.deliveries, kept.attempts) == (0, 0, 0)
+    assert (swept.events, swept.deliveries, swept.attempts) == (1, 2, 3)
+    assert await _outbox(clocked) == (1, 0, 0)

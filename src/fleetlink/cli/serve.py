@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
-from fleetlink.app import create_app
+from fleetlink.app import Server, create_app
 from fleetlink.auth.tokens import TOYOTA_AUDIENCE
 from fleetlink.bootstrap import Container
 from fleetlink.cli.common import app, db_app, err, out, print_invalid, run_in, settings_of
@@ -184,7 +184,7 @@ def serve(
         gc.collect()
         gc.freeze()
         try:
-            await uvicorn.Server(config).serve()
+            await Server(config, container).serve()
         finally:
             await _stop(fleet_task)
 

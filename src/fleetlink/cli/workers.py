@@ -23,7 +23,7 @@ from urllib.parse import quote
 import structlog
 import uvicorn
 
-from fleetlink.app import create_app, start_background
+from fleetlink.app import Server, create_app, start_background
 from fleetlink.bootstrap import Container, build
 from fleetlink.logging import configure_logging
 from fleetlink.settings import Settings
@@ -96,7 +96,7 @@ async def _serve(settings: Settings, sock: socket.socket) -> None:
         config = uvicorn.Config(create_app(container=container), log_config=None, lifespan="on")
         gc.collect()
         gc.freeze()
-        await uvicorn.Server(config).serve(sockets=[sock])
+        await Server(config, container).serve(sockets=[sock])
     finally:
         await container.close()
 

@@ -79,6 +79,8 @@ class ServiceContext:
     message_retention: timedelta = timedelta(days=7)
     # How long messages set aside are kept for operators to look at.
     dead_letter_retention: timedelta = timedelta(days=30)
+    # How long events, their webhook deliveries and attempts are kept (and can be replayed).
+    event_retention: timedelta = timedelta(days=30)
     # How long a link to set an owner's password works.
     password_link_ttl: timedelta = timedelta(hours=72)
     webhooks: WebhookPolicy = field(default_factory=WebhookPolicy)

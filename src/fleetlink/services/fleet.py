@@ -1,14 +1,17 @@
 """Fleet clearance: a fleet registers VINs, and each clearance moves like an OEM's.
 
 Nothing waits in a process's memory: a pending clearance carries the time the platform
-settles it (`settle_at`), and whoever looks at the fleet next, from any server process,
-settles what is due first, with conditional updates so two processes never both do.
+settles it (`settle_at`); the primary server's settling sweep (services/settling.py) and
+whoever looks at the fleet, from any server process, settle what is due, with conditional
+updates so two processes never both do.
 """
 
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
+
+import structlog
 
 from fleetlink.auth.access import ApiAccess
 from fleetlink.domain.accounts import Account
@@ -28,6 +31,7 @@ from fleetlink.domain.vin import normalize_vin
 from fleetlink.services.context import ServiceContext
 from fleetlink.storage.uow import UnitOfWork
 
+log = structlog.get_logger(__name__)
 _HELD = (ClearanceStatus.PENDING, ClearanceStatus.APPROVED)
 _OWNER_REFUSALS = (ClearanceReason.OWNER_DECLINED, ClearanceReason.OWNER_WITHDREW)
 # A removal retries when the clearance moved under it (settled by another process).
@@ -151,8 +155,14 @@ async def remove_vehicle(ctx: ServiceContext, access: ApiAccess, vin: str) -> No
         await uow.commit()
 
 
-async def settle_due(ctx: ServiceContext, client_id: str | None = None) -> int:
-    """Settle the pending clearances (of one fleet, or all) whose time has come."""
+async def settle_due(
+    ctx: ServiceContext, client_id: str | None = None, limit: int | None = None
+) -> int:
+    """Settle the pending clearances (of one fleet, or all) whose time has come.
+
+    Returns how many moved; the background sweep (services/settling.py) passes a limit and
+    calls again while a whole batch moved.
+    """
     now = ctx.clock()
     async with ctx.store.reading() as uow:
         if not await uow.fleet.has_due(client_id, now):
@@ -160,7 +170,7 @@ async def settle_due(ctx: ServiceContext, client_id: str | None = None) -> int:
     async with ctx.store.writing() as uow:
         # One statement per outcome, not per clearance: each keeps its own settling time.
         by_outcome: dict[tuple[ClearanceStatus, str], list[int]] = defaultdict(list)
-        due = {entry.id: entry for entry in await uow.fleet.due(client_id, now)}
+        due = {entry.id: entry for entry in await uow.fleet.due(client_id, now, limit)}
         for entry in due.values():
             change = settled(entry, entry.brand in SUPPORTED_BRANDS)
             if change is not None:
@@ -171,6 +181,14 @@ async def settle_due(ctx: ServiceContext, client_id: str | None = None) -> int:
                 moved.append((due[moved_id], ClearanceChange(status, reason, at)))
         await _record(ctx, uow, moved)
         await uow.commit()
+    for entry, change in moved:
+        log.info(
+            "clearance.settled",
+            vin=entry.vin,
+            client_id=entry.client_id,
+            status=change.status,
+            reason=change.reason,
+        )
     return len(moved)
 
 

@@ -80,7 +80,7 @@ class WebhookDelivery:
                 return 0
             subs = await uow.webhooks.enabled()
             pairs = [(s, e) for _, e in pending for s in subs if s.wants(e.type)]
-            allowed = await readable(uow, pairs)
+            allowed = await readable(uow, [(s.subscriber, e) for s, e in pairs])
             await uow.deliveries.add_many(
                 [
                     Delivery(new_id(), s.id, e.id, DeliveryStatus.PENDING, 0, now, now)
@@ -103,7 +103,7 @@ class WebhookDelivery:
             )
             subs = await uow.webhooks.get_many(sorted({d.subscription_id for d, _ in claimed}))
             pairs = [(subs[d.subscription_id], e) for d, e in claimed]
-            allowed = await readable(uow, pairs)
+            allowed = await readable(uow, [(s.subscriber, e) for s, e in pairs])
             await uow.commit()
         started = []
         for (delivery, event), ok in zip(claimed, allowed, strict=True):

@@ -143,7 +143,7 @@ async def replay(
                 raise InvalidInput("a replay's time range needs start before end")
             found = await uow.events.recorded_between(start, end, MAX_REPLAY)
         wanted = [e for e in found if sub.wants(e.type)]
-        allowed = await readable(uow, [(sub, e) for e in wanted])
+        allowed = await readable(uow, [(sub.subscriber, e) for e in wanted])
         queued = [
             Delivery(new_id(), sub.id, e.id, DeliveryStatus.PENDING, 0, now, now)
             for e, ok in zip(wanted, allowed, strict=True)

@@ -92,6 +92,22 @@ class CommandRepository:
         ).with_for_update(of=commands)
         return [_command(row) for row in await self._conn.execute(stmt)]
 
+    async def overdue(self, now: datetime, limit: int) -> list[Command]:
+        """Unanswered commands past their deadline, oldest deadline first, locked until commit.
+
+        Rows another server's sweep holds are skipped, so two sweeps take different ones.
+        """
+        stmt = (
+            _SELECT.where(
+                commands.c.status.in_([CommandStatus.PENDING.value, CommandStatus.SENT.value]),
+                commands.c.expires_at <= now,
+            )
+            .order_by(commands.c.expires_at)
+            .limit(limit)
+            .with_for_update(of=commands, skip_locked=True)
+        )
+        return [_command(row) for row in await self._conn.execute(stmt)]
+
     async def owed_to(self, vins: Sequence[str], now: datetime) -> list[Command]:
         """Commands of these vehicles not yet answered nor expired, oldest first."""
         if not vins:

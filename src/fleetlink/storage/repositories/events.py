@@ -5,11 +5,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, insert, select, update
+from sqlalchemy import case, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fleetlink.domain.events import Event, EventType
-from fleetlink.storage.tables import events, vehicles
+from fleetlink.domain.webhooks import DeliveryStatus
+from fleetlink.storage.tables import events, vehicles, webhook_attempts, webhook_deliveries
 
 
 def event_of(row: Any) -> Event:
@@ -99,9 +100,58 @@ class EventRepository:
         )
         return [event_of(r) for r in rows]
 
+    async def after(self, position: int, limit: int) -> list[tuple[int, Event]]:
+        """Events written after position, in order, with their positions; at most limit."""
+        rows = await self._conn.execute(
+            select(events)
+            .where(events.c.position > position)
+            .order_by(events.c.position)
+            .limit(limit)
+        )
+        return [(r.position, event_of(r)) for r in rows]
+
+    async def last_position(self) -> int:
+        """The position of the latest event written (0 when there is none)."""
+        return int(await self._conn.scalar(select(func.max(events.c.position))) or 0)
+
+    async def position_of(self, event_id: str) -> int | None:
+        """Where the event with this id stands in the outbox, if it is still kept."""
+        found = await self._conn.scalar(select(events.c.position).where(events.c.id == event_id))
+        return None if found is None else int(found)
+
     async def of_vehicle(self, vehicle_id: int) -> list[Event]:
         """A vehicle's events in its sequence."""
         rows = await self._conn.execute(
             select(events).where(events.c.vehicle_id == vehicle_id).order_by(events.c.sequence)
         )
         return [event_of(r) for r in rows]
+
+    async def delete_recorded_before(self, cutoff: datetime, limit: int) -> tuple[int, int, int]:
+        """Delete at most limit events stored before cutoff, with their deliveries and attempts.
+
+        An event not yet fanned out, or with a delivery still pending (retrying), is kept
+        until its delivery ends. Returns (events, deliveries, attempts) deleted.
+        """
+        d = webhook_deliveries
+        owed = exists().where(
+            d.c.event_id == events.c.id, d.c.status == DeliveryStatus.PENDING.value
+        )
+        doomed = (
+            select(events.c.position, events.c.id)
+            .where(events.c.recorded_at < cutoff, events.c.dispatched.is_(True), ~owed)
+            .order_by(events.c.position)
+            .limit(limit)
+            .with_for_update(of=events, skip_locked=True)
+        )
+        rows = (await self._conn.execute(doomed)).all()
+        if not rows:
+            return 0, 0, 0
+        ids = [r.id for r in rows]
+        deliveries = select(d.c.id).where(d.c.event_id.in_(ids))
+        attempts = await self._conn.execute(
+            delete(webhook_attempts).where(webhook_attempts.c.delivery_id.in_(deliveries))
+        )
+        gone = await self._conn.execute(delete(d).where(d.c.event_id.in_(ids)))
+        positions = [r.position for r in rows]
+        await self._conn.execute(delete(events).where(events.c.position.in_(positions)))
+        return len(rows), gone.rowcount, attempts.rowcount

@@ -80,9 +80,13 @@ class FleetRepository:
         stmt = select(exists().where(*_due(client_id, now)))
         return bool((await self._conn.execute(stmt)).scalar())
 
-    async def due(self, client_id: str | None, now: datetime) -> list[FleetVehicle]:
-        """Pending clearances whose settling time has come."""
+    async def due(
+        self, client_id: str | None, now: datetime, limit: int | None = None
+    ) -> list[FleetVehicle]:
+        """Pending clearances whose settling time has come (at most limit of them)."""
         stmt = select(fleet_vehicles).where(*_due(client_id, now)).order_by(fleet_vehicles.c.id)
+        if limit is not None:
+            stmt = stmt.limit(limit)
         return [_fleet_vehicle(row) for row in await self._conn.execute(stmt)]
 
     async def move(
