@@ -34,6 +34,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from bench import memory, scaling
 from bench.common import (
     fleetlink_revision,
     free_port,
@@ -52,6 +53,8 @@ from bench.procs import (
     Server,
     child_env,
     figure_column,
+    fleetlink_argv,
+    fleetlink_env,
     lua,
     pinned,
     run_wrk,
@@ -81,7 +84,6 @@ QUERY_DAYS = 30  # the trips page asks for the last month, as bench.api_reads do
 TRIPS_PAGE = 50
 START_TIMEOUT_S = 90.0
 CLEARANCE_TIMEOUT_S = 30.0
-UNLIMITED = "1000000000"  # rate limits no run reaches: the bench measures serving, not refusing
 TOKEN_TTL = timedelta(hours=24)
 PRISM_PACKAGE = "@stoplight/prism-cli@5"
 SPECS = REPO / "specs"
@@ -111,6 +113,12 @@ class Options:
     pin: bool
     prism: bool
     prism_timeout: float
+    workers: bool  # --workers 1 beside --workers 2 (bench.scaling)
+    redis_url: str
+    memory_vehicles: int  # 0: no server with many vehicles (bench.memory)
+    memory_seconds: int
+    soak_seconds: int  # 0: no soak
+    soak_interval: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,36 +264,8 @@ async def _start_fleetlink(
     ):
         prepared = await _prepare_store(url, options)
     port = free_port()
-    env = child_env(
-        {
-            "FLEETLINK_DATABASE_URL": url,
-            "FLEETLINK_DEMO": "false",
-            "FLEETLINK_LOG_LEVEL": "warning",
-            "FLEETLINK_LOG_JSON": "false",
-            # The embedded broker starts as it does in any `serve`; never on another's 1883.
-            "FLEETLINK_MQTT_LISTEN": f"127.0.0.1:{free_port()}",
-            # A sandbox that clears a fleet's vehicles at once, as bench.api_reads has it.
-            "FLEETLINK_CLEARANCE_AUTO_APPROVE": "true",
-            "FLEETLINK_CLEARANCE_DELAY_SECONDS": "0",
-            "FLEETLINK_TOKEN_TTL_SECONDS": str(int(TOKEN_TTL.total_seconds())),
-            **{
-                f"FLEETLINK_RATE_LIMIT_{who}_{what}": UNLIMITED
-                for who in ("CLIENT", "VEHICLE")
-                for what in ("PER_MINUTE", "BURST")
-            },
-        }
-    )
-    argv = [
-        *_pinned(options, options.server_cpu),
-        sys.executable,
-        "-m",
-        "fleetlink",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
+    env = fleetlink_env(url, {"FLEETLINK_TOKEN_TTL_SECONDS": str(int(TOKEN_TTL.total_seconds()))})
+    argv = [*_pinned(options, options.server_cpu), *fleetlink_argv(port)]
     placeholder = Fleet((), prepared.owner_token, "")
     with console.status(f"[bold]{backend}[/]: starting fleetlink serve…"):
         server = await spawn(f"fleetlink {backend}", argv, env, workdir, placeholder, port)
@@ -822,9 +802,11 @@ async def main(options: Options) -> int:
     async with AsyncExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fleetlink-bench-")))
         fleetlinks: list[Server] = []
+        urls: dict[str, str] = {}  # the stores, by backend
         if "sqlite" in options.backends:
             url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
             server, setup = await _start_fleetlink("SQLite", url, options, workdir, stack)
+            urls["SQLite"] = url
             fleetlinks.append(server)
             setups.append(setup)
         if "postgresql" in options.backends:
@@ -833,6 +815,7 @@ async def main(options: Options) -> int:
                 server, setup = await _start_fleetlink(
                     "PostgreSQL", postgres_url, options, workdir, stack
                 )
+                urls["PostgreSQL"] = postgres_url
                 fleetlinks.append(server)
                 setups.append(setup)
         if not fleetlinks:
@@ -872,6 +855,9 @@ async def main(options: Options) -> int:
         idle = await _idle(servers)
         samples, loads = await _rounds(wrk, servers, scenarios, options, workdir)
         report = Report(servers, scenarios, samples, loads, setups, prism_note, pages, idle=idle)
+        extra = await _beyond_the_rounds(
+            wrk, options, servers, fleetlinks, urls, scenarios, workdir
+        )
         report.logs = {s.name: (s.log_lines, s.log_tail()) for s in fleetlinks}
     after = load_average()
     for scenario in scenarios:
@@ -882,11 +868,128 @@ async def main(options: Options) -> int:
         if lines:
             console.print(f"[bold]{name}[/] wrote, last:", highlight=False)
             console.print(escape(tail), highlight=False)
+    extra.print(console, options)
     failed = sum(s.errors for samples in report.samples.values() for s in samples)
+    failed += extra.errors
     if failed:
         console.print(f"[red bold]{failed:,} requests failed[/]: the figures above count them")
         return 1
     return 0
+
+
+@dataclass
+class Beyond:
+    """What runs after the rounds: sizes, the soak, worker scaling, many vehicles."""
+
+    sizes: list[memory.Sizes] = field(default_factory=list)
+    soak: memory.Soak | None = None
+    scalings: list[scaling.Scaling] = field(default_factory=list)
+    workers_note: str = ""
+    big: memory.Big | None = None
+
+    @property
+    def errors(self) -> int:
+        loads = [self.soak.load if self.soak else None, self.big.load if self.big else None]
+        return sum(x.errors for x in loads if x is not None) + sum(s.errors for s in self.scalings)
+
+    def print(self, out: Console, options: Options) -> None:
+        sizes = [*self.sizes]
+        if self.big is not None:
+            sizes.append(memory.big_sizes(self.big))
+        for result in self.scalings:
+            for count, rss in result.rss.items():
+                if rss is not None:
+                    sizes.append(
+                        memory.Sizes(
+                            f"fleetlink {result.backend} --workers {count}",
+                            (("after the workers' rounds", *rss),),
+                        )
+                    )
+        if sizes:
+            out.print(memory.sizes_table(sizes))
+        if self.soak is not None:
+            out.print(memory.soak_table(self.soak, options.soak_interval))
+        for result in self.scalings:
+            out.print(scaling.table(result))
+            out.print(scaling.verdict(result), highlight=False)
+        if self.workers_note:
+            out.print(f"[yellow]Workers {escape(self.workers_note)}")
+
+
+async def _beyond_the_rounds(
+    wrk: str,
+    options: Options,
+    servers: Sequence[Server],
+    fleetlinks: Sequence[Server],
+    urls: dict[str, str],
+    scenarios: Sequence[Scenario],
+    workdir: Path,
+) -> Beyond:
+    """The servers' sizes after the rounds; then a soak of the first fleetlink, worker scaling
+    on every store, and a server with many vehicles, each as the options ask."""
+    beyond = Beyond()
+    for server in servers:
+        rss = server.rss()
+        if rss is not None:
+            beyond.sizes.append(memory.Sizes(server.name, (("after the read rounds", *rss),)))
+    wrk_cpu = options.wrk_cpu if options.pin else None
+    server_cpu = options.server_cpu if options.pin else None
+    if options.soak_seconds:
+        soaked = fleetlinks[0]
+        mix = (STATUS, VEHICLE_DATA, VEHICLES, TRIPS_C1)
+        requests = [
+            (path, *_headers(scenario, soaked.fleet).values())
+            for scenario in scenarios
+            if scenario.key in mix
+            for path in scenario.paths(soaked.fleet.vins)
+        ]
+        beyond.soak = await memory.soak(
+            wrk,
+            soaked,
+            requests,
+            seconds=options.soak_seconds,
+            interval=options.soak_interval,
+            connections=options.connections,
+            threads=options.threads,
+            wrk_cpu=wrk_cpu,
+            workdir=workdir,
+            status=console,
+        )
+    if options.workers:
+        why = await scaling.redis_reachable(options.redis_url)
+        if why is not None:
+            beyond.workers_note = f"skipped: {why}"
+        for server in fleetlinks if why is None else ():
+            store = scaling.Store(
+                server.store.split()[0], urls[server.store.split()[0]], server.fleet
+            )
+            beyond.scalings.append(
+                await scaling.measure(
+                    wrk,
+                    store,
+                    redis_url=options.redis_url,
+                    rounds=options.rounds,
+                    seconds=options.seconds,
+                    warmup=options.warmup,
+                    connections=options.connections,
+                    threads=options.threads,
+                    workdir=workdir,
+                    status=console,
+                )
+            )
+    if options.memory_vehicles:
+        beyond.big = await memory.many_vehicles(
+            wrk,
+            vehicles=options.memory_vehicles,
+            seconds=options.memory_seconds,
+            connections=options.connections,
+            threads=options.threads,
+            server_cpu=server_cpu,
+            wrk_cpu=wrk_cpu,
+            workdir=workdir,
+            status=console,
+        )
+    return beyond
 
 
 async def _same_bytes(floors: Sequence[Server], reference: Server) -> None:
@@ -939,10 +1042,47 @@ def _parse(argv: list[str]) -> Options:
         default=180,
         help="seconds npx may take to fetch Prism, and Prism to start",
     )
+    parser.add_argument(
+        "--no-workers",
+        action="store_true",
+        help="leave out fleetlink serve --workers 1 beside --workers 2",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=scaling.REDIS_URL,
+        help="Redis for the rate limits of the --workers servers (a key prefix of their own, "
+        "deleted afterwards)",
+    )
+    parser.add_argument(
+        "--memory-vehicles",
+        type=int,
+        default=10_000,
+        help="vehicles of the server whose size is measured (0: leave it out)",
+    )
+    parser.add_argument(
+        "--memory-seconds", type=int, default=20, help="seconds of status reads over its VINs"
+    )
+    parser.add_argument(
+        "--soak-seconds",
+        type=int,
+        default=60,
+        help="seconds of steady mixed reads while the server's size is sampled (600: the "
+        "10-minute run; 0: no soak)",
+    )
+    parser.add_argument(
+        "--soak-interval", type=float, default=10, help="seconds between two size samples"
+    )
     args = parser.parse_args(argv)
     for name in ("vehicles", "rounds", "seconds", "connections", "trips_connections", "threads"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    for name in ("memory_vehicles", "memory_seconds", "soak_seconds"):
+        if getattr(args, name) < 0:
+            parser.error(f"--{name.replace('_', '-')} must be 0 or more")
+    if args.memory_vehicles > 10_000:
+        parser.error("--memory-vehicles must be at most 10000 (FLEETLINK_DEMO_VEHICLES' limit)")
+    if args.soak_interval <= 0:
+        parser.error("--soak-interval must be more than 0")
     if args.warmup < 0:
         parser.error("--warmup must be 0 or more")
     if not 0 < args.history_days <= 366:
@@ -964,6 +1104,12 @@ def _parse(argv: list[str]) -> Options:
         pin=not args.no_pin,
         prism=not args.no_prism,
         prism_timeout=args.prism_timeout,
+        workers=not args.no_workers,
+        redis_url=args.redis_url,
+        memory_vehicles=args.memory_vehicles,
+        memory_seconds=args.memory_seconds,
+        soak_seconds=args.soak_seconds,
+        soak_interval=args.soak_interval,
     )
 
 

@@ -11,6 +11,7 @@ import os
 import resource
 import signal
 import statistics
+import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -22,11 +23,12 @@ import psutil
 from rich.table import Table
 
 import fleetlink
-from bench.common import die_with_parent
+from bench.common import die_with_parent, free_port
 
 REPO = Path(__file__).resolve().parents[1]
 STOP_TIMEOUT_S = 20.0
 LOG_TAIL = 12
+UNLIMITED = "1000000000"  # a rate limit no run reaches
 
 
 class BenchError(RuntimeError):
@@ -195,6 +197,36 @@ def child_env(extra: dict[str, str]) -> dict[str, str]:
         "PYTHONPATH": os.pathsep.join([*here, *([inherited] if inherited else [])]),
         **extra,
     }
+
+
+def fleetlink_env(url: str, extra: dict[str, str]) -> dict[str, str]:
+    """A `fleetlink serve` on url as the HTTP benches run it: no demo, logging at warning,
+    the embedded broker on a free port (never another's 1883), fleet clearances approved at
+    once, and rate limits no run reaches (the benches measure serving, not refusing)."""
+    return child_env(
+        {
+            "FLEETLINK_DATABASE_URL": url,
+            "FLEETLINK_DEMO": "false",
+            "FLEETLINK_LOG_LEVEL": "warning",
+            "FLEETLINK_LOG_JSON": "false",
+            "FLEETLINK_MQTT_LISTEN": f"127.0.0.1:{free_port()}",
+            # A sandbox that clears a fleet's vehicles at once, as bench.api_reads has it.
+            "FLEETLINK_CLEARANCE_AUTO_APPROVE": "true",
+            "FLEETLINK_CLEARANCE_DELAY_SECONDS": "0",
+            **{
+                f"FLEETLINK_RATE_LIMIT_{who}_{what}": UNLIMITED
+                for who in ("CLIENT", "VEHICLE")
+                for what in ("PER_MINUTE", "BURST")
+            },
+            **extra,
+        }
+    )
+
+
+def fleetlink_argv(port: int, *more: str) -> list[str]:
+    """`python -m fleetlink serve` on 127.0.0.1:port, with this interpreter."""
+    serve = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    return [sys.executable, "-m", "fleetlink", *serve, *more]
 
 
 async def spawn(
