@@ -42,11 +42,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from bench.common import (
     POSTGRES_URL,
     fleetlink_revision,
+    load_average,
     machine_table,
     postgres_database,
     server_version,
     until_stopped,
 )
+from bench.procs import child_env
 from fleetlink.domain.vehicle import ConnectionState, Powertrain
 from fleetlink.simulator.metros import METROS
 from fleetlink.storage.database import create_engine
@@ -63,7 +65,8 @@ _DEGREES_PER_KM = 1 / 111.0
 PR_SET_PDEATHSIG = 1  # prctl(2)
 LOG_TAIL = 15  # lines of the server's log shown when a run fails
 
-console = Console()
+# Written to a file or a pipe, the tables keep their width rather than Rich's 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 132)
 _MQTT_LOG = logging.getLogger("bench.ingest.mqtt")
 _MQTT_LOG.setLevel(logging.ERROR)  # not "There are 11 pending publish calls."
 
@@ -84,6 +87,7 @@ class Options:
     stall: float
     seed: int
     max_backlog: int
+    broker_log: Path
     broker: BrokerAddress
     mqtt_url: str
     backends: tuple[str, ...]
@@ -96,6 +100,7 @@ class Outgoing:
     vin: str
     topic: str
     payload: bytes
+    message_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +147,9 @@ class Phase:
     server_cpu_seconds: float | None
     rows_before: int
     rows_after: int
+    # Published, acknowledged by the broker, and never stored (or counted): the broker
+    # dropped them from a full session queue, or the server lost them.
+    dropped: int = 0
 
     @property
     def publish_rate(self) -> float:
@@ -149,7 +157,8 @@ class Phase:
 
     @property
     def end_to_end_rate(self) -> float:
-        return self.messages / self.total_seconds
+        """Messages that arrived a second, first publish until the last one did."""
+        return (self.messages - self.dropped) / self.total_seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +171,20 @@ class Run:
     ingest: Phase
     duplicates: Phase | None
     server_warnings: int
+    bare: Phase | None = None  # the same messages to a subscriber that only counts
+    broker_log: str = ""  # what the broker logged about dropping, for the run's clients
+
+    @property
+    def ratio(self) -> float | None:
+        """fleetlink's end-to-end rate ÷ the bare broker's."""
+        if self.bare is None or not self.bare.end_to_end_rate:
+            return None
+        return self.ingest.end_to_end_rate / self.bare.end_to_end_rate
+
+    @property
+    def dropped(self) -> int:
+        phases = (self.ingest, self.duplicates, self.bare)
+        return sum(p.dropped for p in phases if p is not None)
 
 
 @dataclass
@@ -181,12 +204,7 @@ class Server:
 
     def cpu_seconds(self) -> float | None:
         """User plus system CPU time of the server process so far (Linux only)."""
-        try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        # After the command name: state is field 3, utime 14 and stime 15 (1-based).
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return _cpu_seconds(self.process.pid)
 
     def warnings(self) -> list[str]:
         """What the server logged (it runs at level warning, so only warnings and errors)."""
@@ -400,8 +418,9 @@ def _telemetry(fleet: dict[str, Powertrain], count: int, seed: int, prefix: str)
     for i in range(count):
         vin = vins[i % len(vins)]
         at = start + timedelta(seconds=i // len(vins))
-        payload = encode_telemetry(f"{prefix}{uuid.uuid4()}", at, drives[vin].step(rng))
-        out.append(Outgoing(vin, topic(vin, Channel.TELEMETRY), payload))
+        message_id = f"{prefix}{uuid.uuid4()}"
+        payload = encode_telemetry(message_id, at, drives[vin].step(rng))
+        out.append(Outgoing(vin, topic(vin, Channel.TELEMETRY), payload, message_id))
     return out
 
 
@@ -414,6 +433,22 @@ async def _stored(engine: AsyncEngine, prefix: str) -> int:
             .where(vehicle_messages.c.message_id.startswith(prefix))
         )
         return int(count.scalar_one())
+
+
+async def _again(engine: AsyncEngine, sent: Sequence[Outgoing], count: int) -> list[Outgoing]:
+    """count of the messages sent, spread over them, that the store holds."""
+    async with engine.connect() as conn:
+        stored = {
+            row[0]
+            for row in await conn.execute(
+                select(vehicle_messages.c.message_id).where(
+                    vehicle_messages.c.message_id.in_([m.message_id for m in sent])
+                )
+            )
+        }
+    held = [m for m in sent if m.message_id in stored]
+    stride = max(len(held) // max(count, 1), 1)
+    return held[::stride][:count]
 
 
 def _client(options: Options, identifier: str, **settings: Any) -> aiomqtt.Client:
@@ -540,6 +575,7 @@ async def _timed(
 
     sending = asyncio.create_task(publish())
     rows, progress_at, counted_at, snapshot = rows_before, started, started, before
+    dropped = 0
     try:
         with console.status(f"{what}…") as status:
             while True:
@@ -554,8 +590,13 @@ async def _timed(
                 enough = latest.received - before.received >= len(messages)
                 if enough or now - counted_at >= COUNT_S:
                     count, counted_at = await _stored(engine, prefix), now
-                # Progress is the bench's own: others' traffic on a shared broker is not.
-                if count != rows or (duplicates and latest.duplicates != snapshot.duplicates):
+                # Progress: the bench's rows, and anything the server receives (a phase that
+                # stops receiving before it is done has lost messages at the broker).
+                if (
+                    count != rows
+                    or latest.received != snapshot.received
+                    or (duplicates and latest.duplicates != snapshot.duplicates)
+                ):
                     progress_at = now
                 rows, snapshot = count, latest
                 backlog.update(snapshot.received - before.received)
@@ -569,8 +610,32 @@ async def _timed(
                 )
                 if server.process.returncode is not None:
                     raise BenchError(f"the server exited with {server.process.returncode}")
-                stalled = published and now - max(progress_at, published[0]) > options.stall
-                if stalled or now - started > options.timeout:
+                if published and now - max(progress_at, published[0]) > options.stall:
+                    done = (
+                        int(snapshot.duplicates - before.duplicates)
+                        if duplicates
+                        else rows - rows_before
+                    )
+                    dropped = len(messages) - done
+                    if dropped <= 0:
+                        raise BenchError(
+                            _stuck(
+                                what,
+                                len(messages),
+                                rows - rows_before,
+                                before,
+                                snapshot,
+                                progress_at - started,
+                                published[0] - started,
+                            )
+                        )
+                    console.print(
+                        f"[red]{what}: dropped: {dropped:,}[/] (published and acknowledged by "
+                        f"the broker, never {'counted' if duplicates else 'stored'}; nothing "
+                        f"moved for {options.stall:g} s)"
+                    )
+                    break
+                if now - started > options.timeout:
                     raise BenchError(
                         _stuck(
                             what,
@@ -587,6 +652,8 @@ async def _timed(
             sending.cancel()
             await asyncio.gather(sending, return_exceptions=True)
     total = time.perf_counter() - started
+    if dropped:
+        total = max(progress_at - started, published[0] - started)
     cpu_after = server.cpu_seconds()
     return Phase(
         messages=len(messages),
@@ -598,6 +665,7 @@ async def _timed(
         ),
         rows_before=rows_before,
         rows_after=rows,
+        dropped=dropped,
     )
 
 
@@ -648,6 +716,168 @@ def _stuck(
             "server's log below whether it refused them."
         )
     return "\n".join(lines)
+
+
+async def _bare(
+    publishers: Publishers,
+    messages: Sequence[Outgoing],
+    options: Options,
+    *,
+    prefix: str,
+    what: str,
+) -> tuple[Phase, str]:
+    """The same messages, from the same publishers, to a subscriber that only counts
+    (bench.mqtt_counter, a process of its own with a persistent session and a QoS 1
+    subscription). Returns the phase and the counter's client id."""
+    client_id = f"fleetlink-bench-count-{uuid.uuid4().hex[:8]}"
+    argv = [
+        sys.executable,
+        "-m",
+        "bench.mqtt_counter",
+        "--host",
+        options.broker.host,
+        "--port",
+        str(options.broker.port),
+        "--client-id",
+        client_id,
+        "--topic",
+        topic("+", Channel.TELEMETRY),
+        "--marker",
+        prefix,
+    ]
+    if options.broker.username:
+        argv += ["--username", options.broker.username]
+        if options.broker.password:
+            argv += ["--password", options.broker.password]
+    counter = await asyncio.create_subprocess_exec(
+        *argv,
+        env=child_env({}),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        preexec_fn=_die_with_parent,
+    )
+    assert counter.stdout is not None
+    counted = 0
+    ready = asyncio.Event()
+    backlog = Backlog(options.max_backlog)
+
+    async def read() -> None:
+        nonlocal counted
+        assert counter.stdout is not None
+        async for raw in counter.stdout:
+            line = raw.decode().strip()
+            if line == "ready":
+                ready.set()
+            elif line.startswith("count "):
+                counted = int(line.split()[1])
+                backlog.update(counted)
+
+    reader = asyncio.create_task(read())
+    published: list[float] = []
+    sending: asyncio.Task[None] | None = None
+    try:
+        try:
+            await asyncio.wait_for(ready.wait(), timeout=START_TIMEOUT_S)
+        except TimeoutError:
+            raise BenchError(f"{what}: the counting subscriber never subscribed") from None
+        cpu_before = _cpu_seconds(counter.pid)
+        started = time.perf_counter()
+
+        async def publish() -> None:
+            await publishers.publish(messages, backlog=backlog)
+            published.append(time.perf_counter())
+
+        sending = asyncio.create_task(publish())
+        seen, progress_at, dropped = 0, started, 0
+        with console.status(f"{what}…") as status:
+            while True:
+                await asyncio.sleep(POLL_S / 5)
+                if sending.done():
+                    sending.result()
+                now = time.perf_counter()
+                if counted != seen:
+                    seen, progress_at = counted, now
+                if published and seen >= len(messages):
+                    break
+                status.update(f"{what}: counted {seen:,}")
+                if counter.returncode is not None:
+                    raise BenchError(f"{what}: the counter exited with {counter.returncode}")
+                if published and now - max(progress_at, published[0]) > options.stall:
+                    dropped = len(messages) - seen
+                    console.print(
+                        f"[red]{what}: dropped: {dropped:,}[/] (acknowledged by the broker, "
+                        f"never delivered to the counter; nothing moved for {options.stall:g} s)"
+                    )
+                    break
+                if now - started > options.timeout:
+                    raise BenchError(f"{what}: {seen:,} of {len(messages):,} counted in time")
+        total = (progress_at if dropped else time.perf_counter()) - started
+        cpu_after = _cpu_seconds(counter.pid)
+        phase = Phase(
+            messages=len(messages),
+            publish_seconds=published[0] - started,
+            total_seconds=max(total, published[0] - started),
+            metrics=Snapshot(),
+            server_cpu_seconds=(
+                cpu_after - cpu_before if cpu_after is not None and cpu_before is not None else None
+            ),
+            rows_before=0,
+            rows_after=seen,
+            dropped=dropped,
+        )
+    finally:
+        if sending is not None and not sending.done():
+            sending.cancel()
+            await asyncio.gather(sending, return_exceptions=True)
+        if counter.returncode is None:
+            counter.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(counter.wait(), timeout=10)
+        except TimeoutError:
+            counter.kill()
+            await counter.wait()
+        reader.cancel()
+        await asyncio.gather(reader, return_exceptions=True)
+        with suppress(aiomqtt.MqttError):
+            await _forget_session(options, client_id)
+    return phase, client_id
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time of a process so far (Linux only)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # After the command name: state is field 3, utime 14 and stime 15 (1-based).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _log_size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def _broker_drops(path: Path, offset: int | None, client_ids: Sequence[str]) -> str:
+    """What the broker's log says, since offset, about dropping messages for these clients."""
+    if offset is None:
+        return f"not readable ({path})"
+    try:
+        with path.open("rb") as log:
+            log.seek(offset)
+            text = log.read().decode(errors="replace")
+    except OSError:
+        return f"not readable ({path})"
+    lines = [
+        line
+        for line in text.splitlines()
+        if "dropped" in line.lower() and any(cid in line for cid in client_ids)
+    ]
+    if not lines:
+        return "no drop logged for the run's clients"
+    return f"{len(lines)} line(s): " + "; ".join(line[-160:] for line in lines[-3:])
 
 
 async def _announce_online(
@@ -702,8 +932,7 @@ async def _bench(backend: str, url: str, options: Options, workdir: Path) -> Run
             raise BenchError("the demo fleet has no vehicles")
         prefix = f"bench-{uuid.uuid4().hex[:8]}-"
         sent = _telemetry(fleet, options.messages, options.seed, prefix)
-        stride = max(len(sent) // max(options.duplicates, 1), 1)
-        again = sent[::stride][: options.duplicates]
+        log_offset = _log_size(options.broker_log)
         async with (
             Publishers(vins, options) as publishers,
             httpx.AsyncClient(base_url=server.base_url) as metrics,
@@ -722,6 +951,8 @@ async def _bench(backend: str, url: str, options: Options, workdir: Path) -> Run
                 duplicates=False,
             )
             duplicates = None
+            # Only messages the store holds are duplicates (the broker may have dropped some).
+            again = await _again(engine, sent, options.duplicates)
             if again:
                 duplicates = await _timed(
                     publishers,
@@ -735,7 +966,22 @@ async def _bench(backend: str, url: str, options: Options, workdir: Path) -> Run
                     what=f"{backend}: {len(again):,} duplicates",
                     duplicates=True,
                 )
-        return Run(backend, version, len(vins), ingest, duplicates, len(server.warnings()))
+            warnings = len(server.warnings())
+            # The server must not take the bare phase's messages, nor its session have them
+            # queued: stopped, and its session gone, first.
+            await _stop_server(server)
+            await _forget_session(options, server.client_id)
+            bare, counter_id = await _bare(
+                publishers,
+                sent,
+                options,
+                prefix=prefix,
+                what=f"{backend}: the bare broker, {len(sent):,} messages",
+            )
+        drops = _broker_drops(options.broker_log, log_offset, [server.client_id, counter_id])
+        return Run(
+            backend, version, len(vins), ingest, duplicates, warnings, bare=bare, broker_log=drops
+        )
     except BenchError as exc:
         if server is None or not server.warnings():
             raise
@@ -802,6 +1048,7 @@ async def _machine_table(options: Options, broker: str) -> Table:
         await _postgres_version() if "postgresql" in options.backends else "not asked for",
     )
     table.add_row("MQTT broker", broker)
+    table.add_row("Load average", f"{load_average()} (1, 5, 15 min) before the runs")
     table.add_row(
         "Load",
         f"{options.messages:,} telemetry messages, QoS 1, from {options.publishers} publishers "
@@ -849,6 +1096,7 @@ def _results_table(run: Run) -> Table:
         "until the store caught up",
     )
     table.add_row("Rows stored", f"{phase.rows_after - phase.rows_before:,}", "in vehicle_messages")
+    _dropped_row(table, phase, "stored")
     _other_traffic(table, phase)
     _batch_rows(table, m, phase)
     if run.duplicates is not None:
@@ -878,13 +1126,43 @@ def _results_table(run: Run) -> Table:
         )
         _other_traffic(table, d)
         _batch_rows(table, d.metrics, d)
+    if run.bare is not None:
+        b = run.bare
+        table.add_section()
+        table.add_row(
+            "Bare broker",
+            _rate(b.end_to_end_rate),
+            f"the same {b.messages:,} messages and publishers to a subscriber that only counts, "
+            f"first publish → last one counted, {b.total_seconds:.2f} s",
+        )
+        table.add_row("Publish alone", _rate(b.publish_rate), f"{b.publish_seconds:.2f} s")
+        _dropped_row(table, b, "counted")
+        if b.server_cpu_seconds is not None:
+            table.add_row(
+                "Counter CPU",
+                f"{b.server_cpu_seconds:,.2f} s",
+                f"{b.server_cpu_seconds / b.messages * 1e6:,.0f} µs per message",
+            )
+        if run.ratio is not None:
+            table.add_row(
+                "fleetlink ÷ bare", f"×{run.ratio:.2f}", "end to end, messages that arrived"
+            )
     table.add_section()
+    table.add_row("Broker log", "", run.broker_log)
     table.add_row(
         "Server log",
         f"{run.server_warnings:,} lines",
         "at level warning" if run.server_warnings else "nothing at level warning",
     )
     return table
+
+
+def _dropped_row(table: Table, phase: Phase, how: str) -> None:
+    table.add_row(
+        "Dropped",
+        f"[red]{phase.dropped:,}[/]" if phase.dropped else "0",
+        f"acknowledged by the broker, never {how}",
+    )
 
 
 def _other_traffic(table: Table, phase: Phase) -> None:
@@ -928,12 +1206,16 @@ def _batch_rows(table: Table, m: Snapshot, phase: Phase) -> None:
 
 
 def _summary_table(runs: Sequence[Run]) -> Table:
-    table = Table(title="Ingestion, broker → durable store")
+    table = Table(
+        title="Ingestion, broker → durable store, beside the bare broker",
+        caption="bare broker: the same messages from the same publishers to a subscriber that "
+        "only counts (QoS 1, persistent session, each acknowledged), in the same run. "
+        "msg/s: messages that arrived ÷ first publish → last arrival. Goal: ×0.5 or more, "
+        "none dropped",
+    )
     table.add_column("Backend")
-    table.add_column("End to end", justify="right")
-    table.add_column("Publish alone", justify="right")
-    table.add_column("Mean batch", justify="right")
-    table.add_column("Duplicates", justify="right")
+    for name in ("Bare broker", "fleetlink", "÷ bare", "Dropped", "Mean batch", "Duplicates"):
+        table.add_column(name, justify="right")
     for run in runs:
         m = run.ingest.metrics
         d = run.duplicates
@@ -946,10 +1228,17 @@ def _summary_table(runs: Sequence[Run]) -> Table:
         if d is not None:
             stored = "none stored" if d.rows_after == d.rows_before else "STORED AGAIN"
             again = f"{d.messages:,} in {d.total_seconds:.2f} s, {stored}"
+        drops = [("fleetlink", run.ingest.dropped)]
+        if d is not None:
+            drops.append(("duplicates", d.dropped))
+        if run.bare is not None:
+            drops.append(("bare", run.bare.dropped))
         table.add_row(
             run.server,
+            "—" if run.bare is None else _rate(run.bare.end_to_end_rate),
             f"{_rate(run.ingest.end_to_end_rate)}\n{run.ingest.messages:,} msgs",
-            _rate(run.ingest.publish_rate),
+            "—" if run.ratio is None else f"×{run.ratio:.2f}",
+            "\n".join(f"{who}: [red]{n:,}[/]" if n else f"{who}: 0" for who, n in drops),
             batch,
             again,
         )
@@ -983,7 +1272,11 @@ async def main(options: Options) -> int:
                     failed |= not await _one("PostgreSQL", postgres_url, options, workdir, runs)
     if runs:
         console.print(_summary_table(runs))
-    return 1 if failed else 0
+    dropped = sum(run.dropped for run in runs)
+    if dropped:
+        console.print(f"[red bold]dropped: {dropped:,}[/] messages in all (see each phase above)")
+    console.print(f"Load average {load_average()} (1, 5, 15 min) after the runs")
+    return 1 if failed or dropped else 0
 
 
 async def _one(backend: str, url: str, options: Options, workdir: Path, runs: list[Run]) -> bool:
@@ -1013,9 +1306,16 @@ def _parse(argv: list[str]) -> Options:
     parser.add_argument(
         "--max-backlog",
         type=int,
-        default=0,
-        help="hold publishers back while the server has not yet received this many of the "
-        "messages published (0, the default: never, publish as fast as the broker takes them)",
+        default=500,
+        help="hold publishers back while the server (or the counting subscriber) has not yet "
+        "received this many of the messages published (0: never, publish as fast as the "
+        "broker takes them, which overflows Mosquitto's queue for the server)",
+    )
+    parser.add_argument(
+        "--broker-log",
+        type=Path,
+        default=Path("/var/log/mosquitto/mosquitto.log"),
+        help="the broker's log, read for 'Outgoing messages are being dropped' (if readable)",
     )
     parser.add_argument(
         "--timeout", type=float, default=600.0, help="seconds to wait for a phase in all"
@@ -1023,8 +1323,9 @@ def _parse(argv: list[str]) -> Options:
     parser.add_argument(
         "--stall",
         type=float,
-        default=20.0,
-        help="give up after publishing when the server makes no progress for this many seconds",
+        default=10.0,
+        help="after publishing, end the phase when nothing moves for this many seconds, and "
+        "count what never arrived as dropped",
     )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--mqtt-url", default="mqtt://127.0.0.1:1883", help="the broker")
@@ -1053,6 +1354,7 @@ def _parse(argv: list[str]) -> Options:
         stall=args.stall,
         seed=args.seed,
         max_backlog=args.max_backlog,
+        broker_log=args.broker_log,
         broker=broker,
         mqtt_url=args.mqtt_url,
         backends=backends,
