@@ -48,6 +48,7 @@ from bench.floors import STATUS, VEHICLE_DATA, VEHICLES, Answer, write_answers
 from bench.procs import (
     REPO,
     BenchError,
+    Driver,
     Fleet,
     Sample,
     Server,
@@ -802,11 +803,11 @@ async def main(options: Options) -> int:
     async with AsyncExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fleetlink-bench-")))
         fleetlinks: list[Server] = []
-        urls: dict[str, str] = {}  # the stores, by backend
+        urls: dict[str, str] = {}  # each fleetlink server's store
         if "sqlite" in options.backends:
             url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
             server, setup = await _start_fleetlink("SQLite", url, options, workdir, stack)
-            urls["SQLite"] = url
+            urls[server.name] = url
             fleetlinks.append(server)
             setups.append(setup)
         if "postgresql" in options.backends:
@@ -815,7 +816,7 @@ async def main(options: Options) -> int:
                 server, setup = await _start_fleetlink(
                     "PostgreSQL", postgres_url, options, workdir, stack
                 )
-                urls["PostgreSQL"] = postgres_url
+                urls[server.name] = postgres_url
                 fleetlinks.append(server)
                 setups.append(setup)
         if not fleetlinks:
@@ -932,8 +933,14 @@ async def _beyond_the_rounds(
         rss = server.rss()
         if rss is not None:
             beyond.sizes.append(memory.Sizes(server.name, (("after the read rounds", *rss),)))
-    wrk_cpu = options.wrk_cpu if options.pin else None
     server_cpu = options.server_cpu if options.pin else None
+    driver = Driver(
+        wrk,
+        options.connections,
+        options.threads,
+        options.wrk_cpu if options.pin else None,
+        workdir,
+    )
     if options.soak_seconds:
         soaked = fleetlinks[0]
         mix = (STATUS, VEHICLE_DATA, VEHICLES, TRIPS_C1)
@@ -944,15 +951,11 @@ async def _beyond_the_rounds(
             for path in scenario.paths(soaked.fleet.vins)
         ]
         beyond.soak = await memory.soak(
-            wrk,
+            driver,
             soaked,
             requests,
             seconds=options.soak_seconds,
             interval=options.soak_interval,
-            connections=options.connections,
-            threads=options.threads,
-            wrk_cpu=wrk_cpu,
-            workdir=workdir,
             status=console,
         )
     if options.workers:
@@ -960,33 +963,25 @@ async def _beyond_the_rounds(
         if why is not None:
             beyond.workers_note = f"skipped: {why}"
         for server in fleetlinks if why is None else ():
-            store = scaling.Store(
-                server.store.split()[0], urls[server.store.split()[0]], server.fleet
-            )
+            backend = server.name.removeprefix("fleetlink ")
+            store = scaling.Store(backend, urls[server.name], server.fleet)
             beyond.scalings.append(
                 await scaling.measure(
-                    wrk,
+                    driver,
                     store,
                     redis_url=options.redis_url,
                     rounds=options.rounds,
                     seconds=options.seconds,
                     warmup=options.warmup,
-                    connections=options.connections,
-                    threads=options.threads,
-                    workdir=workdir,
                     status=console,
                 )
             )
     if options.memory_vehicles:
         beyond.big = await memory.many_vehicles(
-            wrk,
+            driver,
             vehicles=options.memory_vehicles,
             seconds=options.memory_seconds,
-            connections=options.connections,
-            threads=options.threads,
             server_cpu=server_cpu,
-            wrk_cpu=wrk_cpu,
-            workdir=workdir,
             status=console,
         )
     return beyond

@@ -19,13 +19,14 @@ import random
 import signal
 import socket
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Sequence
 from contextlib import AsyncExitStack, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,7 @@ class Options:
     stall: float
     seed: int
     max_backlog: int
+    rounds: int
     broker_log: Path
     broker: BrokerAddress
     mqtt_url: str
@@ -173,6 +175,8 @@ class Run:
     server_warnings: int
     bare: Phase | None = None  # the same messages to a subscriber that only counts
     broker_log: str = ""  # what the broker logged about dropping, for the run's clients
+    round_no: int = 1
+    load: str = ""  # the load average as the round began
 
     @property
     def ratio(self) -> float | None:
@@ -234,19 +238,21 @@ async def _start_server(database_url: str, options: Options, workdir: Path) -> S
     port = _free_port()
     client_id = f"fleetlink-bench-{uuid.uuid4().hex[:8]}"
     stdout, stderr = workdir / f"serve-{port}.out", workdir / f"serve-{port}.err"
-    env = {
-        **os.environ,
-        "FLEETLINK_DATABASE_URL": database_url,
-        "FLEETLINK_MQTT_URL": options.mqtt_url,
-        "FLEETLINK_MQTT_CLIENT_ID": client_id,
-        # The bench plays the vehicles; the demo fleet's own simulator would add traffic.
-        "FLEETLINK_DEMO_SIMULATE": "false",
-        "FLEETLINK_DEMO_HISTORY_DAYS": "0",
-        "FLEETLINK_LOG_LEVEL": "warning",
-        "FLEETLINK_LOG_JSON": "false",
-        # Only used by a server that embeds a broker; keep it off 1883 whatever happens.
-        "FLEETLINK_MQTT_LISTEN": f"127.0.0.1:{_free_port()}",
-    }
+    # The worktree's fleetlink first on the server's path, as the revision printed says.
+    env = child_env(
+        {
+            "FLEETLINK_DATABASE_URL": database_url,
+            "FLEETLINK_MQTT_URL": options.mqtt_url,
+            "FLEETLINK_MQTT_CLIENT_ID": client_id,
+            # The bench plays the vehicles; the demo fleet's own simulator would add traffic.
+            "FLEETLINK_DEMO_SIMULATE": "false",
+            "FLEETLINK_DEMO_HISTORY_DAYS": "0",
+            "FLEETLINK_LOG_LEVEL": "warning",
+            "FLEETLINK_LOG_JSON": "false",
+            # Only used by a server that embeds a broker; keep it off 1883 whatever happens.
+            "FLEETLINK_MQTT_LISTEN": f"127.0.0.1:{_free_port()}",
+        }
+    )
     # Files, not pipes: nobody reads a pipe while the bench runs, and a full one would block
     # the server's logging and so its ingestion.
     with stdout.open("wb") as out, stderr.open("wb") as err:
@@ -576,6 +582,18 @@ async def _timed(
     sending = asyncio.create_task(publish())
     rows, progress_at, counted_at, snapshot = rows_before, started, started, before
     dropped = 0
+
+    def gave_up() -> str:
+        return _stuck(
+            what,
+            len(messages),
+            rows - rows_before,
+            before,
+            snapshot,
+            progress_at - started,
+            published[0] - started if published else None,
+        )
+
     try:
         with console.status(f"{what}…") as status:
             while True:
@@ -618,17 +636,7 @@ async def _timed(
                     )
                     dropped = len(messages) - done
                     if dropped <= 0:
-                        raise BenchError(
-                            _stuck(
-                                what,
-                                len(messages),
-                                rows - rows_before,
-                                before,
-                                snapshot,
-                                progress_at - started,
-                                published[0] - started,
-                            )
-                        )
+                        raise BenchError(gave_up())
                     console.print(
                         f"[red]{what}: dropped: {dropped:,}[/] (published and acknowledged by "
                         f"the broker, never {'counted' if duplicates else 'stored'}; nothing "
@@ -636,17 +644,7 @@ async def _timed(
                     )
                     break
                 if now - started > options.timeout:
-                    raise BenchError(
-                        _stuck(
-                            what,
-                            len(messages),
-                            rows - rows_before,
-                            before,
-                            snapshot,
-                            progress_at - started,
-                            published[0] - started if published else None,
-                        )
-                    )
+                    raise BenchError(gave_up())
     finally:
         if not sending.done():
             sending.cancel()
@@ -1058,7 +1056,8 @@ async def _machine_table(options: Options, broker: str) -> Table:
             if options.max_backlog
             else ", as fast as the broker takes them"
         )
-        + f"; then {options.duplicates:,} of them again",
+        + f"; then {options.duplicates:,} of them again; then the same to a subscriber that "
+        f"only counts; {options.rounds} rounds, each on a fresh server and store",
     )
     return table
 
@@ -1072,7 +1071,7 @@ def _ms(seconds: float | None) -> str:
 
 
 def _results_table(run: Run) -> Table:
-    table = Table(title=f"{run.backend} ({run.server})", show_header=False)
+    table = Table(title=f"{run.backend} ({run.server}), round {run.round_no}", show_header=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
     table.add_column(style="dim")
@@ -1205,15 +1204,11 @@ def _batch_rows(table: Table, m: Snapshot, phase: Phase) -> None:
         )
 
 
-def _summary_table(runs: Sequence[Run]) -> Table:
-    table = Table(
-        title="Ingestion, broker → durable store, beside the bare broker",
-        caption="bare broker: the same messages from the same publishers to a subscriber that "
-        "only counts (QoS 1, persistent session, each acknowledged), in the same run. "
-        "msg/s: messages that arrived ÷ first publish → last arrival. Goal: ×0.5 or more, "
-        "none dropped",
-    )
+def _rounds_table(runs: Sequence[Run]) -> Table:
+    table = Table(title="Ingestion, round by round")
+    table.add_column("Round", justify="right")
     table.add_column("Backend")
+    table.add_column("Load average at its start")
     for name in ("Bare broker", "fleetlink", "÷ bare", "Dropped", "Mean batch", "Duplicates"):
         table.add_column(name, justify="right")
     for run in runs:
@@ -1228,19 +1223,60 @@ def _summary_table(runs: Sequence[Run]) -> Table:
         if d is not None:
             stored = "none stored" if d.rows_after == d.rows_before else "STORED AGAIN"
             again = f"{d.messages:,} in {d.total_seconds:.2f} s, {stored}"
-        drops = [("fleetlink", run.ingest.dropped)]
-        if d is not None:
-            drops.append(("duplicates", d.dropped))
-        if run.bare is not None:
-            drops.append(("bare", run.bare.dropped))
         table.add_row(
+            str(run.round_no),
             run.server,
+            run.load,
             "—" if run.bare is None else _rate(run.bare.end_to_end_rate),
-            f"{_rate(run.ingest.end_to_end_rate)}\n{run.ingest.messages:,} msgs",
+            _rate(run.ingest.end_to_end_rate),
             "—" if run.ratio is None else f"×{run.ratio:.2f}",
-            "\n".join(f"{who}: [red]{n:,}[/]" if n else f"{who}: 0" for who, n in drops),
+            _drops(run),
             batch,
             again,
+        )
+    return table
+
+
+def _drops(run: Run) -> str:
+    phases = (("fleetlink", run.ingest), ("duplicates", run.duplicates), ("bare", run.bare))
+    dropped = [(who, p.dropped) for who, p in phases if p is not None and p.dropped]
+    if not dropped:
+        return "0"
+    return "\n".join(f"[red]{who}: {n:,}[/]" for who, n in dropped)
+
+
+def _median(values: Sequence[float], fmt: str, mark: str = "") -> str:
+    if not values:
+        return "—"
+    middle = format(statistics.median(values), fmt)
+    if len(values) == 1:
+        return f"{mark}{middle}"
+    return f"{mark}{middle} [dim]({format(min(values), fmt)}–{format(max(values), fmt)})[/]"
+
+
+def _summary_table(runs: Sequence[Run]) -> Table:
+    rounds = max(run.round_no for run in runs)
+    table = Table(
+        title=f"Ingestion, broker → durable store, beside the bare broker: {rounds} rounds",
+        caption="median of the rounds (lowest–highest). bare broker: the same messages from "
+        "the same publishers to a subscriber that only counts (QoS 1, persistent session, "
+        "each acknowledged), in the same round. msg/s: messages that arrived ÷ first publish "
+        "→ last arrival; ÷ bare: round by round. Goal: ×0.5 or more, none dropped in any "
+        "round",
+    )
+    table.add_column("Backend")
+    for name in ("Bare broker msg/s", "fleetlink msg/s", "÷ bare", "Dropped, round by round"):
+        table.add_column(name, justify="right")
+    for server in dict.fromkeys(run.server for run in runs):
+        mine = [run for run in runs if run.server == server]
+        bare = [run.bare.end_to_end_rate for run in mine if run.bare is not None]
+        drops = [run.dropped for run in mine]
+        table.add_row(
+            server,
+            _median(bare, ",.0f"),
+            _median([run.ingest.end_to_end_rate for run in mine], ",.0f"),
+            _median([run.ratio for run in mine if run.ratio is not None], ".2f", "×"),
+            " / ".join(f"[red]{n:,}[/]" if n else "0" for n in drops),
         )
     return table
 
@@ -1261,16 +1297,25 @@ async def main(options: Options) -> int:
     console.print(await _machine_table(options, broker))
     runs: list[Run] = []
     failed = False
+    unreachable_postgres = False
     with tempfile.TemporaryDirectory(prefix="fleetlink-bench-") as tmp:
         workdir = Path(tmp)
-        if "sqlite" in options.backends:
-            sqlite_url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-            failed |= not await _one("SQLite", sqlite_url, options, workdir, runs)
-        if "postgresql" in options.backends:
-            async with postgres_database(console) as postgres_url:
-                if postgres_url is not None:
-                    failed |= not await _one("PostgreSQL", postgres_url, options, workdir, runs)
+        # Rounds interleave the stores, so a change in the machine's load falls on both.
+        for round_no in range(1, options.rounds + 1):
+            load = load_average()
+            if "sqlite" in options.backends:
+                url = f"sqlite+aiosqlite:///{workdir / f'bench-{round_no}.db'}"
+                failed |= not await _one("SQLite", url, options, workdir, runs, round_no, load)
+            if "postgresql" in options.backends and not unreachable_postgres:
+                async with postgres_database(console) as postgres_url:
+                    if postgres_url is None:
+                        unreachable_postgres = True
+                    else:
+                        failed |= not await _one(
+                            "PostgreSQL", postgres_url, options, workdir, runs, round_no, load
+                        )
     if runs:
+        console.print(_rounds_table(runs))
         console.print(_summary_table(runs))
     dropped = sum(run.dropped for run in runs)
     if dropped:
@@ -1279,14 +1324,25 @@ async def main(options: Options) -> int:
     return 1 if failed or dropped else 0
 
 
-async def _one(backend: str, url: str, options: Options, workdir: Path, runs: list[Run]) -> bool:
-    """Run one backend and print its figures; False if it failed."""
+async def _one(
+    backend: str,
+    url: str,
+    options: Options,
+    workdir: Path,
+    runs: list[Run],
+    round_no: int,
+    load: str,
+) -> bool:
+    """Run one backend once; print its figures in full for the last round or when it
+    dropped messages. False if it failed."""
     try:
         run = await _bench(backend, url, options, workdir)
     except BenchError as exc:
-        console.print(f"[red bold]failed:[/] {exc}")
+        console.print(f"[red bold]failed:[/] {backend}, round {round_no}: {exc}")
         return False
-    console.print(_results_table(run))
+    run = replace(run, round_no=round_no, load=load)
+    if round_no == options.rounds or run.dropped:
+        console.print(_results_table(run))
     runs.append(run)
     return True
 
@@ -1327,13 +1383,19 @@ def _parse(argv: list[str]) -> Options:
         help="after publishing, end the phase when nothing moves for this many seconds, and "
         "count what never arrived as dropped",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="runs per store, each on a fresh server and store, the stores interleaved",
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--mqtt-url", default="mqtt://127.0.0.1:1883", help="the broker")
     parser.add_argument(
         "--backend", choices=["sqlite", "postgresql", "all"], default="all", help="what to run on"
     )
     args = parser.parse_args(argv)
-    for name in ("messages", "publishers", "in_flight"):
+    for name in ("messages", "publishers", "in_flight", "rounds"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.max_backlog < 0:
@@ -1354,6 +1416,7 @@ def _parse(argv: list[str]) -> Options:
         stall=args.stall,
         seed=args.seed,
         max_backlog=args.max_backlog,
+        rounds=args.rounds,
         broker_log=args.broker_log,
         broker=broker,
         mqtt_url=args.mqtt_url,

@@ -20,6 +20,7 @@ from rich.table import Table
 from bench.common import free_port
 from bench.procs import (
     BenchError,
+    Driver,
     Fleet,
     Sample,
     Server,
@@ -29,7 +30,6 @@ from bench.procs import (
     lua,
     mib,
     pinned,
-    run_wrk,
     spawn,
     stop,
     wait_until_answering,
@@ -89,20 +89,12 @@ def _token(log: Path) -> str:
 
 
 async def many_vehicles(
-    wrk: str,
-    *,
-    vehicles: int,
-    seconds: int,
-    connections: int,
-    threads: int,
-    server_cpu: int | None,
-    wrk_cpu: int | None,
-    workdir: Path,
-    status: Console,
+    driver: Driver, *, vehicles: int, seconds: int, server_cpu: int | None, status: Console
 ) -> Big:
     """`fleetlink serve --demo` with `vehicles` demo vehicles (no history, no simulator) on a
     SQLite file of its own: its size settled after start-up, then after `seconds` of status
     reads across every one of its VINs."""
+    workdir = driver.workdir
     database = workdir / f"many-{vehicles}.db"
     port = free_port()
     env = fleetlink_env(
@@ -135,49 +127,27 @@ async def many_vehicles(
             lua([(f"{API}/vehicles/{vin}/status", f"Bearer {token}") for vin in vins])
         )
         with status.status(f"{server.name}: {seconds} s of status reads over every VIN…"):
-            load = await run_wrk(
-                wrk,
-                server,
-                script,
-                connections=connections,
-                threads=threads,
-                seconds=seconds,
-                cpu=wrk_cpu,
-            )
+            load = await driver.run(server, script, seconds)
         after = server.rss()
     return Big(vehicles, start_seconds, before, after, load)
 
 
 async def soak(
-    wrk: str,
+    driver: Driver,
     server: Server,
     requests: Sequence[tuple[str, str]],
     *,
     seconds: int,
     interval: float,
-    connections: int,
-    threads: int,
-    wrk_cpu: int | None,
-    workdir: Path,
     status: Console,
 ) -> Soak:
     """wrk for `seconds` over requests in turn; the server's RSS at the start and every
     interval seconds, and once wrk has finished."""
     result = Soak(server.name, seconds)
-    script = workdir / f"soak-{server.port}.lua"
+    script = driver.workdir / f"soak-{server.port}.lua"
     script.write_text(lua(requests))
     started = time.perf_counter()
-    load = asyncio.create_task(
-        run_wrk(
-            wrk,
-            server,
-            script,
-            connections=connections,
-            threads=threads,
-            seconds=seconds,
-            cpu=wrk_cpu,
-        )
-    )
+    load = asyncio.create_task(driver.run(server, script, seconds))
     try:
         with status.status(f"soak: {server.name}, {seconds} s…") as shown:
             while not load.done():

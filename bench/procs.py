@@ -89,7 +89,9 @@ def machine_busy_seconds() -> float:
     """CPU seconds every CPU of the machine has spent on anything but idling, so far."""
     times = psutil.cpu_times()
     idle = times.idle + getattr(times, "iowait", 0.0)
-    return sum(times) - idle
+    # Linux counts guest time in user time too.
+    guest = getattr(times, "guest", 0.0) + getattr(times, "guest_nice", 0.0)
+    return sum(times) - idle - guest
 
 
 @dataclass
@@ -391,6 +393,29 @@ async def run_wrk(
         wrk_cpu_seconds=wrk_cpu,
         machine_busy_seconds=max(busy_after - busy_before, 0.0),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Driver:
+    """How wrk drives a server: wrk itself, connections, threads, the CPU it is pinned to
+    (None: not pinned), and where its scripts go."""
+
+    wrk: str
+    connections: int
+    threads: int
+    cpu: int | None
+    workdir: Path
+
+    async def run(self, server: Server, script: Path, seconds: int) -> Sample:
+        return await run_wrk(
+            self.wrk,
+            server,
+            script,
+            connections=self.connections,
+            threads=self.threads,
+            seconds=seconds,
+            cpu=self.cpu,
+        )
 
 
 # Printing

@@ -13,7 +13,7 @@ import statistics
 import uuid
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
@@ -25,6 +25,7 @@ from rich.table import Table
 from bench.common import free_port
 from bench.procs import (
     BenchError,
+    Driver,
     Fleet,
     Sample,
     Server,
@@ -33,7 +34,6 @@ from bench.procs import (
     fleetlink_env,
     lua,
     mib,
-    run_wrk,
     spawn,
     spread,
     stop,
@@ -105,19 +105,19 @@ async def _start(store: Store, workers: int, redis_url: str, prefix: str, workdi
 
 
 async def measure(
-    wrk: str,
+    driver: Driver,
     store: Store,
     *,
     redis_url: str,
     rounds: int,
     seconds: int,
     warmup: int,
-    connections: int,
-    threads: int,
-    workdir: Path,
     status: Console,
 ) -> Scaling:
-    """Both worker counts on store, interleaved; the servers are stopped before it returns."""
+    """Both worker counts on store, interleaved; the servers are stopped before it returns.
+    wrk is not pinned, whatever driver says: the second worker needs the second CPU."""
+    driver = replace(driver, cpu=None)
+    workdir = driver.workdir
     prefix = f"fleetlink-bench:{uuid.uuid4().hex[:8]}:"
     result = Scaling(store.backend)
     async with AsyncExitStack() as stack:
@@ -138,15 +138,7 @@ async def measure(
             await _check_every(server, requests)
 
         async def run(count: int, length: int) -> Sample:
-            return await run_wrk(
-                wrk,
-                servers[count],
-                script,
-                connections=connections,
-                threads=threads,
-                seconds=length,
-                cpu=None,
-            )
+            return await driver.run(servers[count], script, length)
 
         if warmup > 0:
             for count in COUNTS:
