@@ -195,7 +195,8 @@ def big_sizes(big: Big) -> Sizes:
     if big.after is not None and big.load is not None:
         moments.append(
             (
-                f"after {big.load.requests:,} status reads over all VINs "
+                f"after {big.load.requests:,} status reads over "
+                f"{min(big.load.requests, big.vehicles):,} of its VINs in turn "
                 f"({big.load.rate:,.0f} req/s, {big.load.errors:,} failed)",
                 *big.after,
             )
