@@ -14,7 +14,6 @@ the rounds; and the latency of a page of trips with their routes. See bench/READ
 
 import argparse
 import asyncio
-import json
 import os
 import shutil
 import signal
@@ -31,14 +30,12 @@ from importlib.metadata import version
 from pathlib import Path
 
 import httpx
-import psutil
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-import fleetlink
+from bench import memory, scaling
 from bench.common import (
-    die_with_parent,
     fleetlink_revision,
     free_port,
     load_average,
@@ -48,6 +45,25 @@ from bench.common import (
     until_stopped,
 )
 from bench.floors import STATUS, VEHICLE_DATA, VEHICLES, Answer, write_answers
+from bench.procs import (
+    REPO,
+    BenchError,
+    Driver,
+    Fleet,
+    Sample,
+    Server,
+    child_env,
+    figure_column,
+    fleetlink_argv,
+    fleetlink_env,
+    lua,
+    pinned,
+    run_wrk,
+    spawn,
+    spread,
+    stop,
+    wait_until_answering,
+)
 from fleetlink.api.contracts import TOYOTA_SPEC
 from fleetlink.auth.tokens import TOYOTA_AUDIENCE
 from fleetlink.bootstrap import build
@@ -68,23 +84,15 @@ TRIPS_CN = "trips-cn"
 QUERY_DAYS = 30  # the trips page asks for the last month, as bench.api_reads does
 TRIPS_PAGE = 50
 START_TIMEOUT_S = 90.0
-STOP_TIMEOUT_S = 20.0
 CLEARANCE_TIMEOUT_S = 30.0
-UNLIMITED = "1000000000"  # rate limits no run reaches: the bench measures serving, not refusing
 TOKEN_TTL = timedelta(hours=24)
 PRISM_PACKAGE = "@stoplight/prism-cli@5"
-REPO = Path(__file__).resolve().parents[1]
 SPECS = REPO / "specs"
-LOG_TAIL = 12
 IDLE_S = 5.0
 
 ASGI_FLOOR = "ASGI floor"
 FASTAPI_FLOOR = "FastAPI floor"
 PRISM = "Prism"
-
-
-class BenchError(RuntimeError):
-    """Something that stops the run; the message says what and why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,15 +114,12 @@ class Options:
     pin: bool
     prism: bool
     prism_timeout: float
-
-
-@dataclass(frozen=True, slots=True)
-class Fleet:
-    """What a fleetlink server holds, and the credentials the bench reads it with."""
-
-    vins: tuple[str, ...]
-    owner_token: str
-    fleet_token: str
+    workers: bool  # --workers 1 beside --workers 2 (bench.scaling)
+    redis_url: str
+    memory_vehicles: int  # 0: no server with many vehicles (bench.memory)
+    memory_seconds: int
+    soak_seconds: int  # 0: no soak
+    soak_interval: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,87 +132,6 @@ class Scenario:
     fleet_token: bool  # the High Mobility fleet client's token, not the owner's
     connections: int
     floors: bool  # also asked of the floor apps (and of Prism, if it has the path)
-
-
-@dataclass
-class Server:
-    """A started server process: a floor, Prism or fleetlink."""
-
-    name: str
-    process: asyncio.subprocess.Process
-    port: int
-    log: Path
-    fleet: Fleet
-    strip: str = ""  # Prism serves the contract's paths, which lack fleetlink's prefix
-    serves: set[str] = field(default_factory=set)
-    body_bytes: dict[str, float] = field(default_factory=dict)  # mean body size per scenario
-    store: str = ""  # fleetlink's: "SQLite 3.x"…
-    fleetlink: bool = False
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def path(self, path: str) -> str:
-        return path.removeprefix(self.strip) if self.strip else path
-
-    def cpu_seconds(self) -> float | None:
-        """User plus system CPU time so far of the process and every process under it (npx
-        runs Prism in a child), from /proc through psutil."""
-        try:
-            root = psutil.Process(self.process.pid)
-            processes = [root, *root.children(recursive=True)]
-        except psutil.Error:
-            return None
-        total = 0.0
-        for process in processes:
-            with suppress(psutil.Error):
-                times = process.cpu_times()
-                total += times.user + times.system
-        return total
-
-    @property
-    def log_lines(self) -> int:
-        """How many lines the server has written to its log (stdout and stderr)."""
-        try:
-            return sum(1 for line in self.log.read_text().splitlines() if line.strip())
-        except OSError:
-            return 0
-
-    def log_tail(self) -> str:
-        try:
-            lines = [line for line in self.log.read_text().splitlines() if line.strip()]
-        except OSError:
-            return ""
-        return "\n".join(lines[-LOG_TAIL:])
-
-
-@dataclass(frozen=True, slots=True)
-class Sample:
-    """One wrk run against one server."""
-
-    requests: int
-    seconds: float
-    p50_ms: float
-    p99_ms: float
-    errors: int  # socket errors and answers of status 400 or more
-    cpu_seconds: float | None
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds
-
-    @property
-    def cpu_us(self) -> float | None:
-        """The server's CPU per request, in microseconds."""
-        if self.cpu_seconds is None or not self.requests:
-            return None
-        return self.cpu_seconds / self.requests * 1e6
-
-    @property
-    def core(self) -> float | None:
-        """The share of one core the server used."""
-        return None if self.cpu_seconds is None else self.cpu_seconds / self.seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,76 +224,6 @@ def _scenarios(options: Options) -> list[Scenario]:
     ]
 
 
-# Starting and stopping processes
-
-
-def _pinned(options: Options, cpu: int) -> list[str]:
-    return ["taskset", "-c", str(cpu)] if options.pin else []
-
-
-def _child_env(extra: dict[str, str]) -> dict[str, str]:
-    """The bench's environment, with the fleetlink and bench it imports first on the path, so
-    every server runs the code whose revision the bench prints."""
-    here = [str(Path(fleetlink.__file__).resolve().parents[1]), str(REPO)]
-    inherited = os.environ.get("PYTHONPATH")
-    return {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([*here, *([inherited] if inherited else [])]),
-        **extra,
-    }
-
-
-async def _spawn(
-    name: str, argv: list[str], env: dict[str, str], workdir: Path, fleet: Fleet, port: int
-) -> Server:
-    """Start argv in a process group of its own, its output to a file nobody has to read."""
-    log = workdir / f"{name.replace(' ', '-').lower()}-{port}.log"
-    with log.open("wb") as out:
-        process = await asyncio.create_subprocess_exec(
-            *argv,
-            env=env,
-            cwd=REPO,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=out,
-            stderr=asyncio.subprocess.STDOUT,
-            preexec_fn=die_with_parent,
-            start_new_session=True,
-        )
-    return Server(name, process, port, log, fleet)
-
-
-async def _stop(server: Server) -> None:
-    """SIGTERM to the server's process group, as an operator would; SIGKILL to what is left
-    of it after STOP_TIMEOUT_S (npx's children, a server that does not stop)."""
-    group = server.process.pid
-    with suppress(ProcessLookupError):
-        os.killpg(group, signal.SIGTERM)
-    with suppress(TimeoutError):
-        await asyncio.wait_for(server.process.wait(), timeout=STOP_TIMEOUT_S)
-    with suppress(ProcessLookupError):
-        os.killpg(group, signal.SIGKILL)
-    await server.process.wait()
-
-
-async def _wait_until_answering(
-    server: Server, path: str, headers: dict[str, str], within_s: float
-) -> None:
-    """Until path answers (any status) or the process exits or within_s seconds pass."""
-    deadline = time.monotonic() + within_s
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=5) as client:
-        while time.monotonic() < deadline:
-            if server.process.returncode is not None:
-                raise BenchError(
-                    f"{server.name} exited with {server.process.returncode}:\n{server.log_tail()}"
-                )
-            try:
-                await client.get(path, headers=headers)
-                return
-            except httpx.TransportError:
-                await asyncio.sleep(0.1)
-    raise BenchError(f"{server.name} did not answer within {within_s:.0f} s:\n{server.log_tail()}")
-
-
 # fleetlink
 
 
@@ -411,41 +265,13 @@ async def _start_fleetlink(
     ):
         prepared = await _prepare_store(url, options)
     port = free_port()
-    env = _child_env(
-        {
-            "FLEETLINK_DATABASE_URL": url,
-            "FLEETLINK_DEMO": "false",
-            "FLEETLINK_LOG_LEVEL": "warning",
-            "FLEETLINK_LOG_JSON": "false",
-            # The embedded broker starts as it does in any `serve`; never on another's 1883.
-            "FLEETLINK_MQTT_LISTEN": f"127.0.0.1:{free_port()}",
-            # A sandbox that clears a fleet's vehicles at once, as bench.api_reads has it.
-            "FLEETLINK_CLEARANCE_AUTO_APPROVE": "true",
-            "FLEETLINK_CLEARANCE_DELAY_SECONDS": "0",
-            "FLEETLINK_TOKEN_TTL_SECONDS": str(int(TOKEN_TTL.total_seconds())),
-            **{
-                f"FLEETLINK_RATE_LIMIT_{who}_{what}": UNLIMITED
-                for who in ("CLIENT", "VEHICLE")
-                for what in ("PER_MINUTE", "BURST")
-            },
-        }
-    )
-    argv = [
-        *_pinned(options, options.server_cpu),
-        sys.executable,
-        "-m",
-        "fleetlink",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
+    env = fleetlink_env(url, {"FLEETLINK_TOKEN_TTL_SECONDS": str(int(TOKEN_TTL.total_seconds()))})
+    argv = [*_pinned(options, options.server_cpu), *fleetlink_argv(port)]
     placeholder = Fleet((), prepared.owner_token, "")
     with console.status(f"[bold]{backend}[/]: starting fleetlink serve…"):
-        server = await _spawn(f"fleetlink {backend}", argv, env, workdir, placeholder, port)
-        stack.push_async_callback(_stop, server)
-        await _wait_until_answering(server, "/healthz", {}, START_TIMEOUT_S)
+        server = await spawn(f"fleetlink {backend}", argv, env, workdir, placeholder, port)
+        stack.push_async_callback(stop, server)
+        await wait_until_answering(server, "/healthz", {}, START_TIMEOUT_S)
         server.fleet = await _enrol_fleet(server, prepared)
     server.store = prepared.setup.backend
     server.fleetlink = True
@@ -588,7 +414,7 @@ async def _start_floor(
         "--answers",
         str(answers),
     ]
-    server = await _spawn(name, argv, _child_env({}), workdir, fleet, port)
+    server = await spawn(name, argv, child_env({}), workdir, fleet, port)
     server.serves = {STATUS, VEHICLE_DATA, VEHICLES}
     return server
 
@@ -656,15 +482,15 @@ async def _start_prism(
         "--verboseLevel=warn",
         str(SPECS / TOYOTA_SPEC),
     ]
-    server = await _spawn(PRISM, argv, _child_env({}), workdir, fleet, port)
-    stack.push_async_callback(_stop, server)
+    server = await spawn(PRISM, argv, child_env({}), workdir, fleet, port)
+    stack.push_async_callback(stop, server)
     server.strip = API
     server.serves = {STATUS, VEHICLES}
     probe = f"{API}/vehicles".removeprefix(API)
     headers = {"Authorization": f"Bearer {fleet.owner_token}"}
     try:
         with console.status("Prism: starting…"):
-            await _wait_until_answering(server, probe, headers, options.prism_timeout)
+            await wait_until_answering(server, probe, headers, options.prism_timeout)
     except BenchError as exc:
         return None, f"skipped: it did not start ({exc})"
     return server, f"{prism_version}, static mocks of {TOYOTA_SPEC}, log level warn"
@@ -686,28 +512,8 @@ async def _idle(servers: Sequence[Server]) -> dict[str, float | None]:
     return idle
 
 
-def _lua(paths: Sequence[str]) -> str:
-    """A wrk script that sends paths in turn and prints the figures as one JSON line."""
-    listed = ",\n".join(f"  {json.dumps(path)}" for path in paths)
-    return f"""local paths = {{
-{listed}
-}}
-local n = #paths
-local i = 0
-request = function()
-  i = i % n + 1
-  return wrk.format(nil, paths[i])
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    "BENCH_JSON {{\\"requests\\": %.0f, \\"duration_us\\": %.0f, \\"p50_us\\": %.1f, "
-    .. "\\"p99_us\\": %.1f, \\"connect\\": %.0f, \\"read\\": %.0f, \\"write\\": %.0f, "
-    .. "\\"status\\": %.0f, \\"timeout\\": %.0f}}\\n",
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.connect, e.read, e.write, e.status, e.timeout))
-end
-"""
+def _pinned(options: Options, cpu: int) -> list[str]:
+    return pinned(cpu if options.pin else None)
 
 
 async def _wrk(
@@ -721,55 +527,16 @@ async def _wrk(
     """wrk on its own CPU against server, with the server's CPU time read around it."""
     script = workdir / f"{server.port}-{scenario.key}.lua"
     if not script.exists():
-        script.write_text(_lua([server.path(p) for p in scenario.paths(server.fleet.vins)]))
-    (header,) = (f"{k}: {v}" for k, v in _headers(scenario, server.fleet).items())
-    argv = [
-        *_pinned(options, options.wrk_cpu),
+        (auth,) = _headers(scenario, server.fleet).values()
+        script.write_text(lua([(server.path(p), auth) for p in scenario.paths(server.fleet.vins)]))
+    return await run_wrk(
         wrk,
-        f"-t{min(options.threads, scenario.connections)}",
-        f"-c{scenario.connections}",
-        f"-d{seconds}s",
-        "--timeout",
-        "10s",
-        "-s",
-        str(script),
-        "-H",
-        header,
-        server.base_url,
-    ]
-    cpu_before = server.cpu_seconds()
-    process = await asyncio.create_subprocess_exec(
-        *argv,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        preexec_fn=die_with_parent,
-        # Not in the terminal's process group: Ctrl-C stops the bench, which stops wrk.
-        start_new_session=True,
-    )
-    try:
-        out, _ = await asyncio.wait_for(process.communicate(), timeout=seconds + 60)
-    except BaseException:
-        with suppress(ProcessLookupError):
-            process.kill()
-        await process.wait()
-        raise
-    cpu_after = server.cpu_seconds()
-    text = out.decode(errors="replace")
-    line = next((x for x in text.splitlines() if x.startswith("BENCH_JSON ")), None)
-    if process.returncode != 0 or line is None:
-        raise BenchError(f"wrk against {server.name} failed ({process.returncode}):\n{text}")
-    figures = json.loads(line.removeprefix("BENCH_JSON "))
-    errors = sum(int(figures[k]) for k in ("connect", "read", "write", "status", "timeout"))
-    return Sample(
-        requests=int(figures["requests"]),
-        seconds=figures["duration_us"] / 1e6,
-        p50_ms=figures["p50_us"] / 1000,
-        p99_ms=figures["p99_us"] / 1000,
-        errors=errors,
-        cpu_seconds=None
-        if cpu_before is None or cpu_after is None
-        else max(cpu_after - cpu_before, 0.0),
+        server,
+        script,
+        connections=scenario.connections,
+        threads=options.threads,
+        seconds=seconds,
+        cpu=options.wrk_cpu if options.pin else None,
     )
 
 
@@ -804,16 +571,6 @@ async def _rounds(
 # Printing
 
 
-def _spread(values: Sequence[float], fmt: Callable[[float], str], mark: str = "") -> str:
-    """The median, and under it the lowest and highest of the rounds."""
-    if not values:
-        return "—"
-    if len(values) == 1:
-        return mark + fmt(values[0])
-    middle = statistics.median(values)
-    return f"{mark}{fmt(middle)}\n[dim]{fmt(min(values))}–{fmt(max(values))}[/]"
-
-
 def _ratios(
     mine: Sequence[Sample], theirs: Sequence[Sample] | None, of: Callable[[Sample], float | None]
 ) -> list[float]:
@@ -839,11 +596,6 @@ def _size(n: float | None) -> str:
     return f"{n / 1024:.1f} KiB" if n >= 1024 else f"{n:.0f} B"
 
 
-def _figure_column(table: Table, name: str) -> None:
-    # Folded, never cut: a narrow terminal must not turn 16,012 into "16,0…".
-    table.add_column(name, justify="right", overflow="fold")
-
-
 def _scenario_table(report: Report, scenario: Scenario) -> Table:
     floor = report.samples.get((FASTAPI_FLOOR, scenario.key))
     prism = report.samples.get((PRISM, scenario.key))
@@ -859,10 +611,10 @@ def _scenario_table(report: Report, scenario: Scenario) -> Table:
     )
     table.add_column("Server", no_wrap=True)
     for name in ("body", "req/s", "CPU µs/req", "core", "p50 ms", "p99 ms"):
-        _figure_column(table, name)
+        figure_column(table, name)
     if scenario.floors:
-        _figure_column(table, "÷ FastAPI floor")
-        _figure_column(table, "÷ Prism")
+        figure_column(table, "÷ FastAPI floor")
+        figure_column(table, "÷ Prism")
     for server in report.servers:
         samples = report.samples.get((server.name, scenario.key))
         if not samples:
@@ -873,18 +625,18 @@ def _scenario_table(report: Report, scenario: Scenario) -> Table:
         row = [
             server.name + (f"\n[red]{errors:,} failed[/]" if errors else ""),
             _size(server.body_bytes.get(scenario.key)),
-            _spread([s.rate for s in samples], lambda x: f"{x:,.0f}"),
-            _spread(cpu, lambda x: f"{x:,.0f}"),
-            _spread(core, lambda x: f"{x:.0%}"),
-            _spread([s.p50_ms for s in samples], lambda x: f"{x:,.1f}"),
-            _spread([s.p99_ms for s in samples], lambda x: f"{x:,.1f}"),
+            spread([s.rate for s in samples], lambda x: f"{x:,.0f}"),
+            spread(cpu, lambda x: f"{x:,.0f}"),
+            spread(core, lambda x: f"{x:.0%}"),
+            spread([s.p50_ms for s in samples], lambda x: f"{x:,.1f}"),
+            spread([s.p99_ms for s in samples], lambda x: f"{x:,.1f}"),
         ]
         if scenario.floors:
             for other, theirs in ((FASTAPI_FLOOR, floor), (PRISM, prism)):
                 if server.name == other:
                     row.append("1")
                 else:
-                    row.append(_spread(_ratios(samples, theirs, _rate), _ratio, "×"))
+                    row.append(spread(_ratios(samples, theirs, _rate), _ratio, "×"))
         table.add_row(*row)
     return table
 
@@ -906,7 +658,7 @@ def _summary_table(report: Report) -> Table:
     table.add_column("Request", no_wrap=True)
     table.add_column("fleetlink on", no_wrap=True)
     for name in ("req/s ÷ ASGI", "req/s ÷ FastAPI", "req/s ÷ Prism", "CPU/req ÷ FastAPI"):
-        _figure_column(table, name)
+        figure_column(table, name)
     for scenario in report.scenarios:
         if not scenario.floors:
             continue
@@ -1051,9 +803,11 @@ async def main(options: Options) -> int:
     async with AsyncExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fleetlink-bench-")))
         fleetlinks: list[Server] = []
+        urls: dict[str, str] = {}  # each fleetlink server's store
         if "sqlite" in options.backends:
             url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
             server, setup = await _start_fleetlink("SQLite", url, options, workdir, stack)
+            urls[server.name] = url
             fleetlinks.append(server)
             setups.append(setup)
         if "postgresql" in options.backends:
@@ -1062,6 +816,7 @@ async def main(options: Options) -> int:
                 server, setup = await _start_fleetlink(
                     "PostgreSQL", postgres_url, options, workdir, stack
                 )
+                urls[server.name] = postgres_url
                 fleetlinks.append(server)
                 setups.append(setup)
         if not fleetlinks:
@@ -1077,10 +832,10 @@ async def main(options: Options) -> int:
                 (FASTAPI_FLOOR, "bench.floor_fastapi"),
             ):
                 floor = await _start_floor(name, module, answers, options, workdir, reference.fleet)
-                stack.push_async_callback(_stop, floor)
+                stack.push_async_callback(stop, floor)
                 floors.append(floor)
             for floor in floors:
-                await _wait_until_answering(floor, "/", {}, START_TIMEOUT_S)
+                await wait_until_answering(floor, "/", {}, START_TIMEOUT_S)
         await _same_bytes(floors, reference)
         prism, prism_note = await _start_prism(options, workdir, reference.fleet, stack)
         if prism is None:
@@ -1101,6 +856,9 @@ async def main(options: Options) -> int:
         idle = await _idle(servers)
         samples, loads = await _rounds(wrk, servers, scenarios, options, workdir)
         report = Report(servers, scenarios, samples, loads, setups, prism_note, pages, idle=idle)
+        extra = await _beyond_the_rounds(
+            wrk, options, servers, fleetlinks, urls, scenarios, workdir
+        )
         report.logs = {s.name: (s.log_lines, s.log_tail()) for s in fleetlinks}
     after = load_average()
     for scenario in scenarios:
@@ -1111,11 +869,122 @@ async def main(options: Options) -> int:
         if lines:
             console.print(f"[bold]{name}[/] wrote, last:", highlight=False)
             console.print(escape(tail), highlight=False)
+    extra.print(console, options)
     failed = sum(s.errors for samples in report.samples.values() for s in samples)
+    failed += extra.errors
     if failed:
         console.print(f"[red bold]{failed:,} requests failed[/]: the figures above count them")
         return 1
     return 0
+
+
+@dataclass
+class Beyond:
+    """What runs after the rounds: sizes, the soak, worker scaling, many vehicles."""
+
+    sizes: list[memory.Sizes] = field(default_factory=list)
+    soak: memory.Soak | None = None
+    scalings: list[scaling.Scaling] = field(default_factory=list)
+    workers_note: str = ""
+    big: memory.Big | None = None
+
+    @property
+    def errors(self) -> int:
+        loads = [self.soak.load if self.soak else None, self.big.load if self.big else None]
+        return sum(x.errors for x in loads if x is not None) + sum(s.errors for s in self.scalings)
+
+    def print(self, out: Console, options: Options) -> None:
+        sizes = [*self.sizes]
+        if self.big is not None:
+            sizes.append(memory.big_sizes(self.big))
+        for result in self.scalings:
+            for count, rss in result.rss.items():
+                if rss is not None:
+                    sizes.append(
+                        memory.Sizes(
+                            f"fleetlink {result.backend} --workers {count}",
+                            (("after the workers' rounds", *rss),),
+                        )
+                    )
+        if sizes:
+            out.print(memory.sizes_table(sizes))
+        if self.soak is not None:
+            out.print(memory.soak_table(self.soak, options.soak_interval))
+        for result in self.scalings:
+            out.print(scaling.table(result))
+            out.print(scaling.verdict(result), highlight=False)
+        if self.workers_note:
+            out.print(f"[yellow]Workers {escape(self.workers_note)}")
+
+
+async def _beyond_the_rounds(
+    wrk: str,
+    options: Options,
+    servers: Sequence[Server],
+    fleetlinks: Sequence[Server],
+    urls: dict[str, str],
+    scenarios: Sequence[Scenario],
+    workdir: Path,
+) -> Beyond:
+    """The servers' sizes after the rounds; then a soak of the first fleetlink, worker scaling
+    on every store, and a server with many vehicles, each as the options ask."""
+    beyond = Beyond()
+    for server in servers:
+        rss = server.rss()
+        if rss is not None:
+            beyond.sizes.append(memory.Sizes(server.name, (("after the read rounds", *rss),)))
+    server_cpu = options.server_cpu if options.pin else None
+    driver = Driver(
+        wrk,
+        options.connections,
+        options.threads,
+        options.wrk_cpu if options.pin else None,
+        workdir,
+    )
+    if options.soak_seconds:
+        soaked = fleetlinks[0]
+        mix = (STATUS, VEHICLE_DATA, VEHICLES, TRIPS_C1)
+        requests = [
+            (path, *_headers(scenario, soaked.fleet).values())
+            for scenario in scenarios
+            if scenario.key in mix
+            for path in scenario.paths(soaked.fleet.vins)
+        ]
+        beyond.soak = await memory.soak(
+            driver,
+            soaked,
+            requests,
+            seconds=options.soak_seconds,
+            interval=options.soak_interval,
+            status=console,
+        )
+    if options.workers:
+        why = await scaling.redis_reachable(options.redis_url)
+        if why is not None:
+            beyond.workers_note = f"skipped: {why}"
+        for server in fleetlinks if why is None else ():
+            backend = server.name.removeprefix("fleetlink ")
+            store = scaling.Store(backend, urls[server.name], server.fleet)
+            beyond.scalings.append(
+                await scaling.measure(
+                    driver,
+                    store,
+                    redis_url=options.redis_url,
+                    rounds=options.rounds,
+                    seconds=options.seconds,
+                    warmup=options.warmup,
+                    status=console,
+                )
+            )
+    if options.memory_vehicles:
+        beyond.big = await memory.many_vehicles(
+            driver,
+            vehicles=options.memory_vehicles,
+            seconds=options.memory_seconds,
+            server_cpu=server_cpu,
+            status=console,
+        )
+    return beyond
 
 
 async def _same_bytes(floors: Sequence[Server], reference: Server) -> None:
@@ -1168,10 +1037,47 @@ def _parse(argv: list[str]) -> Options:
         default=180,
         help="seconds npx may take to fetch Prism, and Prism to start",
     )
+    parser.add_argument(
+        "--no-workers",
+        action="store_true",
+        help="leave out fleetlink serve --workers 1 beside --workers 2",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=scaling.REDIS_URL,
+        help="Redis for the rate limits of the --workers servers (a key prefix of their own, "
+        "deleted afterwards)",
+    )
+    parser.add_argument(
+        "--memory-vehicles",
+        type=int,
+        default=10_000,
+        help="vehicles of the server whose size is measured (0: leave it out)",
+    )
+    parser.add_argument(
+        "--memory-seconds", type=int, default=20, help="seconds of status reads over its VINs"
+    )
+    parser.add_argument(
+        "--soak-seconds",
+        type=int,
+        default=60,
+        help="seconds of steady mixed reads while the server's size is sampled (600: the "
+        "10-minute run; 0: no soak)",
+    )
+    parser.add_argument(
+        "--soak-interval", type=float, default=10, help="seconds between two size samples"
+    )
     args = parser.parse_args(argv)
     for name in ("vehicles", "rounds", "seconds", "connections", "trips_connections", "threads"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    for name in ("memory_vehicles", "memory_seconds", "soak_seconds"):
+        if getattr(args, name) < 0:
+            parser.error(f"--{name.replace('_', '-')} must be 0 or more")
+    if args.memory_vehicles > 10_000:
+        parser.error("--memory-vehicles must be at most 10000 (FLEETLINK_DEMO_VEHICLES' limit)")
+    if args.soak_interval <= 0:
+        parser.error("--soak-interval must be more than 0")
     if args.warmup < 0:
         parser.error("--warmup must be 0 or more")
     if not 0 < args.history_days <= 366:
@@ -1193,6 +1099,12 @@ def _parse(argv: list[str]) -> Options:
         pin=not args.no_pin,
         prism=not args.no_prism,
         prism_timeout=args.prism_timeout,
+        workers=not args.no_workers,
+        redis_url=args.redis_url,
+        memory_vehicles=args.memory_vehicles,
+        memory_seconds=args.memory_seconds,
+        soak_seconds=args.soak_seconds,
+        soak_interval=args.soak_interval,
     )
 
 

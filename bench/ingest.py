@@ -19,13 +19,14 @@ import random
 import signal
 import socket
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Sequence
 from contextlib import AsyncExitStack, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -42,11 +43,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from bench.common import (
     POSTGRES_URL,
     fleetlink_revision,
+    load_average,
     machine_table,
     postgres_database,
     server_version,
     until_stopped,
 )
+from bench.procs import child_env
 from fleetlink.domain.vehicle import ConnectionState, Powertrain
 from fleetlink.simulator.metros import METROS
 from fleetlink.storage.database import create_engine
@@ -63,7 +66,8 @@ _DEGREES_PER_KM = 1 / 111.0
 PR_SET_PDEATHSIG = 1  # prctl(2)
 LOG_TAIL = 15  # lines of the server's log shown when a run fails
 
-console = Console()
+# Written to a file or a pipe, the tables keep their width rather than Rich's 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 132)
 _MQTT_LOG = logging.getLogger("bench.ingest.mqtt")
 _MQTT_LOG.setLevel(logging.ERROR)  # not "There are 11 pending publish calls."
 
@@ -84,6 +88,8 @@ class Options:
     stall: float
     seed: int
     max_backlog: int
+    rounds: int
+    broker_log: Path
     broker: BrokerAddress
     mqtt_url: str
     backends: tuple[str, ...]
@@ -96,6 +102,7 @@ class Outgoing:
     vin: str
     topic: str
     payload: bytes
+    message_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +149,9 @@ class Phase:
     server_cpu_seconds: float | None
     rows_before: int
     rows_after: int
+    # Published, acknowledged by the broker, and never stored (or counted): the broker
+    # dropped them from a full session queue, or the server lost them.
+    dropped: int = 0
 
     @property
     def publish_rate(self) -> float:
@@ -149,7 +159,8 @@ class Phase:
 
     @property
     def end_to_end_rate(self) -> float:
-        return self.messages / self.total_seconds
+        """Messages that arrived a second, first publish until the last one did."""
+        return (self.messages - self.dropped) / self.total_seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +173,22 @@ class Run:
     ingest: Phase
     duplicates: Phase | None
     server_warnings: int
+    bare: Phase | None = None  # the same messages to a subscriber that only counts
+    broker_log: str = ""  # what the broker logged about dropping, for the run's clients
+    round_no: int = 1
+    load: str = ""  # the load average as the round began
+
+    @property
+    def ratio(self) -> float | None:
+        """fleetlink's end-to-end rate ÷ the bare broker's."""
+        if self.bare is None or not self.bare.end_to_end_rate:
+            return None
+        return self.ingest.end_to_end_rate / self.bare.end_to_end_rate
+
+    @property
+    def dropped(self) -> int:
+        phases = (self.ingest, self.duplicates, self.bare)
+        return sum(p.dropped for p in phases if p is not None)
 
 
 @dataclass
@@ -181,12 +208,7 @@ class Server:
 
     def cpu_seconds(self) -> float | None:
         """User plus system CPU time of the server process so far (Linux only)."""
-        try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        # After the command name: state is field 3, utime 14 and stime 15 (1-based).
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return _cpu_seconds(self.process.pid)
 
     def warnings(self) -> list[str]:
         """What the server logged (it runs at level warning, so only warnings and errors)."""
@@ -216,19 +238,21 @@ async def _start_server(database_url: str, options: Options, workdir: Path) -> S
     port = _free_port()
     client_id = f"fleetlink-bench-{uuid.uuid4().hex[:8]}"
     stdout, stderr = workdir / f"serve-{port}.out", workdir / f"serve-{port}.err"
-    env = {
-        **os.environ,
-        "FLEETLINK_DATABASE_URL": database_url,
-        "FLEETLINK_MQTT_URL": options.mqtt_url,
-        "FLEETLINK_MQTT_CLIENT_ID": client_id,
-        # The bench plays the vehicles; the demo fleet's own simulator would add traffic.
-        "FLEETLINK_DEMO_SIMULATE": "false",
-        "FLEETLINK_DEMO_HISTORY_DAYS": "0",
-        "FLEETLINK_LOG_LEVEL": "warning",
-        "FLEETLINK_LOG_JSON": "false",
-        # Only used by a server that embeds a broker; keep it off 1883 whatever happens.
-        "FLEETLINK_MQTT_LISTEN": f"127.0.0.1:{_free_port()}",
-    }
+    # The worktree's fleetlink first on the server's path, as the revision printed says.
+    env = child_env(
+        {
+            "FLEETLINK_DATABASE_URL": database_url,
+            "FLEETLINK_MQTT_URL": options.mqtt_url,
+            "FLEETLINK_MQTT_CLIENT_ID": client_id,
+            # The bench plays the vehicles; the demo fleet's own simulator would add traffic.
+            "FLEETLINK_DEMO_SIMULATE": "false",
+            "FLEETLINK_DEMO_HISTORY_DAYS": "0",
+            "FLEETLINK_LOG_LEVEL": "warning",
+            "FLEETLINK_LOG_JSON": "false",
+            # Only used by a server that embeds a broker; keep it off 1883 whatever happens.
+            "FLEETLINK_MQTT_LISTEN": f"127.0.0.1:{_free_port()}",
+        }
+    )
     # Files, not pipes: nobody reads a pipe while the bench runs, and a full one would block
     # the server's logging and so its ingestion.
     with stdout.open("wb") as out, stderr.open("wb") as err:
@@ -400,8 +424,9 @@ def _telemetry(fleet: dict[str, Powertrain], count: int, seed: int, prefix: str)
     for i in range(count):
         vin = vins[i % len(vins)]
         at = start + timedelta(seconds=i // len(vins))
-        payload = encode_telemetry(f"{prefix}{uuid.uuid4()}", at, drives[vin].step(rng))
-        out.append(Outgoing(vin, topic(vin, Channel.TELEMETRY), payload))
+        message_id = f"{prefix}{uuid.uuid4()}"
+        payload = encode_telemetry(message_id, at, drives[vin].step(rng))
+        out.append(Outgoing(vin, topic(vin, Channel.TELEMETRY), payload, message_id))
     return out
 
 
@@ -414,6 +439,22 @@ async def _stored(engine: AsyncEngine, prefix: str) -> int:
             .where(vehicle_messages.c.message_id.startswith(prefix))
         )
         return int(count.scalar_one())
+
+
+async def _again(engine: AsyncEngine, sent: Sequence[Outgoing], count: int) -> list[Outgoing]:
+    """count of the messages sent, spread over them, that the store holds."""
+    async with engine.connect() as conn:
+        stored = {
+            row[0]
+            for row in await conn.execute(
+                select(vehicle_messages.c.message_id).where(
+                    vehicle_messages.c.message_id.in_([m.message_id for m in sent])
+                )
+            )
+        }
+    held = [m for m in sent if m.message_id in stored]
+    stride = max(len(held) // max(count, 1), 1)
+    return held[::stride][:count]
 
 
 def _client(options: Options, identifier: str, **settings: Any) -> aiomqtt.Client:
@@ -540,6 +581,19 @@ async def _timed(
 
     sending = asyncio.create_task(publish())
     rows, progress_at, counted_at, snapshot = rows_before, started, started, before
+    dropped = 0
+
+    def gave_up() -> str:
+        return _stuck(
+            what,
+            len(messages),
+            rows - rows_before,
+            before,
+            snapshot,
+            progress_at - started,
+            published[0] - started if published else None,
+        )
+
     try:
         with console.status(f"{what}…") as status:
             while True:
@@ -554,8 +608,13 @@ async def _timed(
                 enough = latest.received - before.received >= len(messages)
                 if enough or now - counted_at >= COUNT_S:
                     count, counted_at = await _stored(engine, prefix), now
-                # Progress is the bench's own: others' traffic on a shared broker is not.
-                if count != rows or (duplicates and latest.duplicates != snapshot.duplicates):
+                # Progress: the bench's rows, and anything the server receives (a phase that
+                # stops receiving before it is done has lost messages at the broker).
+                if (
+                    count != rows
+                    or latest.received != snapshot.received
+                    or (duplicates and latest.duplicates != snapshot.duplicates)
+                ):
                     progress_at = now
                 rows, snapshot = count, latest
                 backlog.update(snapshot.received - before.received)
@@ -569,24 +628,30 @@ async def _timed(
                 )
                 if server.process.returncode is not None:
                     raise BenchError(f"the server exited with {server.process.returncode}")
-                stalled = published and now - max(progress_at, published[0]) > options.stall
-                if stalled or now - started > options.timeout:
-                    raise BenchError(
-                        _stuck(
-                            what,
-                            len(messages),
-                            rows - rows_before,
-                            before,
-                            snapshot,
-                            progress_at - started,
-                            published[0] - started if published else None,
-                        )
+                if published and now - max(progress_at, published[0]) > options.stall:
+                    done = (
+                        int(snapshot.duplicates - before.duplicates)
+                        if duplicates
+                        else rows - rows_before
                     )
+                    dropped = len(messages) - done
+                    if dropped <= 0:
+                        raise BenchError(gave_up())
+                    console.print(
+                        f"[red]{what}: dropped: {dropped:,}[/] (published and acknowledged by "
+                        f"the broker, never {'counted' if duplicates else 'stored'}; nothing "
+                        f"moved for {options.stall:g} s)"
+                    )
+                    break
+                if now - started > options.timeout:
+                    raise BenchError(gave_up())
     finally:
         if not sending.done():
             sending.cancel()
             await asyncio.gather(sending, return_exceptions=True)
     total = time.perf_counter() - started
+    if dropped:
+        total = max(progress_at - started, published[0] - started)
     cpu_after = server.cpu_seconds()
     return Phase(
         messages=len(messages),
@@ -598,6 +663,7 @@ async def _timed(
         ),
         rows_before=rows_before,
         rows_after=rows,
+        dropped=dropped,
     )
 
 
@@ -648,6 +714,168 @@ def _stuck(
             "server's log below whether it refused them."
         )
     return "\n".join(lines)
+
+
+async def _bare(
+    publishers: Publishers,
+    messages: Sequence[Outgoing],
+    options: Options,
+    *,
+    prefix: str,
+    what: str,
+) -> tuple[Phase, str]:
+    """The same messages, from the same publishers, to a subscriber that only counts
+    (bench.mqtt_counter, a process of its own with a persistent session and a QoS 1
+    subscription). Returns the phase and the counter's client id."""
+    client_id = f"fleetlink-bench-count-{uuid.uuid4().hex[:8]}"
+    argv = [
+        sys.executable,
+        "-m",
+        "bench.mqtt_counter",
+        "--host",
+        options.broker.host,
+        "--port",
+        str(options.broker.port),
+        "--client-id",
+        client_id,
+        "--topic",
+        topic("+", Channel.TELEMETRY),
+        "--marker",
+        prefix,
+    ]
+    if options.broker.username:
+        argv += ["--username", options.broker.username]
+        if options.broker.password:
+            argv += ["--password", options.broker.password]
+    counter = await asyncio.create_subprocess_exec(
+        *argv,
+        env=child_env({}),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        preexec_fn=_die_with_parent,
+    )
+    assert counter.stdout is not None
+    counted = 0
+    ready = asyncio.Event()
+    backlog = Backlog(options.max_backlog)
+
+    async def read() -> None:
+        nonlocal counted
+        assert counter.stdout is not None
+        async for raw in counter.stdout:
+            line = raw.decode().strip()
+            if line == "ready":
+                ready.set()
+            elif line.startswith("count "):
+                counted = int(line.split()[1])
+                backlog.update(counted)
+
+    reader = asyncio.create_task(read())
+    published: list[float] = []
+    sending: asyncio.Task[None] | None = None
+    try:
+        try:
+            await asyncio.wait_for(ready.wait(), timeout=START_TIMEOUT_S)
+        except TimeoutError:
+            raise BenchError(f"{what}: the counting subscriber never subscribed") from None
+        cpu_before = _cpu_seconds(counter.pid)
+        started = time.perf_counter()
+
+        async def publish() -> None:
+            await publishers.publish(messages, backlog=backlog)
+            published.append(time.perf_counter())
+
+        sending = asyncio.create_task(publish())
+        seen, progress_at, dropped = 0, started, 0
+        with console.status(f"{what}…") as status:
+            while True:
+                await asyncio.sleep(POLL_S / 5)
+                if sending.done():
+                    sending.result()
+                now = time.perf_counter()
+                if counted != seen:
+                    seen, progress_at = counted, now
+                if published and seen >= len(messages):
+                    break
+                status.update(f"{what}: counted {seen:,}")
+                if counter.returncode is not None:
+                    raise BenchError(f"{what}: the counter exited with {counter.returncode}")
+                if published and now - max(progress_at, published[0]) > options.stall:
+                    dropped = len(messages) - seen
+                    console.print(
+                        f"[red]{what}: dropped: {dropped:,}[/] (acknowledged by the broker, "
+                        f"never delivered to the counter; nothing moved for {options.stall:g} s)"
+                    )
+                    break
+                if now - started > options.timeout:
+                    raise BenchError(f"{what}: {seen:,} of {len(messages):,} counted in time")
+        total = (progress_at if dropped else time.perf_counter()) - started
+        cpu_after = _cpu_seconds(counter.pid)
+        phase = Phase(
+            messages=len(messages),
+            publish_seconds=published[0] - started,
+            total_seconds=max(total, published[0] - started),
+            metrics=Snapshot(),
+            server_cpu_seconds=(
+                cpu_after - cpu_before if cpu_after is not None and cpu_before is not None else None
+            ),
+            rows_before=0,
+            rows_after=seen,
+            dropped=dropped,
+        )
+    finally:
+        if sending is not None and not sending.done():
+            sending.cancel()
+            await asyncio.gather(sending, return_exceptions=True)
+        if counter.returncode is None:
+            counter.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(counter.wait(), timeout=10)
+        except TimeoutError:
+            counter.kill()
+            await counter.wait()
+        reader.cancel()
+        await asyncio.gather(reader, return_exceptions=True)
+        with suppress(aiomqtt.MqttError):
+            await _forget_session(options, client_id)
+    return phase, client_id
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time of a process so far (Linux only)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # After the command name: state is field 3, utime 14 and stime 15 (1-based).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _log_size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def _broker_drops(path: Path, offset: int | None, client_ids: Sequence[str]) -> str:
+    """What the broker's log says, since offset, about dropping messages for these clients."""
+    if offset is None:
+        return f"not readable ({path})"
+    try:
+        with path.open("rb") as log:
+            log.seek(offset)
+            text = log.read().decode(errors="replace")
+    except OSError:
+        return f"not readable ({path})"
+    lines = [
+        line
+        for line in text.splitlines()
+        if "dropped" in line.lower() and any(cid in line for cid in client_ids)
+    ]
+    if not lines:
+        return "no drop logged for the run's clients"
+    return f"{len(lines)} line(s): " + "; ".join(line[-160:] for line in lines[-3:])
 
 
 async def _announce_online(
@@ -702,8 +930,7 @@ async def _bench(backend: str, url: str, options: Options, workdir: Path) -> Run
             raise BenchError("the demo fleet has no vehicles")
         prefix = f"bench-{uuid.uuid4().hex[:8]}-"
         sent = _telemetry(fleet, options.messages, options.seed, prefix)
-        stride = max(len(sent) // max(options.duplicates, 1), 1)
-        again = sent[::stride][: options.duplicates]
+        log_offset = _log_size(options.broker_log)
         async with (
             Publishers(vins, options) as publishers,
             httpx.AsyncClient(base_url=server.base_url) as metrics,
@@ -722,6 +949,8 @@ async def _bench(backend: str, url: str, options: Options, workdir: Path) -> Run
                 duplicates=False,
             )
             duplicates = None
+            # Only messages the store holds are duplicates (the broker may have dropped some).
+            again = await _again(engine, sent, options.duplicates)
             if again:
                 duplicates = await _timed(
                     publishers,
@@ -735,7 +964,22 @@ async def _bench(backend: str, url: str, options: Options, workdir: Path) -> Run
                     what=f"{backend}: {len(again):,} duplicates",
                     duplicates=True,
                 )
-        return Run(backend, version, len(vins), ingest, duplicates, len(server.warnings()))
+            warnings = len(server.warnings())
+            # The server must not take the bare phase's messages, nor its session have them
+            # queued: stopped, and its session gone, first.
+            await _stop_server(server)
+            await _forget_session(options, server.client_id)
+            bare, counter_id = await _bare(
+                publishers,
+                sent,
+                options,
+                prefix=prefix,
+                what=f"{backend}: the bare broker, {len(sent):,} messages",
+            )
+        drops = _broker_drops(options.broker_log, log_offset, [server.client_id, counter_id])
+        return Run(
+            backend, version, len(vins), ingest, duplicates, warnings, bare=bare, broker_log=drops
+        )
     except BenchError as exc:
         if server is None or not server.warnings():
             raise
@@ -802,6 +1046,7 @@ async def _machine_table(options: Options, broker: str) -> Table:
         await _postgres_version() if "postgresql" in options.backends else "not asked for",
     )
     table.add_row("MQTT broker", broker)
+    table.add_row("Load average", f"{load_average()} (1, 5, 15 min) before the runs")
     table.add_row(
         "Load",
         f"{options.messages:,} telemetry messages, QoS 1, from {options.publishers} publishers "
@@ -811,7 +1056,8 @@ async def _machine_table(options: Options, broker: str) -> Table:
             if options.max_backlog
             else ", as fast as the broker takes them"
         )
-        + f"; then {options.duplicates:,} of them again",
+        + f"; then {options.duplicates:,} of them again; then the same to a subscriber that "
+        f"only counts; {options.rounds} rounds, each on a fresh server and store",
     )
     return table
 
@@ -825,7 +1071,7 @@ def _ms(seconds: float | None) -> str:
 
 
 def _results_table(run: Run) -> Table:
-    table = Table(title=f"{run.backend} ({run.server})", show_header=False)
+    table = Table(title=f"{run.backend} ({run.server}), round {run.round_no}", show_header=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
     table.add_column(style="dim")
@@ -849,6 +1095,7 @@ def _results_table(run: Run) -> Table:
         "until the store caught up",
     )
     table.add_row("Rows stored", f"{phase.rows_after - phase.rows_before:,}", "in vehicle_messages")
+    _dropped_row(table, phase, "stored")
     _other_traffic(table, phase)
     _batch_rows(table, m, phase)
     if run.duplicates is not None:
@@ -878,13 +1125,43 @@ def _results_table(run: Run) -> Table:
         )
         _other_traffic(table, d)
         _batch_rows(table, d.metrics, d)
+    if run.bare is not None:
+        b = run.bare
+        table.add_section()
+        table.add_row(
+            "Bare broker",
+            _rate(b.end_to_end_rate),
+            f"the same {b.messages:,} messages and publishers to a subscriber that only counts, "
+            f"first publish → last one counted, {b.total_seconds:.2f} s",
+        )
+        table.add_row("Publish alone", _rate(b.publish_rate), f"{b.publish_seconds:.2f} s")
+        _dropped_row(table, b, "counted")
+        if b.server_cpu_seconds is not None:
+            table.add_row(
+                "Counter CPU",
+                f"{b.server_cpu_seconds:,.2f} s",
+                f"{b.server_cpu_seconds / b.messages * 1e6:,.0f} µs per message",
+            )
+        if run.ratio is not None:
+            table.add_row(
+                "fleetlink ÷ bare", f"×{run.ratio:.2f}", "end to end, messages that arrived"
+            )
     table.add_section()
+    table.add_row("Broker log", "", run.broker_log)
     table.add_row(
         "Server log",
         f"{run.server_warnings:,} lines",
         "at level warning" if run.server_warnings else "nothing at level warning",
     )
     return table
+
+
+def _dropped_row(table: Table, phase: Phase, how: str) -> None:
+    table.add_row(
+        "Dropped",
+        f"[red]{phase.dropped:,}[/]" if phase.dropped else "0",
+        f"acknowledged by the broker, never {how}",
+    )
 
 
 def _other_traffic(table: Table, phase: Phase) -> None:
@@ -927,13 +1204,13 @@ def _batch_rows(table: Table, m: Snapshot, phase: Phase) -> None:
         )
 
 
-def _summary_table(runs: Sequence[Run]) -> Table:
-    table = Table(title="Ingestion, broker → durable store")
+def _rounds_table(runs: Sequence[Run]) -> Table:
+    table = Table(title="Ingestion, round by round")
+    table.add_column("Round", justify="right")
     table.add_column("Backend")
-    table.add_column("End to end", justify="right")
-    table.add_column("Publish alone", justify="right")
-    table.add_column("Mean batch", justify="right")
-    table.add_column("Duplicates", justify="right")
+    table.add_column("Load average at its start")
+    for name in ("Bare broker", "fleetlink", "÷ bare", "Dropped", "Mean batch", "Duplicates"):
+        table.add_column(name, justify="right")
     for run in runs:
         m = run.ingest.metrics
         d = run.duplicates
@@ -947,11 +1224,59 @@ def _summary_table(runs: Sequence[Run]) -> Table:
             stored = "none stored" if d.rows_after == d.rows_before else "STORED AGAIN"
             again = f"{d.messages:,} in {d.total_seconds:.2f} s, {stored}"
         table.add_row(
+            str(run.round_no),
             run.server,
-            f"{_rate(run.ingest.end_to_end_rate)}\n{run.ingest.messages:,} msgs",
-            _rate(run.ingest.publish_rate),
+            run.load,
+            "—" if run.bare is None else _rate(run.bare.end_to_end_rate),
+            _rate(run.ingest.end_to_end_rate),
+            "—" if run.ratio is None else f"×{run.ratio:.2f}",
+            _drops(run),
             batch,
             again,
+        )
+    return table
+
+
+def _drops(run: Run) -> str:
+    phases = (("fleetlink", run.ingest), ("duplicates", run.duplicates), ("bare", run.bare))
+    dropped = [(who, p.dropped) for who, p in phases if p is not None and p.dropped]
+    if not dropped:
+        return "0"
+    return "\n".join(f"[red]{who}: {n:,}[/]" for who, n in dropped)
+
+
+def _median(values: Sequence[float], fmt: str, mark: str = "") -> str:
+    if not values:
+        return "—"
+    middle = format(statistics.median(values), fmt)
+    if len(values) == 1:
+        return f"{mark}{middle}"
+    return f"{mark}{middle} [dim]({format(min(values), fmt)}–{format(max(values), fmt)})[/]"
+
+
+def _summary_table(runs: Sequence[Run]) -> Table:
+    rounds = max(run.round_no for run in runs)
+    table = Table(
+        title=f"Ingestion, broker → durable store, beside the bare broker: {rounds} rounds",
+        caption="median of the rounds (lowest–highest). bare broker: the same messages from "
+        "the same publishers to a subscriber that only counts (QoS 1, persistent session, "
+        "each acknowledged), in the same round. msg/s: messages that arrived ÷ first publish "
+        "→ last arrival; ÷ bare: round by round. Goal: ×0.5 or more, none dropped in any "
+        "round",
+    )
+    table.add_column("Backend")
+    for name in ("Bare broker msg/s", "fleetlink msg/s", "÷ bare", "Dropped, round by round"):
+        table.add_column(name, justify="right")
+    for server in dict.fromkeys(run.server for run in runs):
+        mine = [run for run in runs if run.server == server]
+        bare = [run.bare.end_to_end_rate for run in mine if run.bare is not None]
+        drops = [run.dropped for run in mine]
+        table.add_row(
+            server,
+            _median(bare, ",.0f"),
+            _median([run.ingest.end_to_end_rate for run in mine], ",.0f"),
+            _median([run.ratio for run in mine if run.ratio is not None], ".2f", "×"),
+            " / ".join(f"[red]{n:,}[/]" if n else "0" for n in drops),
         )
     return table
 
@@ -972,28 +1297,52 @@ async def main(options: Options) -> int:
     console.print(await _machine_table(options, broker))
     runs: list[Run] = []
     failed = False
+    unreachable_postgres = False
     with tempfile.TemporaryDirectory(prefix="fleetlink-bench-") as tmp:
         workdir = Path(tmp)
-        if "sqlite" in options.backends:
-            sqlite_url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-            failed |= not await _one("SQLite", sqlite_url, options, workdir, runs)
-        if "postgresql" in options.backends:
-            async with postgres_database(console) as postgres_url:
-                if postgres_url is not None:
-                    failed |= not await _one("PostgreSQL", postgres_url, options, workdir, runs)
+        # Rounds interleave the stores, so a change in the machine's load falls on both.
+        for round_no in range(1, options.rounds + 1):
+            load = load_average()
+            if "sqlite" in options.backends:
+                url = f"sqlite+aiosqlite:///{workdir / f'bench-{round_no}.db'}"
+                failed |= not await _one("SQLite", url, options, workdir, runs, round_no, load)
+            if "postgresql" in options.backends and not unreachable_postgres:
+                async with postgres_database(console) as postgres_url:
+                    if postgres_url is None:
+                        unreachable_postgres = True
+                    else:
+                        failed |= not await _one(
+                            "PostgreSQL", postgres_url, options, workdir, runs, round_no, load
+                        )
     if runs:
+        console.print(_rounds_table(runs))
         console.print(_summary_table(runs))
-    return 1 if failed else 0
+    dropped = sum(run.dropped for run in runs)
+    if dropped:
+        console.print(f"[red bold]dropped: {dropped:,}[/] messages in all (see each phase above)")
+    console.print(f"Load average {load_average()} (1, 5, 15 min) after the runs")
+    return 1 if failed or dropped else 0
 
 
-async def _one(backend: str, url: str, options: Options, workdir: Path, runs: list[Run]) -> bool:
-    """Run one backend and print its figures; False if it failed."""
+async def _one(
+    backend: str,
+    url: str,
+    options: Options,
+    workdir: Path,
+    runs: list[Run],
+    round_no: int,
+    load: str,
+) -> bool:
+    """Run one backend once; print its figures in full for the last round or when it
+    dropped messages. False if it failed."""
     try:
         run = await _bench(backend, url, options, workdir)
     except BenchError as exc:
-        console.print(f"[red bold]failed:[/] {exc}")
+        console.print(f"[red bold]failed:[/] {backend}, round {round_no}: {exc}")
         return False
-    console.print(_results_table(run))
+    run = replace(run, round_no=round_no, load=load)
+    if round_no == options.rounds or run.dropped:
+        console.print(_results_table(run))
     runs.append(run)
     return True
 
@@ -1013,9 +1362,16 @@ def _parse(argv: list[str]) -> Options:
     parser.add_argument(
         "--max-backlog",
         type=int,
-        default=0,
-        help="hold publishers back while the server has not yet received this many of the "
-        "messages published (0, the default: never, publish as fast as the broker takes them)",
+        default=500,
+        help="hold publishers back while the server (or the counting subscriber) has not yet "
+        "received this many of the messages published (0: never, publish as fast as the "
+        "broker takes them, which overflows Mosquitto's queue for the server)",
+    )
+    parser.add_argument(
+        "--broker-log",
+        type=Path,
+        default=Path("/var/log/mosquitto/mosquitto.log"),
+        help="the broker's log, read for 'Outgoing messages are being dropped' (if readable)",
     )
     parser.add_argument(
         "--timeout", type=float, default=600.0, help="seconds to wait for a phase in all"
@@ -1023,8 +1379,15 @@ def _parse(argv: list[str]) -> Options:
     parser.add_argument(
         "--stall",
         type=float,
-        default=20.0,
-        help="give up after publishing when the server makes no progress for this many seconds",
+        default=10.0,
+        help="after publishing, end the phase when nothing moves for this many seconds, and "
+        "count what never arrived as dropped",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="runs per store, each on a fresh server and store, the stores interleaved",
     )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--mqtt-url", default="mqtt://127.0.0.1:1883", help="the broker")
@@ -1032,7 +1395,7 @@ def _parse(argv: list[str]) -> Options:
         "--backend", choices=["sqlite", "postgresql", "all"], default="all", help="what to run on"
     )
     args = parser.parse_args(argv)
-    for name in ("messages", "publishers", "in_flight"):
+    for name in ("messages", "publishers", "in_flight", "rounds"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.max_backlog < 0:
@@ -1053,6 +1416,8 @@ def _parse(argv: list[str]) -> Options:
         stall=args.stall,
         seed=args.seed,
         max_backlog=args.max_backlog,
+        rounds=args.rounds,
+        broker_log=args.broker_log,
         broker=broker,
         mqtt_url=args.mqtt_url,
         backends=backends,
