@@ -100,7 +100,7 @@ class BreakableStore:
         assert self.directory is not None
         self.directory.rename(self._away)
         # Connections opened before keep the moved file; a real outage takes them too.
-        await self.container.store.engine.dispose()
+        await self.container.store.dispose()
 
     async def restore(self) -> None:
         """Bring the database back, as it was (if it was cut off)."""

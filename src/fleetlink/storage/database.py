@@ -3,12 +3,17 @@
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from fleetlink.storage.inline_sqlite import inline_reader
 
 WRITE_OPTION = "fleetlink_write"
 # Connections kept open to a SQLite file: more than a server has requests in flight.
 SQLITE_POOL = 32
+# Readers on the event loop's thread finish a statement before another request runs, so a
+# few suffice: one per unit of work that awaits something else while it reads.
+SQLITE_READ_POOL = 8
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
@@ -31,6 +36,25 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         # own, and every statement sent costs a hand-off to the driver's thread.
         if conn.get_execution_options().get(WRITE_OPTION, False):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_read_engine(url: str) -> AsyncEngine | None:
+    """For a SQLite file, an engine whose connections read on the event loop's thread.
+
+    Units of work that only read use it (fleetlink.storage.inline_sqlite says why); None
+    for PostgreSQL, whose driver is asynchronous already, and for an in-memory database,
+    which another connection could not see.
+    """
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return create_async_engine(
+        url,
+        async_creator=inline_reader(parsed.database),
+        pool_size=SQLITE_READ_POOL,
+        max_overflow=0,
+        pool_reset_on_return=None,
+    )
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:

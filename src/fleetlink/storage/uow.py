@@ -167,14 +167,16 @@ class UnitOfWork:
 class Store:
     """The entry to the store: hands out units of work over one engine."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, read_engine: AsyncEngine | None = None) -> None:
         self.engine = engine
+        # Where units of work that only read go (SQLite: on the event loop's thread).
+        self.read_engine = read_engine or engine
         # Shared by its units of work, so that an outage is logged once per process.
         self.outage = Outage()
 
     def reading(self) -> UnitOfWork:
         """A unit of work that only reads."""
-        return UnitOfWork(self.engine, write=False, outage=self.outage)
+        return UnitOfWork(self.read_engine, write=False, outage=self.outage)
 
     def writing(self) -> UnitOfWork:
         """A unit of work that writes (on SQLite it takes the write lock up front)."""
@@ -188,3 +190,5 @@ class Store:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
