@@ -5,12 +5,16 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fleetlink.domain.accounts import NO_PASSWORD, Account
 from fleetlink.domain.operators import OwnerSummary
 from fleetlink.storage.tables import accounts, vehicles
+
+# Every request's account check: one statement object, so SQLAlchemy keys it in its
+# compiled cache once rather than walking a new one each time.
+_BY_GUID = select(accounts).where(accounts.c.guid == bindparam("guid"))
 
 
 def _account(row: Any) -> Account:
@@ -84,7 +88,7 @@ class AccountRepository:
 
     async def by_guid(self, guid: str) -> Account | None:
         """Find an account by its public guid."""
-        row = (await self._conn.execute(select(accounts).where(accounts.c.guid == guid))).first()
+        row = (await self._conn.execute(_BY_GUID, {"guid": guid})).first()
         return _account(row) if row else None
 
     async def disable(self, account_id: int, at: datetime) -> None:

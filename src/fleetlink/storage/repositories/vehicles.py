@@ -33,6 +33,13 @@ _WITH_STATE = SELECT_VEHICLE.add_columns(
 ).outerjoin(vehicle_state, vehicle_state.c.vehicle_id == vehicles.c.id)
 
 
+# The hot reads as one statement object each, keyed in SQLAlchemy's compiled cache once.
+_OWNED_WITH_STATE = _WITH_STATE.where(
+    vehicles.c.vin == bindparam("vin"), vehicles.c.owner_id == bindparam("owner")
+)
+_BY_ID_WITH_STATE = _WITH_STATE.where(vehicles.c.id == bindparam("id"))
+
+
 def _with_state(row: Any) -> tuple[Vehicle, VehicleState | None]:
     if row.state_vehicle_id is None:
         return vehicle_from_row(row), None
@@ -82,13 +89,12 @@ class VehicleRepository:
         self, owner_id: int, vin: str
     ) -> tuple[Vehicle, VehicleState | None] | None:
         """Like owned, with the vehicle's latest state (None if it never reported)."""
-        stmt = _WITH_STATE.where(vehicles.c.vin == vin, vehicles.c.owner_id == owner_id)
-        row = (await self._conn.execute(stmt)).first()
+        row = (await self._conn.execute(_OWNED_WITH_STATE, {"vin": vin, "owner": owner_id})).first()
         return _with_state(row) if row else None
 
     async def by_id_with_state(self, vehicle_id: int) -> tuple[Vehicle, VehicleState | None] | None:
         """A vehicle by its store id with its latest state (None if it never reported)."""
-        row = (await self._conn.execute(_WITH_STATE.where(vehicles.c.id == vehicle_id))).first()
+        row = (await self._conn.execute(_BY_ID_WITH_STATE, {"id": vehicle_id})).first()
         return _with_state(row) if row else None
 
     async def by_id(self, vehicle_id: int) -> Vehicle | None:
