@@ -130,7 +130,7 @@ class WebhookDelivery:
     async def _send(self, delivery: Delivery, sub: Subscription, event: Event) -> None:
         now = self._ctx.clock()
         try:
-            sent = await self._sender.send(sub.url, sub.secrets(now), event)
+            sent = await self._sender.send(sub.url, sub.secrets(now), event, sub.format)
         except Exception as exc:  # a sender's bug costs this attempt, not the loop
             log.exception("webhook.send_failed", vin=event.vin, subscription_id=sub.id)
             sent = Sent(None, 0.0, error=f"{type(exc).__name__}: {exc}"[:500])
