@@ -161,15 +161,20 @@ def webhook_format(name: str, subscriber: Subscriber, types: frozenset[EventType
 
 
 def next_attempt(
-    attempts: int, now: datetime, retry_after: timedelta | None, rng: random.Random
+    attempts: int,
+    now: datetime,
+    retry_after: timedelta | None,
+    rng: random.Random,
+    scale: float = 1.0,
 ) -> datetime | None:
     """When to try again after attempts failed ones; None when the schedule is spent.
 
     A receiver's Retry-After (on 429 or 503) replaces the schedule's delay for that try.
+    scale shortens the schedule's delays (tests and demonstrations; 1 in production).
     """
     if attempts >= len(RETRY_SCHEDULE):
         return None
     if retry_after is not None:
         return now + min(max(retry_after, timedelta(0)), MAX_RETRY_AFTER)
-    delay = RETRY_SCHEDULE[attempts]
+    delay = RETRY_SCHEDULE[attempts] * scale
     return now + delay * (1 + rng.uniform(-JITTER, JITTER))

@@ -174,7 +174,9 @@ class WebhookDelivery:
             if since is not None and now - since >= FAILING_DISABLES_AFTER:
                 disabled[o.subscription.id] = "every delivery failed for 5 days"
             failing.setdefault(o.subscription.id, now)
-            retry = next_attempt(attempts, now, o.retry_after, self._rng)
+            retry = next_attempt(
+                attempts, now, o.retry_after, self._rng, self._ctx.webhooks.retry_scale
+            )
             status = DeliveryStatus.PENDING if retry is not None else DeliveryStatus.FAILED
             settled.append((o.delivery.id, status, attempts, retry or now))
         async with self._ctx.store.writing() as uow:

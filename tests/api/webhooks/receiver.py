@@ -48,7 +48,8 @@ class Receiver:
         return f"http://127.0.0.1:{self.port}/hooks"
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        """Listen, on the port it had before if it was started already (a receiver back up)."""
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
