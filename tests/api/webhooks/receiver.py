@@ -40,6 +40,8 @@ class Receiver:
     headers: list[dict[str, str]] = field(default_factory=list)
     unverified: int = 0
     verify: Verifier = standard_webhooks
+    # How long it takes to answer (a slow receiver keeps deliveries in flight).
+    delay_s: float = 0.0
     port: int = 0
     _server: asyncio.Server | None = None
 
@@ -69,6 +71,8 @@ class Receiver:
                 name, _, value = line.partition(":")
                 headers[name.strip().lower()] = value.strip()
         body = await reader.readexactly(int(headers.get("content-length", "0")))
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
         status = self.answers.popleft() if self.answers else 204
         if 200 <= status < 300:
             try:
