@@ -1,17 +1,34 @@
 """A High Mobility fleet's clearance webhooks in High Mobility's own shape, verified as a
 receiver written for High Mobility verifies them."""
 
+import httpx
 import pytest
 
 from fleetlink.bootstrap import Container
 from fleetlink.domain.clearance import ClearanceReason
 from fleetlink.services.webhook_delivery import WebhookDelivery
-from tests.api.conftest import FleetFactory
+from tests.api.conftest import Fleet, FleetFactory
 from tests.api.webhooks.conftest import HOOKS, clear, deliver
 from tests.api.webhooks.receiver import Receiver, high_mobility
 from tests.conftest import ClientFactory, OwnerFactory
 
 CLEARANCE = ["fleet.clearance_changed"]
+
+
+async def _subscribe_as_high_mobility(
+    http: httpx.AsyncClient, fleet: Fleet, receiver: Receiver
+) -> str:
+    """Subscribe the receiver to the fleet's clearances in High Mobility's shape; its secret."""
+    created = await http.post(
+        HOOKS,
+        json={"url": receiver.url, "event_types": CLEARANCE, "format": "high-mobility"},
+        headers=fleet.headers,
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["format"] == "high-mobility"
+    receiver.verify = high_mobility
+    secret: str = created.json()["secret"]
+    return secret
 
 
 async def test_a_fleet_gets_its_clearance_as_high_mobility_sends_it(
@@ -25,14 +42,7 @@ async def test_a_fleet_gets_its_clearance_as_high_mobility_sends_it(
     http = await make_client(dev)
     owner = await make_owner(count=1)
     fleet = await make_fleet(http)
-    created = await http.post(
-        HOOKS,
-        json={"url": receiver.url, "event_types": CLEARANCE, "format": "high-mobility"},
-        headers=fleet.headers,
-    )
-    assert created.status_code == 201, created.text
-    assert created.json()["format"] == "high-mobility"
-    receiver.secret, receiver.verify = created.json()["secret"], high_mobility
+    receiver.secret = await _subscribe_as_high_mobility(http, fleet, receiver)
     vin = await clear(http, fleet, owner)
 
     await deliver(delivery)
@@ -69,12 +79,7 @@ async def test_a_tampered_high_mobility_body_does_not_verify(
     http = await make_client(dev)
     owner = await make_owner(count=1)
     fleet = await make_fleet(http)
-    created = await http.post(
-        HOOKS,
-        json={"url": receiver.url, "event_types": CLEARANCE, "format": "high-mobility"},
-        headers=fleet.headers,
-    )
-    receiver.secret, receiver.verify = created.json()["secret"] + "x", high_mobility
+    receiver.secret = await _subscribe_as_high_mobility(http, fleet, receiver) + "x"
     await clear(http, fleet, owner)
 
     await deliver(delivery)
