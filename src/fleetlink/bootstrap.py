@@ -116,6 +116,7 @@ def build(settings: Settings, *, primary: bool = True) -> Container:
             allow_private=settings.webhooks_allow_private_addresses,
             timeout=timedelta(seconds=settings.webhooks_timeout_seconds),
             per_endpoint=settings.webhooks_per_endpoint,
+            retry_scale=settings.webhooks_retry_scale,
         ),
     )
     broker = None

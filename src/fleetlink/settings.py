@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     webhooks_allow_private_addresses: bool = False
     webhooks_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 15.0
     webhooks_per_endpoint: Annotated[int, Field(ge=1, le=64)] = 4
+    # Multiplies the retry schedule's delays: only ever shorter (tests, demonstrations).
+    webhooks_retry_scale: Annotated[float, Field(gt=0, le=1)] = 1.0
     log_level: str = "info"
     log_json: bool = False
 

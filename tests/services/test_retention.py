@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from fleetlink.bootstrap import Container
 from fleetlink.domain.events import Event
-from fleetlink.domain.webhooks import Subscriber
+from fleetlink.domain.webhooks import Subscriber, WebhookFormat
 from fleetlink.services.retention import EXPIRED_KEPT, sweep
 from fleetlink.services.telemetry import ingest
 from fleetlink.services.webhook_delivery import WebhookDelivery
@@ -62,7 +62,7 @@ class _Endpoints:
     def __init__(self) -> None:
         self.answers: dict[str, int] = {}
 
-    async def send(self, url: str, secrets: list[str], event: Event) -> Sent:
+    async def send(self, url: str, secrets: list[str], event: Event, fmt: WebhookFormat) -> Sent:
         return Sent(self.answers[url], 1.0)
 
 

@@ -44,11 +44,16 @@ def webhooks_list(
             container.services, await _subscriber(container, client, owner)
         )
 
-    table = Table("id", "url", "event types", "status", "created")
+    table = Table("id", "url", "event types", "format", "status", "created")
     for s in run_in(settings_of(ctx), work):
         status = s.status.value + (f" ({s.disabled_reason})" if s.disabled_reason else "")
         table.add_row(
-            s.id, s.url, "\n".join(sorted(s.event_types)), status, f"{s.created_at:%Y-%m-%d %H:%M}"
+            s.id,
+            s.url,
+            "\n".join(sorted(s.event_types)),
+            s.format.value,
+            status,
+            f"{s.created_at:%Y-%m-%d %H:%M}",
         )
     out.print(table)
 
@@ -60,12 +65,20 @@ def webhooks_create(
     event_type: Annotated[list[str], typer.Option("--event", help="An event type; repeat.")],
     client: ClientOption = None,
     owner: OwnerOption = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="standard (Standard Webhooks) or high-mobility (High Mobility's shape, "
+            "fleet.clearance_changed of a --client only).",
+        ),
+    ] = "standard",
 ) -> None:
     """Subscribe an endpoint; prints its id and signing secret as JSON, the secret this once."""
 
     async def work(container: Container) -> Subscription:
         subscriber = await _subscriber(container, client, owner)
-        return await create_subscription(container.services, subscriber, url, event_type)
+        return await create_subscription(container.services, subscriber, url, event_type, fmt)
 
     created = run_in(settings_of(ctx), work)
     sys.stdout.write(json.dumps({"id": created.id, "secret": created.secret}) + "\n")

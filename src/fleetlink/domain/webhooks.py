@@ -39,6 +39,16 @@ class SubscriptionStatus(StrEnum):
     DISABLED = "disabled"
 
 
+class WebhookFormat(StrEnum):
+    """How a subscription's requests are shaped and signed."""
+
+    # fleetlink's envelope, signed as Standard Webhooks (every event type).
+    STANDARD = "standard"
+    # High Mobility's own webhook shape and X-HM-Signature-256, for fleet.clearance_changed
+    # only: a receiver written for High Mobility works unchanged.
+    HIGH_MOBILITY = "high-mobility"
+
+
 class DeliveryStatus(StrEnum):
     """Where one event's delivery to one endpoint stands."""
 
@@ -76,6 +86,7 @@ class Subscription:
     previous_secret: str | None = None
     previous_secret_until: datetime | None = None
     failing_since: datetime | None = None
+    format: WebhookFormat = WebhookFormat.STANDARD
 
     def secrets(self, now: datetime) -> list[str]:
         """The secrets that sign a delivery now: the current one, and the previous in its grace."""
@@ -131,16 +142,39 @@ def event_types(names: list[str]) -> frozenset[EventType]:
         raise InvalidInput(f"unknown event type among {names!r}; known: {known}") from None
 
 
+def webhook_format(name: str, subscriber: Subscriber, types: frozenset[EventType]) -> WebhookFormat:
+    """The format named, if the subscriber and the event types can have it."""
+    try:
+        chosen = WebhookFormat(name)
+    except ValueError:
+        known = ", ".join(f.value for f in WebhookFormat)
+        raise InvalidInput(f"unknown format {name!r}; known: {known}") from None
+    if chosen is WebhookFormat.HIGH_MOBILITY:
+        if subscriber.client_id is None:
+            raise InvalidInput("the high-mobility format is for a High Mobility fleet's webhooks")
+        if types != {EventType.CLEARANCE_CHANGED}:
+            raise InvalidInput(
+                "the high-mobility format carries fleet.clearance_changed only; "
+                "subscribe other event types in the standard format"
+            )
+    return chosen
+
+
 def next_attempt(
-    attempts: int, now: datetime, retry_after: timedelta | None, rng: random.Random
+    attempts: int,
+    now: datetime,
+    retry_after: timedelta | None,
+    rng: random.Random,
+    scale: float = 1.0,
 ) -> datetime | None:
     """When to try again after attempts failed ones; None when the schedule is spent.
 
     A receiver's Retry-After (on 429 or 503) replaces the schedule's delay for that try.
+    scale shortens the schedule's delays (tests and demonstrations; 1 in production).
     """
     if attempts >= len(RETRY_SCHEDULE):
         return None
     if retry_after is not None:
         return now + min(max(retry_after, timedelta(0)), MAX_RETRY_AFTER)
-    delay = RETRY_SCHEDULE[attempts]
+    delay = RETRY_SCHEDULE[attempts] * scale
     return now + delay * (1 + rng.uniform(-JITTER, JITTER))

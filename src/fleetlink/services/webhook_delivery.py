@@ -130,7 +130,7 @@ class WebhookDelivery:
     async def _send(self, delivery: Delivery, sub: Subscription, event: Event) -> None:
         now = self._ctx.clock()
         try:
-            sent = await self._sender.send(sub.url, sub.secrets(now), event)
+            sent = await self._sender.send(sub.url, sub.secrets(now), event, sub.format)
         except Exception as exc:  # a sender's bug costs this attempt, not the loop
             log.exception("webhook.send_failed", vin=event.vin, subscription_id=sub.id)
             sent = Sent(None, 0.0, error=f"{type(exc).__name__}: {exc}"[:500])
@@ -174,7 +174,9 @@ class WebhookDelivery:
             if since is not None and now - since >= FAILING_DISABLES_AFTER:
                 disabled[o.subscription.id] = "every delivery failed for 5 days"
             failing.setdefault(o.subscription.id, now)
-            retry = next_attempt(attempts, now, o.retry_after, self._rng)
+            retry = next_attempt(
+                attempts, now, o.retry_after, self._rng, self._ctx.webhooks.retry_scale
+            )
             status = DeliveryStatus.PENDING if retry is not None else DeliveryStatus.FAILED
             settled.append((o.delivery.id, status, attempts, retry or now))
         async with self._ctx.store.writing() as uow:

@@ -1,6 +1,6 @@
-"""Sending one webhook: Standard Webhooks signatures, a timeout, no redirects, a bounded read."""
+"""Sending one webhook: signed in its subscription's format, a timeout, no redirects, a
+bounded read."""
 
-import json
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -8,12 +8,12 @@ from email.utils import parsedate_to_datetime
 from typing import Protocol
 
 import httpx
-from standardwebhooks.webhooks import Webhook
 
-from fleetlink import __version__
 from fleetlink.domain.errors import InvalidInput
 from fleetlink.domain.events import Event
+from fleetlink.domain.webhooks import WebhookFormat
 from fleetlink.services.context import utc_now
+from fleetlink.services.webhook_payloads import request_of
 from fleetlink.services.webhook_urls import WebhookPolicy, check_destination
 
 MAX_ERROR = 500
@@ -32,26 +32,9 @@ class Sent:
 class Sender(Protocol):
     """Sends a signed event to an endpoint (tests may plug in their own)."""
 
-    async def send(self, url: str, secrets: list[str], event: Event) -> Sent:
-        """POST the event to url, signed with each secret."""
+    async def send(self, url: str, secrets: list[str], event: Event, fmt: WebhookFormat) -> Sent:
+        """POST the event to url in the format fmt, signed with the secrets."""
         ...
-
-
-def body_of(event: Event) -> str:
-    """The JSON body every receiver gets for an event."""
-    return json.dumps(event.envelope(), separators=(",", ":"), ensure_ascii=False)
-
-
-def signed_headers(secrets: list[str], event: Event, body: str, now: datetime) -> dict[str, str]:
-    """Standard Webhooks' headers: the event's id (stable across retries), the time, signatures."""
-    signatures = " ".join(Webhook(s).sign(event.id, now, body) for s in secrets)
-    return {
-        "webhook-id": event.id,
-        "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": signatures,
-        "content-type": "application/json",
-        "user-agent": f"fleetlink-webhooks/{__version__}",
-    }
 
 
 def retry_after(value: str | None, now: datetime) -> timedelta | None:
@@ -75,7 +58,7 @@ class HttpSender:
             timeout=policy.timeout.total_seconds(), follow_redirects=False
         )
 
-    async def send(self, url: str, secrets: list[str], event: Event) -> Sent:
+    async def send(self, url: str, secrets: list[str], event: Event, fmt: WebhookFormat) -> Sent:
         """POST one event; a failure to connect or a timeout is an answer too (no status).
 
         Signed at the wall clock's time, not the services' clock: receivers check the
@@ -91,12 +74,9 @@ class HttpSender:
             await check_destination(url, self._policy)
         except InvalidInput as exc:
             return Sent(None, took(), error=exc.message[:MAX_ERROR])
-        body = body_of(event)
-        headers = signed_headers(secrets, event, body, now)
+        body, headers = request_of(fmt, secrets, event, now)
         try:
-            async with self._client.stream(
-                "POST", url, content=body.encode(), headers=headers
-            ) as response:
+            async with self._client.stream("POST", url, content=body, headers=headers) as response:
                 read = 0
                 async for chunk in response.aiter_raw():
                     read += len(chunk)

@@ -32,6 +32,9 @@ class WebhookPolicy:
     max_response_bytes: int = 4096
     # How long the previous secret still signs after a rotation.
     rotation_grace: timedelta = timedelta(hours=24)
+    # What the retry schedule's delays are multiplied by: 1, except in tests and demos that
+    # cannot wait three days (FLEETLINK_WEBHOOKS_RETRY_SCALE, at most 1).
+    retry_scale: float = 1.0
 
 
 def _public(address: str) -> bool:

@@ -17,7 +17,9 @@ from fleetlink.domain.webhooks import (
     DeliveryStatus,
     Subscriber,
     Subscription,
+    WebhookFormat,
     event_types,
+    webhook_format,
 )
 from fleetlink.services.context import ServiceContext
 from fleetlink.services.ids import new_id
@@ -44,18 +46,29 @@ class SubscriptionNotFound(NotFound):
 
 
 async def create_subscription(
-    ctx: ServiceContext, subscriber: Subscriber, url: str, types: list[str]
+    ctx: ServiceContext,
+    subscriber: Subscriber,
+    url: str,
+    types: list[str],
+    fmt: str = WebhookFormat.STANDARD.value,
 ) -> Subscription:
     """Register an endpoint; the subscription returned carries its secret (shown once)."""
     wanted = event_types(types)
+    chosen = webhook_format(fmt, subscriber, wanted)
     await check_destination(url, ctx.webhooks)
-    sub = Subscription(new_id(), subscriber, url, wanted, new_secret(), ctx.clock())
+    sub = Subscription(new_id(), subscriber, url, wanted, new_secret(), ctx.clock(), format=chosen)
     async with ctx.store.writing() as uow:
         if len(await uow.webhooks.of(subscriber)) >= MAX_SUBSCRIPTIONS:
             raise InvalidInput(f"at most {MAX_SUBSCRIPTIONS} webhook subscriptions each")
         await uow.webhooks.add(sub)
         await uow.commit()
-    log.info("webhook.subscribed", subscription_id=sub.id, url=url, types=sorted(wanted))
+    log.info(
+        "webhook.subscribed",
+        subscription_id=sub.id,
+        url=url,
+        types=sorted(wanted),
+        format=chosen.value,
+    )
     return sub
 
 

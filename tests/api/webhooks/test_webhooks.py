@@ -2,87 +2,19 @@
 the real paths, and the receiver gets them signed so that `standardwebhooks` verifies them."""
 
 import json
-from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import timedelta
 
-import httpx
 import pytest
-import pytest_asyncio
 
 from fleetlink.bootstrap import Container
 from fleetlink.services.webhook_delivery import WebhookDelivery
-from fleetlink.services.webhook_sender import HttpSender
-from fleetlink.services.webhook_urls import WebhookPolicy
 from fleetlink.telematics.encoding import encode_result, encode_telemetry
 from fleetlink.telematics.intake import Incoming, Intake
 from fleetlink.telematics.topics import Channel, topic
-from tests.api.conftest import Fleet, FleetFactory, with_clearance
+from tests.api.conftest import FleetFactory
+from tests.api.webhooks.conftest import HOOKS, clear, deliver, subscribe
 from tests.api.webhooks.receiver import Receiver
-from tests.conftest import ClientFactory, Clock, Owner, OwnerFactory
-
-HOOKS = "/fleetlink/v1/webhooks"
-ALL = [
-    "vehicle.state_changed",
-    "vehicle.connection_changed",
-    "trip.finished",
-    "command.settled",
-    "notification.created",
-    "fleet.clearance_changed",
-]
-DEV = WebhookPolicy(allow_http=True, allow_private=True)
-
-
-@pytest_asyncio.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    r = Receiver()
-    await r.start()
-    yield r
-    await r.stop()
-
-
-@pytest_asyncio.fixture
-async def dev(clocked: Container) -> Container:
-    """The clocked container, allowing local HTTP receivers, with an approving sandbox."""
-    sandbox = with_clearance(clocked, auto_approve=True, delay_s=0)
-    return replace(sandbox, services=replace(sandbox.services, webhooks=DEV))
-
-
-@pytest_asyncio.fixture
-async def delivery(dev: Container) -> AsyncIterator[WebhookDelivery]:
-    sender = HttpSender(dev.services.webhooks)
-    yield WebhookDelivery(dev.services, sender)
-    await sender.close()
-
-
-async def _deliver(delivery: WebhookDelivery) -> None:
-    """Fan out and send everything due now, as the background task does in turns."""
-    await delivery.fan_out()
-    await delivery.deliver_due(wait=True)
-    await delivery.record()
-
-
-async def _subscribe(
-    http: httpx.AsyncClient, headers: dict[str, str], receiver: Receiver, types: list[str] = ALL
-) -> dict[str, str]:
-    response = await http.post(
-        HOOKS, json={"url": receiver.url, "event_types": types}, headers=headers
-    )
-    assert response.status_code == 201, response.text
-    created: dict[str, str] = response.json()
-    receiver.secret = created["secret"]
-    return created
-
-
-async def _clear(http: httpx.AsyncClient, fleet: Fleet, owner: Owner) -> str:
-    """Register the owner's car in the fleet; the sandbox approves it at once."""
-    vin = owner.vehicles[0].vin
-    registered = await http.post(
-        "/v1/fleet/vehicles", json={"vin": vin, "brand": "toyota"}, headers=fleet.headers
-    )
-    assert registered.status_code == 201, registered.text
-    assert (await http.get("/v1/fleet/vehicles", headers=fleet.headers)).status_code == 200
-    return vin
+from tests.conftest import ClientFactory, Clock, OwnerFactory
 
 
 def _telemetry(vin: str, mid: str, clock: Clock, **signals: float) -> Incoming:
@@ -102,8 +34,8 @@ async def test_a_fleet_receives_its_clearance_a_command_and_state_signed_and_in_
     http = await make_client(dev)
     owner = await make_owner(count=1)
     fleet = await make_fleet(http)
-    await _subscribe(http, fleet.headers, receiver)
-    vin = await _clear(http, fleet, owner)
+    await subscribe(http, fleet.headers, receiver)
+    vin = await clear(http, fleet, owner)
     sent = await http.post(
         f"/connected/v1/vehicles/{vin}/remote-command",
         json={"command": "lock"},
@@ -114,7 +46,7 @@ async def test_a_fleet_receives_its_clearance_a_command_and_state_signed_and_in_
     clock.advance(timedelta(seconds=1))
     await intake.take([_telemetry(vin, "t1", clock, odometer=12_345.0)])
 
-    await _deliver(delivery)
+    await deliver(delivery)
 
     assert receiver.unverified == 0
     clearances = receiver.of_type("fleet.clearance_changed")
@@ -140,19 +72,19 @@ async def test_a_failing_receiver_gets_the_event_again_after_the_backoff(
 ) -> None:
     http = await make_client(dev)
     owner = await make_owner(count=1)
-    hook = await _subscribe(http, owner.headers, receiver, ["vehicle.state_changed"])
+    hook = await subscribe(http, owner.headers, receiver, ["vehicle.state_changed"])
     receiver.answers.extend([500, 503])
     vin = owner.vehicles[0].vin
     await Intake(dev.services).take([_telemetry(vin, "t1", clock, odometer=100.0)])
 
-    await _deliver(delivery)  # 500
+    await deliver(delivery)  # 500
     assert receiver.received == []
     clock.advance(timedelta(seconds=4))
-    await _deliver(delivery)  # not due yet (5 s ± 10 %)
+    await deliver(delivery)  # not due yet (5 s ± 10 %)
     clock.advance(timedelta(seconds=2))
-    await _deliver(delivery)  # 503
+    await deliver(delivery)  # 503
     clock.advance(timedelta(minutes=6))
-    await _deliver(delivery)  # 204
+    await deliver(delivery)  # 204
 
     assert [e["data"]["signals"]["Vehicle.TraveledDistance"] for e in receiver.received] == [100.0]
     attempts = (await http.get(f"{HOOKS}/{hook['id']}/attempts", headers=owner.headers)).json()
@@ -163,7 +95,7 @@ async def test_a_failing_receiver_gets_the_event_again_after_the_backoff(
         f"{HOOKS}/{hook['id']}/replay", json={"event_ids": [event_id]}, headers=owner.headers
     )
     assert replayed.json() == {"queued": 1}
-    await _deliver(delivery)
+    await deliver(delivery)
     assert [e["id"] for e in receiver.received] == [event_id, event_id]
 
 
@@ -179,18 +111,18 @@ async def test_events_stop_when_the_fleet_loses_the_vehicle(
     http = await make_client(dev)
     owner = await make_owner(count=1)
     fleet = await make_fleet(http)
-    vin = await _clear(http, fleet, owner)
-    await _subscribe(http, fleet.headers, receiver)
+    vin = await clear(http, fleet, owner)
+    await subscribe(http, fleet.headers, receiver)
     intake = Intake(dev.services)
     await intake.take([_telemetry(vin, "t1", clock, odometer=1.0)])
-    await _deliver(delivery)
+    await deliver(delivery)
     assert len(receiver.of_type("vehicle.state_changed")) == 1
 
     removed = await http.delete(f"/v1/fleet/vehicles/{vin}", headers=fleet.headers)
     assert removed.status_code in (200, 204), removed.text
     clock.advance(timedelta(seconds=1))
     await intake.take([_telemetry(vin, "t2", clock, odometer=2.0)])
-    await _deliver(delivery)
+    await deliver(delivery)
 
     assert len(receiver.of_type("vehicle.state_changed")) == 1
     assert receiver.of_type("fleet.clearance_changed")[-1]["data"]["status"] == "revoked"
@@ -225,7 +157,7 @@ async def test_a_subscription_is_read_rotated_and_deleted_only_by_its_owner(
 ) -> None:
     http = await make_client(dev)
     owner, other = await make_owner(count=1), await make_owner(count=1)
-    hook = await _subscribe(http, owner.headers, receiver, ["trip.finished"])
+    hook = await subscribe(http, owner.headers, receiver, ["trip.finished"])
 
     listed = (await http.get(HOOKS, headers=owner.headers)).json()
     assert [h["id"] for h in listed] == [hook["id"]] and "secret" not in listed[0]
@@ -248,7 +180,7 @@ async def test_a_command_result_through_intake_is_told_settled(
     http = await make_client(dev)
     owner = await make_owner(count=1)
     vin = owner.vehicles[0].vin
-    await _subscribe(http, owner.headers, receiver, ["command.settled"])
+    await subscribe(http, owner.headers, receiver, ["command.settled"])
     sent = await http.post(
         f"/connected/v1/vehicles/{vin}/remote-command",
         json={"command": "lock"},
@@ -260,7 +192,7 @@ async def test_a_command_result_through_intake_is_told_settled(
         [Incoming(topic(vin, Channel.COMMAND_RESULTS), result, clock())]
     )
 
-    await _deliver(delivery)
+    await deliver(delivery)
 
     assert [(e["data"]["requestId"], e["data"]["status"]) for e in receiver.received] == [
         (request_id, "succeeded")

@@ -18,7 +18,9 @@ async def list_subscriptions(caller: Caller, ctx: Services) -> list[s.Subscripti
 async def create_subscription(
     body: s.NewSubscription, caller: Caller, ctx: Services
 ) -> s.SubscriptionOut:
-    created = await webhooks.create_subscription(ctx, caller, body.url, body.event_types)
+    created = await webhooks.create_subscription(
+        ctx, caller, body.url, body.event_types, body.format
+    )
     return s.subscription(created, with_secret=True)
 
 

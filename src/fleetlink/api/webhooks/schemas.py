@@ -1,6 +1,7 @@
 """The webhooks API's bodies (specs/fleetlink-extensions.openapi.yaml)."""
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,6 +15,7 @@ class _Strict(BaseModel):
 class NewSubscription(_Strict):
     url: str = Field(min_length=1, max_length=2000)
     event_types: list[str] = Field(min_length=1, max_length=16)
+    format: Literal["standard", "high-mobility"] = "standard"
 
 
 class Replay(_Strict):
@@ -26,6 +28,7 @@ class SubscriptionOut(BaseModel):
     id: str
     url: str
     event_types: list[str]
+    format: str
     status: str
     disabled_reason: str | None
     created_at: datetime
@@ -50,6 +53,7 @@ def subscription(s: Subscription, *, with_secret: bool = False) -> SubscriptionO
         id=s.id,
         url=s.url,
         event_types=sorted(t.value for t in s.event_types),
+        format=s.format.value,
         status=s.status.value,
         disabled_reason=s.disabled_reason,
         created_at=s.created_at,

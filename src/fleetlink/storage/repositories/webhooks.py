@@ -8,7 +8,12 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fleetlink.domain.events import EventType
-from fleetlink.domain.webhooks import Subscriber, Subscription, SubscriptionStatus
+from fleetlink.domain.webhooks import (
+    Subscriber,
+    Subscription,
+    SubscriptionStatus,
+    WebhookFormat,
+)
 from fleetlink.storage.tables import webhook_attempts, webhook_deliveries, webhook_subscriptions
 
 t = webhook_subscriptions
@@ -27,6 +32,7 @@ def _subscription(row: Any) -> Subscription:
         previous_secret=row.previous_secret,
         previous_secret_until=row.previous_secret_until,
         failing_since=row.failing_since,
+        format=WebhookFormat(row.format),
     )
 
 
@@ -54,6 +60,7 @@ class SubscriptionRepository:
                 secret=s.secret,
                 status=s.status.value,
                 created_at=s.created_at,
+                format=s.format.value,
             )
         )
 

@@ -47,6 +47,8 @@ webhook_subscriptions = Table(
     Column("disabled_reason", Text),
     Column("failing_since", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
+    # How requests are shaped and signed: standard (Standard Webhooks) or high-mobility.
+    Column("format", String(16), nullable=False, server_default="standard"),
 )
 
 webhook_deliveries = Table(
