@@ -15,6 +15,7 @@ import sys
 import threading
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
 
 REPORT_S = 0.02
 
@@ -34,7 +35,7 @@ def main() -> None:
     stopping = threading.Event()
 
     client = mqtt.Client(
-        mqtt.CallbackAPIVersion.VERSION2,
+        CallbackAPIVersion.VERSION2,
         client_id=args.client_id,
         clean_session=False,
         protocol=mqtt.MQTTv311,
