@@ -18,6 +18,7 @@ from fleetlink.domain.reports import EventKind
 from fleetlink.domain.vehicle import Vehicle
 from fleetlink.seeding.registration import as_new_vehicle
 from fleetlink.services.accounts import create_account
+from fleetlink.services.devices import device_credential, issue_device_credential
 from fleetlink.services.vehicles import register_vehicles
 from fleetlink.simulator.fleetgen import generate_fleet
 from fleetlink.storage.tables import vehicle_messages
@@ -212,3 +213,39 @@ async def test_after_any_message_a_good_one_is_still_stored(
 
     assert [r.index for r in taken.refused] in ([], [0])
     assert await _stored(container, good_id)
+
+
+# A unit's secret by VIN, issued at the first example against a store emptied per test.
+_SECRETS: dict[str, str] = {}
+
+
+async def _unit_secret(container: Container, vin: str) -> str:
+    if await device_credential(container.services, vin) is None:
+        _SECRETS[vin] = (await issue_device_credential(container.services, vin)).secret
+    return _SECRETS[vin]
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    username=st.one_of(st.none(), edgy_text, st.text(max_size=300), st.just("VIN")),
+    password=st.one_of(st.none(), edgy_text, st.text(min_size=60, max_size=5000)),
+)
+async def test_no_sign_in_gets_past_the_gate_but_the_units_own(
+    fleet: tuple[Container, Account, Vehicle], username: str | None, password: str | None
+) -> None:
+    container, _, vehicle = fleet
+    assert container.broker is not None
+    gate = container.broker.gate
+    secret = await _unit_secret(container, vehicle.vin)
+    # "VIN" stands for the vehicle's own VIN with whatever password was drawn.
+    who = vehicle.vin if username == "VIN" else username
+
+    admitted = await gate.admit(who, password)
+
+    assert admitted is (who == vehicle.vin and password == secret)
+    assert await gate.admit(vehicle.vin, secret)

@@ -22,6 +22,7 @@ import structlog
 from fleetlink.auth.device_secrets import MAX_SECRET_LENGTH, device_secret_hash
 from fleetlink.domain.devices import Admission, CredentialChange, DeviceCredential
 from fleetlink.domain.errors import Unavailable
+from fleetlink.domain.text import scrubbed
 from fleetlink.domain.vin import is_valid_vin
 from fleetlink.services.context import ServiceContext
 from fleetlink.services.devices import (
@@ -54,7 +55,9 @@ class _Entry:
 
 def _refused(reason: str, username: str) -> bool:
     metrics.SIGN_INS_REFUSED.labels(reason).inc()
-    log.warning("mqtt.sign_in_refused", vin=username, reason=reason)
+    # The username is whatever the client sent (up to 64 KiB, any character): logged only
+    # as far as a VIN could go, with what no log or store keeps replaced.
+    log.warning("mqtt.sign_in_refused", vin=scrubbed(username, 32), reason=reason)
     return False
 
 
