@@ -53,6 +53,10 @@ class _Entry:
     until: float
 
 
+# How far back each look at the store's changes reaches, at the least.
+MIN_LOOKBACK = timedelta(seconds=30)
+
+
 def _refused(reason: str, username: str) -> bool:
     metrics.SIGN_INS_REFUSED.labels(reason).inc()
     # The username is whatever the client sent (up to 64 KiB, any character): logged only
@@ -126,8 +130,11 @@ class DeviceGate:
     async def watch(self) -> None:
         """Every ttl seconds, learn what other processes changed; runs until cancelled."""
         assert self._ctx is not None, "a gate without a store has nothing to watch"
-        interval = timedelta(seconds=self.ttl_s)
-        since = self._ctx.clock() - interval
+        # Each look reads back over this much: a change is stamped before its transaction
+        # commits, and a slow commit (a loaded database) can land after a look that began
+        # later than its stamp. Learning a credential twice changes nothing.
+        overlap = max(timedelta(seconds=self.ttl_s), MIN_LOOKBACK)
+        since = self._ctx.clock() - overlap
         while True:
             await asyncio.sleep(self.ttl_s)
             started = self._ctx.clock()
@@ -137,11 +144,9 @@ class DeviceGate:
                 # The store's outage is logged and reported elsewhere; the next look asks
                 # again from the same time, so nothing changed meanwhile is missed.
                 continue
-            # One interval of overlap: a change stamped before our last look may have been
-            # committed after it. Learning a credential twice changes nothing.
             for credential in changed:
                 await self._learn(credential)
-            since = started - interval
+            since = started - overlap
             self._drop_expired()
 
     async def _credential(self, vin: str) -> DeviceCredential | None:
