@@ -1,5 +1,7 @@
 """Engines: SQLite (WAL) by default, PostgreSQL when the URL says so."""
 
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import event
@@ -14,6 +16,26 @@ SQLITE_POOL = 32
 # Readers on the event loop's thread finish a statement before another request runs, so a
 # few suffice: one per unit of work that awaits something else while it reads.
 SQLITE_READ_POOL = 8
+# How long a new connection keeps trying to switch a file to WAL while another does the same.
+_WAL_SWITCH_ATTEMPTS = 40
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """Put the file in WAL mode, waiting out another connection that is switching it too.
+
+    Two connections that open a new file at once and both ask for WAL deadlock on its lock,
+    and SQLite answers the loser "database is locked" at once, without the busy timeout:
+    servers starting together on a fresh database would fail at random. Once the file is
+    in WAL mode the PRAGMA only reads the mode, so this loop runs once on every later open.
+    """
+    for attempt in range(_WAL_SWITCH_ATTEMPTS):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == _WAL_SWITCH_ATTEMPTS - 1:
+                raise
+            time.sleep(0.005 * (attempt + 1))
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
@@ -22,10 +44,10 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         # Take over BEGIN from the driver so that writers can ask for IMMEDIATE below.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        _switch_to_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
