@@ -8,6 +8,7 @@ from typing import Protocol
 from fleetlink.domain.commands import Command
 from fleetlink.domain.devices import CredentialChange
 from fleetlink.domain.tripdetect import DEFAULT_RULES, TripRules
+from fleetlink.services.load import BusyGauge
 from fleetlink.services.webhook_urls import WebhookPolicy
 from fleetlink.storage.uow import Store
 
@@ -84,3 +85,5 @@ class ServiceContext:
     # How long a link to set an owner's password works.
     password_link_ttl: timedelta = timedelta(hours=72)
     webhooks: WebhookPolicy = field(default_factory=WebhookPolicy)
+    # How busy ingestion keeps this process; work that can wait gives way to it.
+    ingest_load: BusyGauge = field(default_factory=BusyGauge)

@@ -60,7 +60,8 @@ async def _reachable(ctx: ServiceContext) -> bool:
 async def ingest_isolating(ctx: ServiceContext, batch: Sequence[Arrival]) -> Isolated:
     """Store what can be stored; raise Unavailable if the store cannot be reached."""
     isolated = Isolated()
-    await _isolate(ctx, batch, 0, isolated)
+    with ctx.ingest_load.busy():
+        await _isolate(ctx, batch, 0, isolated)
     return isolated
 
 

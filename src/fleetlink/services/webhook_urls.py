@@ -1,8 +1,9 @@
 """Where webhooks may be sent: HTTPS to public addresses, unless settings allow more.
 
-A URL is checked when it is registered and again before each send, since what a name
-resolves to can change (DNS rebinding). The check and the connection resolve separately,
-so a name that changes between them in the same instant is a risk this does not close.
+A URL is checked when it is registered, and its addresses again on every connection:
+the sender resolves names through `refuse_private` (webhook_sender.py) and connects only
+to the addresses it let through, so a name that changes what it resolves to (DNS
+rebinding) cannot lead a send to an address that registration would have refused.
 """
 
 import asyncio
@@ -61,6 +62,25 @@ def check_shape(url: str, policy: WebhookPolicy) -> str:
     return url
 
 
+def refuse_private(host: str, addresses: set[str]) -> None:
+    """Raise InvalidInput unless host resolved to addresses, every one of them public."""
+    refused = sorted(a for a in addresses if not _public(a))
+    if refused or not addresses:
+        raise InvalidInput(
+            f"url's host {host!r} resolves to loopback, private or link-local addresses "
+            f"({', '.join(refused)}); only public addresses are allowed"
+        )
+
+
+def literal_address(host: str) -> bool:
+    """Whether host is an IP address rather than a name."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 async def check_destination(url: str, policy: WebhookPolicy) -> None:
     """Raise InvalidInput unless every address the URL's host resolves to may be sent to."""
     check_shape(url, policy)
@@ -73,10 +93,4 @@ async def check_destination(url: str, policy: WebhookPolicy) -> None:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
         raise InvalidInput(f"url's host {host!r} does not resolve: {exc}") from None
-    addresses = {str(info[4][0]) for info in infos}
-    refused = sorted(a for a in addresses if not _public(a))
-    if refused or not addresses:
-        raise InvalidInput(
-            f"url's host {host!r} resolves to loopback, private or link-local addresses "
-            f"({', '.join(refused)}); only public addresses are allowed"
-        )
+    refuse_private(host, {str(info[4][0]) for info in infos})

@@ -1,5 +1,6 @@
 """The unit of work: one transaction, the repositories that share it, commit or roll back."""
 
+import asyncio
 from contextlib import suppress
 from types import TracebackType
 from typing import Self
@@ -68,13 +69,31 @@ class UnitOfWork:
     deliveries: DeliveryRepository
     erasure: ErasureRepository
 
-    def __init__(self, engine: AsyncEngine, *, write: bool, outage: Outage | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        write: bool,
+        outage: Outage | None = None,
+        writer_lock: asyncio.Lock | None = None,
+    ) -> None:
         self._engine = engine
         self._write = write
         self._outage = outage or Outage()
         self._conn: AsyncConnection | None = None
+        self._writer_lock = writer_lock
 
     async def __aenter__(self) -> Self:
+        if self._writer_lock is not None:
+            await self._writer_lock.acquire()
+        try:
+            return await self._open()
+        except BaseException:
+            if self._writer_lock is not None:
+                self._writer_lock.release()
+            raise
+
+    async def _open(self) -> Self:
         try:
             conn = await self._engine.connect()
         except (SQLAlchemyError, OSError, TimeoutError) as exc:
@@ -137,6 +156,13 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        try:
+            await self._close(exc)
+        finally:
+            if self._writer_lock is not None:
+                self._writer_lock.release()
+
+    async def _close(self, exc: BaseException | None) -> None:
         assert self._conn is not None
         # A failure to reach the database (commit() already turned its own into Unavailable)
         # is an outage: the rollback or close that follows it may fail too, and is moot.
@@ -173,6 +199,10 @@ class Store:
         self.read_engine = read_engine or engine
         # Shared by its units of work, so that an outage is logged once per process.
         self.outage = Outage()
+        # SQLite has one writer at a time: writers of this process queue here, in order,
+        # rather than in SQLite's busy handler, which polls with sleeps of up to 100 ms
+        # and serves no one first.
+        self._writer_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     def reading(self) -> UnitOfWork:
         """A unit of work that only reads."""
@@ -180,7 +210,9 @@ class Store:
 
     def writing(self) -> UnitOfWork:
         """A unit of work that writes (on SQLite it takes the write lock up front)."""
-        return UnitOfWork(self.engine, write=True, outage=self.outage)
+        return UnitOfWork(
+            self.engine, write=True, outage=self.outage, writer_lock=self._writer_lock
+        )
 
     async def ping(self) -> None:
         """Raise Unavailable if the database cannot answer."""

@@ -125,11 +125,21 @@ class SubscriptionRepository:
             .values(status=SubscriptionStatus.DISABLED.value, disabled_reason=reason)
         )
 
-    async def set_failing(self, failing: Sequence[tuple[str, datetime | None]]) -> None:
-        """Record since when each endpoint has failed (None: it answers again)."""
-        for subscription_id, since in failing:
-            stmt = update(t).where(t.c.id == subscription_id)
-            if since is not None:
-                # Only the first failure of a run sets the time.
-                stmt = stmt.where(t.c.failing_since.is_(None))
-            await self._conn.execute(stmt.values(failing_since=since))
+    async def set_failing(
+        self, failing: Sequence[str], answering: Sequence[str], now: datetime
+    ) -> None:
+        """Record that endpoints fail since now (unless they failed already) and that others
+        answer again: two statements, whatever the number of endpoints."""
+        if failing:
+            # Only the first failure of a run sets the time.
+            await self._conn.execute(
+                update(t)
+                .where(t.c.id.in_(failing), t.c.failing_since.is_(None))
+                .values(failing_since=now)
+            )
+        if answering:
+            await self._conn.execute(
+                update(t)
+                .where(t.c.id.in_(answering), t.c.failing_since.is_not(None))
+                .values(failing_since=None)
+            )
