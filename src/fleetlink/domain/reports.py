@@ -61,6 +61,8 @@ class StateReport:
     engine_rpm: float | None = None
     oil_temperature_c: float | None = None
     charge_limit_pct: float | None = None
+    # Into the battery (positive, charging) or out of it (negative), in W as VSS has it.
+    battery_power_w: float | None = None
 
 
 class EventKind(StrEnum):

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from fleetlink.domain.chargedetect import DEFAULT_RULES as DEFAULT_CHARGE_RULES
+from fleetlink.domain.chargedetect import ChargeRules
 from fleetlink.domain.commands import Command
 from fleetlink.domain.devices import CredentialChange
 from fleetlink.domain.tripdetect import DEFAULT_RULES, TripRules
@@ -74,6 +76,7 @@ class ServiceContext:
     dispatchers: list[CommandDispatcher] = field(default_factory=list)
     device_brokers: list[DeviceBroker] = field(default_factory=list)
     trip_rules: TripRules = DEFAULT_RULES
+    charge_rules: ChargeRules = DEFAULT_CHARGE_RULES
     geocoder: Geocoder | None = None
     clearance: ClearancePolicy = ClearancePolicy()
     # How long raw messages are kept (the retention sweep's horizon).

@@ -1,7 +1,8 @@
 """Ingest what vehicles report: batched, idempotent, newest state wins, all in one transaction.
 
-Trips are derived here too, in the same transaction, so a trip is finished exactly when the
-reports that finish it are stored; and so are the events apps are told (domain/events.py),
+Trips and charging sessions are derived here too, in the same transaction, so a trip or a
+session is finished exactly when the reports that finish it are stored; and so are the events
+apps are told (domain/events.py),
 written to the outbox in one statement per batch, so that no committed change goes untold
 and no rolled-back one is told.
 """
@@ -42,6 +43,7 @@ from fleetlink.domain.tripdetect import TripRules, detect
 from fleetlink.domain.tripprogress import TripProgress
 from fleetlink.domain.trips import Trip
 from fleetlink.domain.vehicle import ConnectionState
+from fleetlink.services.charging_detection import detect_sessions
 from fleetlink.services.context import Geocoder, ServiceContext
 from fleetlink.services.ids import new_id
 from fleetlink.storage.uow import UnitOfWork
@@ -70,6 +72,7 @@ class IngestResult:
     unknown_vehicle: int = 0
     commands_settled: int = 0
     trips_finished: int = 0
+    charging_sessions: int = 0
     notifications: list[Notification] = field(default_factory=list)
     # The events of the batch, in the order they happened (numbered once stored).
     events: list[Event] = field(default_factory=list)
@@ -141,6 +144,8 @@ async def ingest(ctx: ServiceContext, batch: Sequence[Arrival]) -> IngestResult:
         result.trips_finished = await _detect_trips(
             uow, ids, timeline, ctx.trip_rules, ctx.geocoder, result
         )
+        sessions = await detect_sessions(uow, ids, timeline, ctx.charge_rules)
+        result.charging_sessions = len(sessions)
         await uow.service_records.add_new(_service_records(ids, unique))
         await _apply_connections(uow, ids, unique, result)
         result.commands_settled = await _apply_results(uow, unique, result, ctx.clock())

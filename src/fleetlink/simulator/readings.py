@@ -57,9 +57,13 @@ def full(v: "SimVehicle") -> dict[str, Any]:
         s[f"{charging}.IsChargingCableConnected"] = v.plugged
         s[f"{charging}.IsCharging"] = v.charging
         s[f"{charging}.ChargeLimit"] = v.charge_limit_pct
+        power_w = 0.0
         if v.charging and v.session and v.spec.battery_kwh:
             hours = v.session.hours_left(v.spec.battery_kwh, v.soc_pct)
             s[f"{charging}.TimeToComplete"] = round(hours * 3600)
+            power_w = v.session.power_kw(v.spec.battery_kwh, v.soc_pct) * 1000
+        # Parked, only a charger moves energy: the unit says what flows in (W, as VSS has it).
+        s["Vehicle.Powertrain.TractionBattery.CurrentPower"] = round(power_w)
     return s
 
 

@@ -12,6 +12,10 @@ from fleetlink.domain.errors import Conflict, Unavailable
 from fleetlink.storage.database import WRITE_OPTION
 from fleetlink.storage.outage import Outage, unreachable
 from fleetlink.storage.repositories.accounts import AccountRepository
+from fleetlink.storage.repositories.charging import (
+    ChargeProgressRepository,
+    ChargingSessionRepository,
+)
 from fleetlink.storage.repositories.clients import ClientRepository
 from fleetlink.storage.repositories.codes import CodeRepository
 from fleetlink.storage.repositories.commands import CommandRepository
@@ -50,6 +54,8 @@ class UnitOfWork:
     commands: CommandRepository
     trips: TripRepository
     trip_progress: TripProgressRepository
+    charging_sessions: ChargingSessionRepository
+    charge_progress: ChargeProgressRepository
     notifications: NotificationRepository
     service_records: ServiceRecordRepository
     messages: MessageRepository
@@ -118,6 +124,8 @@ class UnitOfWork:
         self.commands = CommandRepository(conn)
         self.trips = TripRepository(conn)
         self.trip_progress = TripProgressRepository(conn)
+        self.charging_sessions = ChargingSessionRepository(conn)
+        self.charge_progress = ChargeProgressRepository(conn)
         self.notifications = NotificationRepository(conn)
         self.service_records = ServiceRecordRepository(conn)
         self.messages = MessageRepository(conn)

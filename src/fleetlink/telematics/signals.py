@@ -59,6 +59,10 @@ SIGNALS: dict[str, Signal] = {
         "charge_time_remaining_s", 0, 604_800
     ),
     "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit": _number("charge_limit_pct", 0, 100),
+    # VSS: positive into the battery. 1 MW covers the fastest chargers and any motor's draw.
+    "Vehicle.Powertrain.TractionBattery.CurrentPower": _number(
+        "battery_power_w", -1_000_000, 1_000_000
+    ),
     "Vehicle.Powertrain.CombustionEngine.Speed": _number("engine_rpm", 0, 20_000),
     "Vehicle.Powertrain.CombustionEngine.EOT": _number("oil_temperature_c", -60, 250),
     "Vehicle.Powertrain.FuelSystem.RelativeLevel": _number("fuel_level_pct", 0, 100),

@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fleetlink.storage.tables import (
     accounts,
+    charge_progress,
+    charging_sessions,
     commands,
     dead_letters,
     events,
@@ -40,6 +42,7 @@ from fleetlink.storage.tables import (
 # What a vehicle records over time, each with the column that says when.
 _RECORDED: Sequence[tuple[str, Table, str]] = (
     ("trips", trips, "start_at"),
+    ("chargingSessions", charging_sessions, "started_at"),
     ("notifications", notifications, "created_at"),
     ("commands", commands, "created_at"),
     ("vehicleMessages", vehicle_messages, "recorded_at"),
@@ -126,6 +129,10 @@ class ErasureRepository:
                 self._during(account_id, trip_progress.c.vehicle_id, trip_progress.c.seen_at),
                 self._during(account_id, trip_progress.c.vehicle_id, trip_progress.c.position_at),
             ),
+        )
+        count["chargeProgress"] = await self._delete(
+            charge_progress,
+            self._during(account_id, charge_progress.c.vehicle_id, charge_progress.c.seen_at),
         )
         count["deadLetters"] = await self._delete(
             dead_letters,

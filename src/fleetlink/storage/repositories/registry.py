@@ -18,6 +18,8 @@ from fleetlink.domain.vehicle import Vehicle
 from fleetlink.storage.repositories.vehicles import SELECT_VEHICLE, vehicle_from_row
 from fleetlink.storage.tables import (
     accounts,
+    charge_progress,
+    charging_sessions,
     commands,
     events,
     fleet_vehicles,
@@ -40,6 +42,8 @@ _RECORDS: Sequence[Table] = (
     commands,
     trips,
     trip_progress,
+    charging_sessions,
+    charge_progress,
     notifications,
     service_records,
     vehicle_messages,

@@ -1,5 +1,6 @@
 """The schema, as SQLAlchemy Core tables. Alembic migrations create it; this mirrors them."""
 
+from fleetlink.storage.tables.charging import charge_progress, charging_sessions
 from fleetlink.storage.tables.events import (
     events,
     webhook_attempts,
@@ -35,6 +36,8 @@ from fleetlink.storage.tables.vehicles import (
 
 __all__ = [
     "accounts",
+    "charge_progress",
+    "charging_sessions",
     "commands",
     "dead_letters",
     "device_credentials",

@@ -1,0 +1,77 @@
+"""charging_sessions: sessions derived from the reports, and detection's progress per vehicle
+
+Revision ID: 0013_charging_sessions
+Revises: 0012_webhook_format
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0013_charging_sessions"
+down_revision: str | None = "0012_webhook_format"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "charging_sessions",
+        sa.Column("id", sa.String(36), nullable=False),
+        sa.Column("vehicle_id", sa.Integer(), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("latitude", sa.Float(), nullable=True),
+        sa.Column("longitude", sa.Float(), nullable=True),
+        sa.Column("soc_from_pct", sa.Float(), nullable=True),
+        sa.Column("soc_to_pct", sa.Float(), nullable=True),
+        sa.Column("energy_added_kwh", sa.Float(), nullable=False),
+        sa.Column("peak_power_kw", sa.Float(), nullable=False),
+        sa.Column("mean_power_kw", sa.Float(), nullable=False),
+        sa.Column("current", sa.String(2), nullable=False),
+        sa.Column("curve", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["vehicle_id"],
+            ["vehicles.id"],
+            name=op.f("fk_charging_sessions_vehicle_id_vehicles"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_charging_sessions")),
+    )
+    op.create_index(
+        "ix_charging_sessions_vehicle_id_started_at",
+        "charging_sessions",
+        ["vehicle_id", "started_at"],
+    )
+    op.create_table(
+        "charge_progress",
+        sa.Column("vehicle_id", sa.Integer(), nullable=False),
+        sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("latitude", sa.Float(), nullable=True),
+        sa.Column("longitude", sa.Float(), nullable=True),
+        sa.Column("soc_pct", sa.Float(), nullable=True),
+        sa.Column("power_kw", sa.Float(), nullable=True),
+        sa.Column("plugged_in", sa.Boolean(), nullable=True),
+        sa.Column("charging", sa.Boolean(), nullable=True),
+        sa.Column("session_started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("session_latitude", sa.Float(), nullable=True),
+        sa.Column("session_longitude", sa.Float(), nullable=True),
+        sa.Column("session_soc_from_pct", sa.Float(), nullable=True),
+        sa.Column("session_soc_to_pct", sa.Float(), nullable=True),
+        sa.Column("session_energy_kwh", sa.Float(), nullable=False),
+        sa.Column("session_peak_power_kw", sa.Float(), nullable=True),
+        sa.Column("session_last_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("session_curve", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["vehicle_id"],
+            ["vehicles.id"],
+            name=op.f("fk_charge_progress_vehicle_id_vehicles"),
+        ),
+        sa.PrimaryKeyConstraint("vehicle_id", name=op.f("pk_charge_progress")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("charge_progress")
+    op.drop_index("ix_charging_sessions_vehicle_id_started_at", table_name="charging_sessions")
+    op.drop_table("charging_sessions")
