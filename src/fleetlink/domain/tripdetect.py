@@ -76,6 +76,8 @@ class _Sample(NamedTuple):
     speed_kmh: float | None = None
     is_moving: bool | None = None
     odometer_km: float | None = None
+    soc_pct: float | None = None
+    fuel_pct: float | None = None
 
 
 _IGNITION = {EventKind.IGNITION_ON: True, EventKind.IGNITION_OFF: False}
@@ -87,7 +89,16 @@ def _sample(r: StateReport | EventReport) -> _Sample:
     fix = None
     if r.latitude is not None and r.longitude is not None:
         fix = RoutePoint(r.latitude, r.longitude, r.at)
-    return _Sample(r.at, fix, r.ignition_on, r.speed_kmh, r.is_moving, r.odometer_km)
+    return _Sample(
+        r.at,
+        fix,
+        r.ignition_on,
+        r.speed_kmh,
+        r.is_moving,
+        r.odometer_km,
+        r.battery_soc_pct,
+        r.fuel_level_pct,
+    )
 
 
 class _Tracker:
@@ -103,6 +114,8 @@ class _Tracker:
         self.anchor = p.anchor
         self.odometer_km = p.odometer_km
         self.trip = p.trip
+        self.soc_pct = p.soc_pct
+        self.fuel_pct = p.fuel_pct
         self.pending: list[RoutePoint] = []  # route points of the open trip not yet encoded
         self.finished: list[Trip] = []
         self.discarded = 0
@@ -119,6 +132,8 @@ class _Tracker:
             self.anchor,
             self.odometer_km,
             self.trip,
+            self.soc_pct,
+            self.fuel_pct,
         )
 
     def step(self, s: _Sample) -> None:
@@ -169,7 +184,11 @@ class _Tracker:
         # motion is already on its way.
         origin = self.position or s.fix
         odometer = self.odometer_km if self.odometer_km is not None else s.odometer_km
-        self.trip = OpenTrip(s.at, start_odometer_km=odometer)
+        soc = self.soc_pct if self.soc_pct is not None else s.soc_pct
+        fuel = self.fuel_pct if self.fuel_pct is not None else s.fuel_pct
+        self.trip = OpenTrip(
+            s.at, start_odometer_km=odometer, start_soc_pct=soc, start_fuel_pct=fuel
+        )
         self.pending = (
             [] if origin is None else [RoutePoint(origin.latitude, origin.longitude, s.at)]
         )
@@ -177,6 +196,10 @@ class _Tracker:
     def _record(self, s: _Sample, moving: bool | None) -> None:
         if s.odometer_km is not None:
             self.odometer_km = s.odometer_km
+        if s.soc_pct is not None:
+            self.soc_pct = s.soc_pct
+        if s.fuel_pct is not None:
+            self.fuel_pct = s.fuel_pct
         if self.trip is not None:
             self.trip = self._recorded(self.trip, s, moving)
         if s.fix is not None:
@@ -220,6 +243,8 @@ class _Tracker:
             max_speed_kmh=top,
             derived_max_speed_kmh=derived_top,
             stopped_at=stopped_at,
+            start_soc_pct=trip.start_soc_pct,
+            start_fuel_pct=trip.start_fuel_pct,
         )
         if fix is None:
             return trip
@@ -250,6 +275,14 @@ class _Tracker:
         trip, route = self.trip, self._route(self.trip)
         self.trip, self.pending = None, []
         trip_or_none = _finish(self.vehicle_id, trip, route, self.position, end_at, self.rules)
+        if trip_or_none is not None:
+            trip_or_none = replace(
+                trip_or_none,
+                soc_from_pct=trip.start_soc_pct,
+                soc_to_pct=self.soc_pct,
+                fuel_from_pct=trip.start_fuel_pct,
+                fuel_to_pct=self.fuel_pct,
+            )
         if trip_or_none is None:
             self.discarded += 1
         else:

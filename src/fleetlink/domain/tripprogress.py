@@ -22,6 +22,8 @@ class OpenTrip:
     max_speed_kmh: float | None = None  # the fastest the vehicle reported
     derived_max_speed_kmh: float = 0.0  # the fastest between two route points
     stopped_at: datetime | None = None  # since when it has stood still, if it has
+    start_soc_pct: float | None = None
+    start_fuel_pct: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,3 +38,5 @@ class TripProgress:
     anchor: tuple[float, float] | None = None  # where it last settled (lat, lon)
     odometer_km: float | None = None
     trip: OpenTrip | None = None
+    soc_pct: float | None = None  # the latest battery charge and fuel level reported
+    fuel_pct: float | None = None

@@ -38,6 +38,12 @@ class Trip:
     route: tuple[RoutePoint, ...] = ()
     start_address: str | None = None
     end_address: str | None = None
+    # The traction battery's charge and the tank's level as the trip began and ended, when
+    # the vehicle reports them: what the trip used (docs/charging.md, statistics).
+    soc_from_pct: float | None = None
+    soc_to_pct: float | None = None
+    fuel_from_pct: float | None = None
+    fuel_to_pct: float | None = None
 
     def __post_init__(self) -> None:
         if self.end.at < self.start.at:

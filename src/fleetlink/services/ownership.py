@@ -3,10 +3,12 @@
 from dataclasses import replace
 
 from fleetlink.domain.accounts import Account
-from fleetlink.domain.errors import InvalidInput, VehicleNotFound
+from fleetlink.domain.clearance import ClearanceStatus
+from fleetlink.domain.errors import Forbidden, InvalidInput, VehicleNotFound
 from fleetlink.domain.state import VehicleState
 from fleetlink.domain.vehicle import Vehicle
 from fleetlink.domain.vin import normalize_vin
+from fleetlink.domain.webhooks import Subscriber
 from fleetlink.storage.uow import UnitOfWork
 
 
@@ -20,6 +22,31 @@ def _canonical(vin: str) -> str:
 async def owned_vehicle(uow: UnitOfWork, account: Account, vin: str) -> Vehicle:
     """The caller's vehicle with this VIN; unknown, foreign and malformed VINs answer alike."""
     vehicle = await uow.vehicles.owned(account.id, _canonical(vin))
+    if vehicle is None:
+        raise VehicleNotFound(vin)
+    return vehicle
+
+
+async def readable_vehicle(uow: UnitOfWork, who: Subscriber, vin: str) -> Vehicle:
+    """The vehicle an owner owns or a fleet holds an approved clearance for.
+
+    Unknown, foreign and malformed VINs answer alike; a fleet's own vehicle whose clearance
+    is not approved is Forbidden, as in the High Mobility API (the fleet knows of it).
+    """
+    canonical = _canonical(vin)
+    if who.account_id is not None:
+        vehicle = await uow.vehicles.owned(who.account_id, canonical)
+    else:
+        assert who.client_id is not None
+        entry = await uow.fleet.get(who.client_id, canonical)
+        if entry is None or not entry.in_fleet:
+            raise VehicleNotFound(vin)
+        if entry.status is not ClearanceStatus.APPROVED or entry.vehicle_id is None:
+            raise Forbidden(
+                f"the clearance for {canonical} is {entry.status.value}: "
+                "vehicle data needs an approved clearance"
+            )
+        vehicle = await uow.vehicles.by_id(entry.vehicle_id)
     if vehicle is None:
         raise VehicleNotFound(vin)
     return vehicle

@@ -1,8 +1,8 @@
-"""fleetlink's own events API (webhooks, the live stream) as an ASGI app, at /fleetlink/v1."""
+"""fleetlink's own API (webhooks, the live stream, vehicle reads), at /fleetlink/v1."""
 
 from fastapi import FastAPI
 
-from fleetlink.api.webhooks import routes, stream
+from fleetlink.api.webhooks import routes, stream, vehicles
 from fleetlink.api.webhooks.errors import install_error_translator
 from fleetlink.bootstrap import Container
 
@@ -16,4 +16,5 @@ def create_webhooks_app(container: Container) -> FastAPI:
     install_error_translator(app)
     app.include_router(routes.router)
     app.include_router(stream.router)
+    app.include_router(vehicles.router)
     return app

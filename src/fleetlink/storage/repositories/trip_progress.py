@@ -42,6 +42,10 @@ def _row(p: TripProgress) -> dict[str, Any]:
         "trip_route_end_latitude": end.latitude if end else None,
         "trip_route_end_longitude": end.longitude if end else None,
         "trip_route_end_at": end.at if end else None,
+        "soc_pct": p.soc_pct,
+        "fuel_pct": p.fuel_pct,
+        "trip_start_soc_pct": t.start_soc_pct if t else None,
+        "trip_start_fuel_pct": t.start_fuel_pct if t else None,
     }
 
 
@@ -70,6 +74,8 @@ def _progress(row: Any) -> TripProgress:
             max_speed_kmh=row.trip_max_speed_kmh,
             derived_max_speed_kmh=row.trip_derived_max_speed_kmh,
             stopped_at=row.trip_stopped_at,
+            start_soc_pct=row.trip_start_soc_pct,
+            start_fuel_pct=row.trip_start_fuel_pct,
         )
     return TripProgress(
         vehicle_id=row.vehicle_id,
@@ -80,6 +86,8 @@ def _progress(row: Any) -> TripProgress:
         anchor=anchor,
         odometer_km=row.odometer_km,
         trip=trip,
+        soc_pct=row.soc_pct,
+        fuel_pct=row.fuel_pct,
     )
 
 

@@ -31,6 +31,10 @@ def _trip(row: Any, with_route: bool) -> Trip:
         route=decode_route(row.route) if with_route else (),
         start_address=row.start_address,
         end_address=row.end_address,
+        soc_from_pct=row.soc_from_pct,
+        soc_to_pct=row.soc_to_pct,
+        fuel_from_pct=row.fuel_from_pct,
+        fuel_to_pct=row.fuel_to_pct,
     )
 
 
@@ -59,6 +63,10 @@ class TripRepository:
                 "start_address": t.start_address,
                 "end_address": t.end_address,
                 "route": encode_route(t.route),
+                "soc_from_pct": t.soc_from_pct,
+                "soc_to_pct": t.soc_to_pct,
+                "fuel_from_pct": t.fuel_from_pct,
+                "fuel_to_pct": t.fuel_to_pct,
             }
             for t in new
         ]

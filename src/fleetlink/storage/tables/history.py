@@ -53,6 +53,11 @@ trips = Table(
     Column("end_address", String(255)),
     # The whole route in one value: see fleetlink.domain.trips.encode_route.
     Column("route", Text, nullable=False),
+    # Battery charge and fuel level at either end (what the trip used).
+    Column("soc_from_pct", Float),
+    Column("soc_to_pct", Float),
+    Column("fuel_from_pct", Float),
+    Column("fuel_to_pct", Float),
     Index("ix_trips_vehicle_id_start_at", "vehicle_id", "start_at"),
 )
 
@@ -144,4 +149,8 @@ trip_progress = Table(
     Column("trip_route_end_latitude", Float),
     Column("trip_route_end_longitude", Float),
     Column("trip_route_end_at", UTCDateTime),
+    Column("soc_pct", Float),
+    Column("fuel_pct", Float),
+    Column("trip_start_soc_pct", Float),
+    Column("trip_start_fuel_pct", Float),
 )

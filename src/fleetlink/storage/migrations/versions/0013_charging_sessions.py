@@ -1,4 +1,5 @@
-"""charging_sessions: sessions derived from the reports, and detection's progress per vehicle
+"""charging_sessions: sessions derived from the reports, and detection's progress per vehicle;
+trips keep the battery's charge and the fuel level at either end (monthly statistics)
 
 Revision ID: 0013_charging_sessions
 Revises: 0012_webhook_format
@@ -15,7 +16,17 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+_TRIP_ENDS = ("soc_from_pct", "soc_to_pct", "fuel_from_pct", "fuel_to_pct")
+_PROGRESS_LEVELS = ("soc_pct", "fuel_pct", "trip_start_soc_pct", "trip_start_fuel_pct")
+
+
 def upgrade() -> None:
+    with op.batch_alter_table("trips") as batch:
+        for name in _TRIP_ENDS:
+            batch.add_column(sa.Column(name, sa.Float(), nullable=True))
+    with op.batch_alter_table("trip_progress") as batch:
+        for name in _PROGRESS_LEVELS:
+            batch.add_column(sa.Column(name, sa.Float(), nullable=True))
     op.create_table(
         "charging_sessions",
         sa.Column("id", sa.String(36), nullable=False),
@@ -75,3 +86,9 @@ def downgrade() -> None:
     op.drop_table("charge_progress")
     op.drop_index("ix_charging_sessions_vehicle_id_started_at", table_name="charging_sessions")
     op.drop_table("charging_sessions")
+    with op.batch_alter_table("trip_progress") as batch:
+        for name in _PROGRESS_LEVELS:
+            batch.drop_column(name)
+    with op.batch_alter_table("trips") as batch:
+        for name in _TRIP_ENDS:
+            batch.drop_column(name)

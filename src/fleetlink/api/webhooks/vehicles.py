@@ -1,0 +1,37 @@
+"""fleetlink's own reads of a vehicle (charging sessions, monthly statistics): parse, call one
+service, map. Owners with their Toyota token, fleets with their own, as for webhooks."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from fleetlink.api.webhooks import vehicle_schemas as s
+from fleetlink.api.webhooks.dependencies import Caller, Services
+from fleetlink.domain.charging import ChargingQuery
+from fleetlink.services import charging
+
+router = APIRouter(prefix="/vehicles/{vin}", tags=["Vehicles"])
+Vin = Annotated[str, Path(max_length=32)]
+
+
+@router.get("/charging-sessions", response_model_exclude_none=True)
+async def list_charging_sessions(
+    vin: Vin,
+    caller: Caller,
+    ctx: Services,
+    start: Annotated[datetime | None, Query(alias="from")] = None,
+    end: Annotated[datetime | None, Query(alias="to")] = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> s.ChargingSessionPage:
+    query = ChargingQuery(start, end, limit, offset)
+    return s.page(await charging.list_sessions(ctx, caller, vin, query), query)
+
+
+@router.get("/charging-sessions/{session_id}", response_model_exclude_none=True)
+async def get_charging_session(
+    vin: Vin, session_id: Annotated[str, Path(max_length=64)], caller: Caller, ctx: Services
+) -> s.ChargingSessionOut:
+    found = await charging.get_session(ctx, caller, vin, session_id)
+    return s.session(found, with_curve=True)
