@@ -413,3 +413,18 @@ def test_a_sample_stamped_with_the_ignition_off_still_counts_in_the_trip() -> No
 
     assert trip.distance_km == pytest.approx(10.0)
     assert trip.end.latitude == pytest.approx(north(10_000))
+
+
+def test_a_trip_keeps_the_battery_charge_and_fuel_level_at_either_end() -> None:
+    reports: list[Report] = [
+        sample(0, 0.0, battery_soc_pct=80.0, fuel_level_pct=50.0),
+        event(60, EventKind.IGNITION_ON),
+        *drive(60, 20, 60.0, battery_soc_pct=79.0),
+        sample(60 + 20 * 30, 10_000.0, battery_soc_pct=74.5, fuel_level_pct=48.0),
+        event(60 + 21 * 30, EventKind.IGNITION_OFF),
+    ]
+
+    (trip,) = run(reports).trips
+
+    assert (trip.soc_from_pct, trip.soc_to_pct) == (80.0, 74.5)
+    assert (trip.fuel_from_pct, trip.fuel_to_pct) == (50.0, 48.0)

@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from fleetlink.domain.charging import ChargingPage, ChargingQuery, ChargingSession, CurvePoint
+from fleetlink.domain.statistics import MonthStatistics
 
 
 class PlaceOut(BaseModel):
@@ -75,4 +76,34 @@ def page(found: ChargingPage, query: ChargingQuery) -> ChargingSessionPage:
         total=found.total,
         limit=query.limit,
         offset=query.offset,
+    )
+
+
+class VehicleStatisticsOut(BaseModel):
+    month: str
+    distance_km: float
+    driving_time_s: int
+    trips: int
+    charging_sessions: int
+    energy_charged_kwh: float
+    energy_used_kwh: float | None
+    efficiency_kwh_per_100km: float | None
+    energy_lost_parked_kwh: float | None
+    fuel_used_l: float | None
+    efficiency_l_per_100km: float | None
+
+
+def statistics(m: MonthStatistics) -> VehicleStatisticsOut:
+    return VehicleStatisticsOut(
+        month=str(m.month),
+        distance_km=round(m.distance_km, 2),
+        driving_time_s=round(m.driving_time.total_seconds()),
+        trips=m.trips,
+        charging_sessions=m.charging_sessions,
+        energy_charged_kwh=round(m.energy_charged_kwh, 2),
+        energy_used_kwh=_r(m.energy_used_kwh),
+        efficiency_kwh_per_100km=_r(m.kwh_per_100km, 1),
+        energy_lost_parked_kwh=_r(m.energy_lost_parked_kwh),
+        fuel_used_l=_r(m.fuel_used_l),
+        efficiency_l_per_100km=_r(m.l_per_100km, 1),
     )

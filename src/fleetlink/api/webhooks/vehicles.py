@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from fleetlink.api.webhooks import vehicle_schemas as s
 from fleetlink.api.webhooks.dependencies import Caller, Services
 from fleetlink.domain.charging import ChargingQuery
-from fleetlink.services import charging
+from fleetlink.services import charging, statistics
 
 router = APIRouter(prefix="/vehicles/{vin}", tags=["Vehicles"])
 Vin = Annotated[str, Path(max_length=32)]
@@ -35,3 +35,10 @@ async def get_charging_session(
 ) -> s.ChargingSessionOut:
     found = await charging.get_session(ctx, caller, vin, session_id)
     return s.session(found, with_curve=True)
+
+
+@router.get("/statistics")
+async def get_statistics(
+    vin: Vin, month: Annotated[str, Query(max_length=20)], caller: Caller, ctx: Services
+) -> s.VehicleStatisticsOut:
+    return s.statistics(await statistics.monthly_statistics(ctx, caller, vin, month))

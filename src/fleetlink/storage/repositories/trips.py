@@ -97,3 +97,32 @@ class TripRepository:
         )
         rows = await self._conn.execute(stmt)
         return TripPage(tuple(_trip(r, query.include_route) for r in rows), int(total))
+
+    async def between(self, vehicle_id: int, start: datetime, end: datetime) -> list[Trip]:
+        """The vehicle's trips that started in [start, end), oldest first, without routes."""
+        stmt = (
+            select(*_SUMMARY_COLUMNS)
+            .where(
+                trips.c.vehicle_id == vehicle_id,
+                trips.c.start_at >= start,
+                trips.c.start_at < end,
+            )
+            .order_by(trips.c.start_at, trips.c.id)
+        )
+        return [_trip(r, False) for r in await self._conn.execute(stmt)]
+
+    async def last_before(
+        self, vehicle_id: int, at: datetime, *, since: datetime | None = None
+    ) -> Trip | None:
+        """The vehicle's last trip that started before at (and since since), without route."""
+        where = [trips.c.vehicle_id == vehicle_id, trips.c.start_at < at]
+        if since is not None:
+            where.append(trips.c.start_at >= since)
+        stmt = (
+            select(*_SUMMARY_COLUMNS)
+            .where(*where)
+            .order_by(trips.c.start_at.desc(), trips.c.id)
+            .limit(1)
+        )
+        row = (await self._conn.execute(stmt)).first()
+        return None if row is None else _trip(row, False)
