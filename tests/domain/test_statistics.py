@@ -5,9 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from fleetlink.domain.catalog import Stores
 from fleetlink.domain.charging import ChargingSession, Current
 from fleetlink.domain.errors import InvalidInput
-from fleetlink.domain.statistics import Month, Stores, month_statistics
+from fleetlink.domain.statistics import Month, month_statistics
 from fleetlink.domain.trips import RoutePoint, Trip
 
 MAY = Month(2026, 5)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from fleetlink.bootstrap import Container
+from fleetlink.domain.catalog import stores_of
 from fleetlink.domain.charging import ChargingQuery, ChargingSession, Current
 from fleetlink.domain.reports import EventKind
 from fleetlink.services.context import ServiceContext
@@ -169,3 +170,28 @@ async def test_vehicles_charging_in_one_batch_each_get_their_own_session(
     for vehicle in (one, two):
         (session,) = await stored(container, vehicle.id)
         assert_is_the_home_charge(session)
+
+
+async def test_a_unit_without_power_has_its_energy_from_its_charge_and_its_models_battery(
+    container: Container, make_owner: OwnerFactory
+) -> None:
+    car = (await make_owner(count=4)).vehicle("bev")
+    kwh = stores_of(car.make, car.model).battery_kwh
+    assert kwh is not None
+    silent = [strip_power(a) for a in home_charge(car.vin)]
+
+    await ingest(container.services, silent)
+
+    (session,) = await stored(container, car.id)
+    assert session.energy_added_kwh == pytest.approx((60.2 - 40.0) / 100 * kwh)
+    assert session.current is Current.AC
+
+
+def strip_power(arrival: Arrival) -> Arrival:
+    """The arrival as a unit that never reports power would have sent it."""
+    if arrival.channel != Channel.TELEMETRY.value:
+        return arrival
+    signals = dict(arrival.payload["signals"])
+    signals.pop(f"{BATTERY}.CurrentPower", None)
+    body = encode_telemetry(arrival.report.message_id or "", arrival.report.at, signals)
+    return _arrival(arrival.report.vin, Channel.TELEMETRY, body)

@@ -241,3 +241,23 @@ CATALOG: tuple[ModelSpec, ...] = (
 
 # ISO 3779 model-year codes for the years the catalog covers.
 MODEL_YEAR_CODES: dict[int, str] = {2023: "P", 2024: "R", 2025: "S", 2026: "T", 2027: "V"}
+
+
+@dataclass(frozen=True, slots=True)
+class Stores:
+    """What a vehicle keeps its energy in: a plug-in battery's and a tank's capacity."""
+
+    battery_kwh: float | None = None  # only a battery the owner charges (BEV, PHEV)
+    tank_l: float | None = None
+
+
+_BY_NAME = {(m.make, m.model): m for m in CATALOG}
+
+
+def stores_of(make: str, model: str) -> Stores:
+    """The capacities of a model; nothing known of a model not in the catalog."""
+    spec = _BY_NAME.get((make, model))
+    if spec is None:
+        return Stores()
+    battery = spec.battery_kwh if spec.powertrain.is_pluggable else None
+    return Stores(battery_kwh=battery, tank_l=spec.fuel_tank_l)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from fleetlink.domain.catalog import Stores
 from fleetlink.domain.charging import ChargingSession
 from fleetlink.domain.errors import InvalidInput
 from fleetlink.domain.trips import Trip
@@ -49,14 +50,6 @@ class Month:
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
-
-
-@dataclass(frozen=True, slots=True)
-class Stores:
-    """What a vehicle keeps its energy in: a plug-in battery's and a tank's capacity."""
-
-    battery_kwh: float | None = None  # only a battery the owner charges (BEV, PHEV)
-    tank_l: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

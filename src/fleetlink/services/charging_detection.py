@@ -4,11 +4,12 @@ A message is applied once (ingestion drops what the store has seen before), and 
 carries on from the stored progress, which ignores anything older than it took: so MQTT's
 redelivery cannot count a session twice. A session is also named by its vehicle and start,
 and stored only if no session of that name is, should the same reports ever be run again.
-Three statements per batch, however many vehicles and reports.
+Four statements per batch, however many vehicles and reports.
 """
 
 from collections.abc import Sequence
 
+from fleetlink.domain.catalog import stores_of
 from fleetlink.domain.chargedetect import ChargeProgress, ChargeRules, detect_charging
 from fleetlink.domain.charging import ChargingSession
 from fleetlink.domain.reports import EventReport, StateReport
@@ -28,11 +29,14 @@ async def detect_sessions(
     for report in timeline:
         by_vehicle.setdefault(ids[report.vin], []).append(report)
     stored = await uow.charge_progress.get_many(sorted(by_vehicle))
+    # A unit that reports no power has its energy from its charge and the battery's size.
+    models = await uow.vehicles.models(sorted(by_vehicle))
     changed: list[ChargeProgress] = []
     finished: list[ChargingSession] = []
     for vid, reports in by_vehicle.items():
         before = stored.get(vid) or ChargeProgress(vid)
-        detection = detect_charging(before, reports, rules)
+        battery = stores_of(*models[vid]).battery_kwh if vid in models else None
+        detection = detect_charging(before, reports, rules, battery)
         if detection.progress != before:
             changed.append(detection.progress)
         finished.extend(detection.sessions)

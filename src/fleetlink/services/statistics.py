@@ -1,23 +1,11 @@
 """A vehicle's month in figures, for its owner or a cleared fleet."""
 
-from fleetlink.domain.catalog import CATALOG
-from fleetlink.domain.statistics import Month, MonthStatistics, Stores, month_statistics
-from fleetlink.domain.vehicle import Vehicle
+from fleetlink.domain.catalog import stores_of
+from fleetlink.domain.statistics import Month, MonthStatistics, month_statistics
 from fleetlink.domain.webhooks import Subscriber
 from fleetlink.services.charging import settled_for
 from fleetlink.services.context import ServiceContext
 from fleetlink.services.ownership import readable_vehicle
-
-_SPECS = {(m.make, m.model): m for m in CATALOG}
-
-
-def stores_of(vehicle: Vehicle) -> Stores:
-    """The capacities of the vehicle's model; a battery counts only if the owner charges it."""
-    spec = _SPECS.get((vehicle.make, vehicle.model))
-    if spec is None:
-        return Stores()
-    battery = spec.battery_kwh if spec.powertrain.is_pluggable else None
-    return Stores(battery_kwh=battery, tank_l=spec.fuel_tank_l)
 
 
 async def monthly_statistics(
@@ -34,4 +22,5 @@ async def monthly_statistics(
         before = await uow.trips.last_before(vehicle.id, start, since=since)
         from_at = before.end.at if before is not None else start
         sessions = await uow.charging_sessions.between(vehicle.id, from_at, month.end)
-    return month_statistics(month, stores_of(vehicle), trips, sessions, before)
+    stores = stores_of(vehicle.make, vehicle.model)
+    return month_statistics(month, stores, trips, sessions, before)

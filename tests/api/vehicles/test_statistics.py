@@ -7,11 +7,11 @@ import httpx
 import pytest
 
 from fleetlink.bootstrap import Container
+from fleetlink.domain.catalog import stores_of
 from fleetlink.domain.charging import ChargingSession, Current, session_id
 from fleetlink.domain.trips import RoutePoint, Trip
 from fleetlink.domain.vehicle import Vehicle
 from fleetlink.services.history import record_history
-from fleetlink.services.statistics import stores_of
 from tests.conftest import OwnerFactory
 
 
@@ -56,7 +56,7 @@ async def test_a_battery_cars_month_adds_up_its_trips_and_charges(
 ) -> None:
     owner = await make_owner(count=4)
     car = owner.vehicle("bev")
-    kwh = stores_of(car).battery_kwh
+    kwh = stores_of(car.make, car.model).battery_kwh
     assert kwh is not None
     day = datetime(2026, 3, 10, 8, tzinfo=UTC)
     trips = [
@@ -98,7 +98,7 @@ async def test_a_fuel_cars_month_counts_litres_and_no_battery(
 ) -> None:
     owner = await make_owner(count=4)
     car = owner.vehicle("ice")
-    tank = stores_of(car).tank_l
+    tank = stores_of(car.make, car.model).tank_l
     assert tank is not None
     await record_history(
         container.services, trips=[trip(car, datetime(2026, 3, 2, tzinfo=UTC), 50.0, (60, 55))]

@@ -114,6 +114,15 @@ class VehicleRepository:
         stmt = select(vehicles.c.id, vehicles.c.vin).where(vehicles.c.vin.in_(list(vins)))
         return {row.vin: row.id for row in await self._conn.execute(stmt)}
 
+    async def models(self, vehicle_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """The make and model of each of the vehicles, by store id."""
+        if not vehicle_ids:
+            return {}
+        stmt = select(vehicles.c.id, vehicles.c.make, vehicles.c.model).where(
+            vehicles.c.id.in_(list(vehicle_ids))
+        )
+        return {row.id: (row.make, row.model) for row in await self._conn.execute(stmt)}
+
     async def add_many(
         self, owner_id: int | None, new: Sequence[Vehicle], now: datetime
     ) -> dict[str, int]:
