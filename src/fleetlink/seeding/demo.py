@@ -9,6 +9,7 @@ from fleetlink.domain.vehicle import Vehicle
 from fleetlink.seeding.backfill import BackfillResult, backfill
 from fleetlink.seeding.lifeworker import backfill_in_worker
 from fleetlink.seeding.registration import DemoFleet, ensure_demo_fleet
+from fleetlink.seeding.servicehistory import record_service_history
 from fleetlink.services.context import ServiceContext
 from fleetlink.services.devices import replace_device_credentials
 from fleetlink.services.vehicles import latest_states
@@ -16,6 +17,7 @@ from fleetlink.simulator.fleet import simulate_generated
 from fleetlink.simulator.fleetgen import generate_fleet
 from fleetlink.simulator.metros import METROS, Metro
 from fleetlink.simulator.model import SimVehicle
+from fleetlink.simulator.pasthistory import past_visits
 from fleetlink.simulator.routes import distance_km
 
 
@@ -59,7 +61,8 @@ async def prepare_demo(
     progress: Callable[[datetime], None] = lambda _at: None,
     worker: bool = False,
 ) -> tuple[DemoFleet, list[SimVehicle], BackfillResult | None]:
-    """Make sure the demo fleet exists; on its first start, live its last history_days.
+    """Make sure the demo fleet exists; on its first start, record its past service visits
+    and live its last history_days.
 
     With worker, the vehicles live their history in a second process while this one
     ingests (fleetlink.seeding.lifeworker).
@@ -68,7 +71,15 @@ async def prepare_demo(
     start = now - timedelta(days=history_days)
     fleet = await ensure_demo_fleet(ctx, seed=seed, count=count, generated_at=start)
     if fleet.created and history_days > 0:
-        sims = simulate_generated(generate_fleet(seed, count, start), seed, start)
+        generated = generate_fleet(seed, count, start)
+        # The years before the lived days: their visits to the dealer.
+        await record_service_history(ctx, generated, seed, start)
+        sims = simulate_generated(generated, seed, start)
+        for sim, car in zip(sims, generated, strict=True):
+            # The next visit falls due counting from the last one.
+            visits = past_visits(car, seed, start)
+            if visits:
+                sim.km_since_service = max(0.0, sim.odometer_km - visits[-1].odometer_km)
         if worker:
             lived, sims = await backfill_in_worker(ctx, sims, now, progress=progress)
         else:
