@@ -2,13 +2,16 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from fleetlink.domain.errors import InvalidInput
 
 MAX_SESSIONS_PAGE = 100
 MAX_OFFSET = 2**31 - 1
+# What a query's times may be: any plausible time, and none that overflows on the way to UTC.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 # The namespace of session ids: a session is named by its vehicle and start, so detecting it
 # twice (a batch retried after a failed commit) names it the same.
 SESSION_IDS = uuid.UUID("0b8f1c52-54a5-4d1e-9f0c-7d3c2f7e9a41")
@@ -75,11 +78,15 @@ class ChargingQuery:
     offset: int = 0
 
     def __post_init__(self) -> None:
+        for at in (self.start, self.end):
+            if at is None:
+                continue
+            if at.utcoffset() is None:
+                raise InvalidInput("times must carry their offset from UTC")
+            if not EARLIEST <= at < LATEST:
+                raise InvalidInput(f"times must be in the years 1970 to 2999, got {at.isoformat()}")
         if self.start is not None and self.end is not None and self.start >= self.end:
             raise InvalidInput(f"from ({self.start.isoformat()}) must be before to")
-        for at in (self.start, self.end):
-            if at is not None and at.utcoffset() is None:
-                raise InvalidInput("times must carry their offset from UTC")
         if not 1 <= self.limit <= MAX_SESSIONS_PAGE:
             raise InvalidInput(f"limit must be between 1 and {MAX_SESSIONS_PAGE}, got {self.limit}")
         if not 0 <= self.offset <= MAX_OFFSET:

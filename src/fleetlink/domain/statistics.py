@@ -33,8 +33,8 @@ class Month:
     def parse(cls, text: str) -> "Month":
         """The month text names (YYYY-MM), or InvalidInput."""
         found = _MONTH.fullmatch(text)
-        if found is None or not 1 <= int(found[2]) <= 12 or int(found[1]) < 1970:
-            raise InvalidInput(f"month must be YYYY-MM (from 1970-01), got {text[:20]!r}")
+        if found is None or not 1 <= int(found[2]) <= 12 or not 1970 <= int(found[1]) <= 2999:
+            raise InvalidInput(f"month must be YYYY-MM (1970-01 to 2999-12), got {text[:20]!r}")
         return cls(int(found[1]), int(found[2]))
 
     @property

@@ -131,6 +131,9 @@ async def test_one_session_comes_with_its_charge_curve(
         {"from": "yesterday"},
         {"from": "2026-05-01T00:00:00"},
         {"from": "2026-05-03T00:00:00Z", "to": "2026-05-02T00:00:00Z"},
+        {"from": "2026-05-01T00:00:00", "to": "2026-05-02T00:00:00Z"},
+        {"to": "9999-12-31T23:59:59-23:59"},
+        {"from": "0001-01-01T00:00:00+23:00"},
     ],
 )
 async def test_a_bad_query_is_400_with_what_is_wrong(

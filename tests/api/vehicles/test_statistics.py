@@ -113,7 +113,7 @@ async def test_a_fuel_cars_month_counts_litres_and_no_battery(
     assert body["energy_used_kwh"] is None and body["energy_lost_parked_kwh"] is None
 
 
-@pytest.mark.parametrize("month", ["2026-13", "March", "2026-3", "x" * 21])
+@pytest.mark.parametrize("month", ["2026-13", "March", "2026-3", "x" * 21, "9999-12", "0000-01"])
 async def test_a_month_that_is_not_yyyy_mm_is_400(
     client: httpx.AsyncClient, make_owner: OwnerFactory, month: str
 ) -> None:
