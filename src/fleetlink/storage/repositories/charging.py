@@ -1,7 +1,7 @@
 """Charging sessions in the store, and charging detection's progress: one row per vehicle."""
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
@@ -22,13 +22,18 @@ _SUMMARY_COLUMNS = [c for c in charging_sessions.c if c.name != "curve"]
 _VALUE_COLUMNS = [c for c in charge_progress.c if c.name != "vehicle_id"]
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def _curve_value(curve: Sequence[CurvePoint]) -> list[list[float | None]]:
-    # Whole seconds: a unit's clock says no more, and the curve stays small.
-    return [[round(p.at.timestamp()), p.soc_pct, p.power_kw] for p in curve]
+    # Microseconds since the epoch, as integers: exact, so a curve's first point is the
+    # session's start to the microsecond (a float of seconds is not).
+    return [[(p.at - _EPOCH) // _MICROSECOND, p.soc_pct, p.power_kw] for p in curve]
 
 
 def _curve(value: Sequence[Sequence[Any]]) -> tuple[CurvePoint, ...]:
-    return tuple(CurvePoint(datetime.fromtimestamp(t, UTC), soc, kw) for t, soc, kw in value)
+    return tuple(CurvePoint(_EPOCH + t * _MICROSECOND, soc, kw) for t, soc, kw in value)
 
 
 def _session(row: Any, with_curve: bool) -> ChargingSession:

@@ -20,7 +20,7 @@ charging_sessions = Table(
     Column("peak_power_kw", Float, nullable=False),
     Column("mean_power_kw", Float, nullable=False),
     Column("current", String(2), nullable=False),
-    # The charge curve: [[unix seconds, soc % or null, kW or null], …] (a few hundred points).
+    # The charge curve: [[µs since 1970, soc % or null, kW or null], …] (at most 500 points).
     Column("curve", JSON, nullable=False),
     # Every lookup is one vehicle's sessions by start time (pages, months, erasure).
     Index("ix_charging_sessions_vehicle_id_started_at", "vehicle_id", "started_at"),
