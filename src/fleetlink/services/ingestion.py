@@ -35,6 +35,7 @@ def _merge(into: IngestResult, part: IngestResult) -> None:
     into.unknown_vehicle += part.unknown_vehicle
     into.commands_settled += part.commands_settled
     into.trips_finished += part.trips_finished
+    into.charging_sessions += part.charging_sessions
     into.notifications.extend(part.notifications)
     into.online.extend(part.online)
 
