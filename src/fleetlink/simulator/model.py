@@ -37,6 +37,9 @@ from fleetlink.telematics.encoding import (
 
 DRIVING_TICK = timedelta(seconds=5)
 PARKED_REPORT = timedelta(minutes=10)
+# On a fast charger a unit reports every minute, as owners' apps poll then: the charge curve
+# bends within minutes.
+FAST_CHARGING_REPORT = timedelta(minutes=1)
 SLEEP_AFTER = timedelta(minutes=30)
 KWH_PER_KM = {"bev": 0.17, "phev": 0.19}
 LITRES_PER_KM = {"ice": 0.08, "hybrid": 0.045, "phev": 0.06}
@@ -92,9 +95,13 @@ class SimVehicle:
     # Where the owner set the battery to stop charging at home (plug-in cars).
     charge_limit_pct: float = 100.0
     oil_temp_c: float = 20.0
+    # The message ids of fast-charging reports come from a generator of their own, so that
+    # reporting more often there leaves the rest of the car's life as it was.
+    charging_ids: random.Random = field(default_factory=random.Random)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(f"{self.seed}:{self.vin}")
+        self.charging_ids = random.Random(f"{self.seed}:{self.vin}:charging-reports")
         centre = (self.metro.latitude, self.metro.longitude)
         self.home = offset(centre, self.rng.uniform(-10, 10), self.rng.uniform(-10, 10))
         self.work = offset(centre, self.rng.uniform(-6, 6), self.rng.uniform(-6, 6))
@@ -125,9 +132,9 @@ class SimVehicle:
     def locked(self) -> bool:
         return self.body.locked
 
-    def _message_id(self) -> str:
+    def _message_id(self, ids: random.Random | None = None) -> str:
         # From the seeded generator, so lives repeat exactly.
-        return str(uuid.UUID(int=self.rng.getrandbits(128)))
+        return str(uuid.UUID(int=(ids or self.rng).getrandbits(128)))
 
     def connection(self, state: ConnectionState) -> Uplink:
         """The unit's connection state, stamped with its clock."""
@@ -150,7 +157,9 @@ class SimVehicle:
         """Something that happened to the vehicle, stamped with its clock."""
         return event_message(self._message_id(), self.now, kind, light, door=door, service=service)
 
-    def sample(self, *, full: bool = False, moving: bool = False) -> list[Uplink]:
+    def sample(
+        self, *, full: bool = False, moving: bool = False, ids: random.Random | None = None
+    ) -> list[Uplink]:
         """A sample of what changed since the last one (all of it if full), or none.
 
         Units report by exception, as real ones do to save airtime: the cloud keeps what a
@@ -167,7 +176,18 @@ class SimVehicle:
         if not signals:
             return []
         self.reported.update(signals)
-        return [telemetry_message(self._message_id(), self.now, signals)]
+        return [telemetry_message(self._message_id(ids), self.now, signals)]
+
+    @property
+    def fast_charging(self) -> bool:
+        return (
+            self.charging and self.session is not None and self.session.charger is Charger.DC_FAST
+        )
+
+    @property
+    def report_every(self) -> timedelta:
+        """How often the unit reports while parked and awake."""
+        return FAST_CHARGING_REPORT if self.fast_charging else PARKED_REPORT
 
     @property
     def charging(self) -> bool:
@@ -332,7 +352,7 @@ class SimVehicle:
         else:
             # Awake and parked, the next report is due an interval after the last one.
             since = self.now if self.last_report is None or self.asleep else self.last_report
-            until = max(self.now, since + PARKED_REPORT)
+            until = max(self.now, since + self.report_every)
             if self.next_departure is not None:
                 until = min(until, self.next_departure)
         step = max(timedelta(0), min(until, now) - self.now)
@@ -375,9 +395,9 @@ class SimVehicle:
         if idle and not self.charging and self.chore is None:
             self.asleep = True
             return [self.connection(ConnectionState.ASLEEP)]
-        if self.last_report is None or self.now - self.last_report >= PARKED_REPORT:
+        if self.last_report is None or self.now - self.last_report >= self.report_every:
             self.last_report = self.now
-            return self.sample()
+            return self.sample(ids=self.charging_ids if self.fast_charging else None)
         return []
 
     def hello(self, now: datetime) -> list[Uplink]:
