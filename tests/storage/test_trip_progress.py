@@ -32,7 +32,11 @@ def _progress(vehicle_id: int) -> TripProgress:
             max_speed_kmh=88.8,
             derived_max_speed_kmh=91.25,
             stopped_at=AT,
+            start_soc_pct=81.5,
+            start_fuel_pct=None,
         ),
+        soc_pct=79.3,
+        fuel_pct=None,
     )
 
 
