@@ -9,6 +9,7 @@ import pytest
 from fleetlink.bootstrap import Container
 from fleetlink.domain.catalog import stores_of
 from fleetlink.domain.charging import ChargingQuery, ChargingSession, Current
+from fleetlink.domain.events import EventType
 from fleetlink.domain.reports import EventKind
 from fleetlink.services.context import ServiceContext
 from fleetlink.services.telemetry import Arrival, ingest
@@ -195,3 +196,26 @@ def strip_power(arrival: Arrival) -> Arrival:
     signals.pop(f"{BATTERY}.CurrentPower", None)
     body = encode_telemetry(arrival.report.message_id or "", arrival.report.at, signals)
     return _arrival(arrival.report.vin, Channel.TELEMETRY, body)
+
+
+async def test_a_finished_session_is_told_to_apps_once_with_a_link_to_its_curve(
+    container: Container, make_owner: OwnerFactory
+) -> None:
+    vehicle = (await make_owner(count=1)).vehicles[0]
+    charge = home_charge(vehicle.vin)
+
+    first = await ingest(container.services, charge)
+    again = await ingest(container.services, charge)
+
+    (told,) = [e for e in first.events if e.type is EventType.CHARGING_FINISHED]
+    assert not [e for e in again.events if e.type is EventType.CHARGING_FINISHED]
+    (session,) = await stored(container, vehicle.id)
+    assert (told.vin, told.vehicle_id, told.occurred_at) == (
+        vehicle.vin,
+        vehicle.id,
+        session.ended_at,
+    )
+    assert told.data["id"] == session.id and told.data["energy_added_kwh"] == 14.4
+    assert (
+        told.data["link"] == f"/fleetlink/v1/vehicles/{vehicle.vin}/charging-sessions/{session.id}"
+    )

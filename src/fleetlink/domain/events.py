@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from fleetlink.domain.charging import ChargingSession
 from fleetlink.domain.clearance import ClearanceChange
 from fleetlink.domain.commands import Command
 from fleetlink.domain.notifications import Notification
@@ -30,6 +31,7 @@ class EventType(StrEnum):
     STATE_CHANGED = "vehicle.state_changed"
     CONNECTION_CHANGED = "vehicle.connection_changed"
     TRIP_FINISHED = "trip.finished"
+    CHARGING_FINISHED = "charging.finished"
     COMMAND_SETTLED = "command.settled"
     NOTIFICATION_CREATED = "notification.created"
     CLEARANCE_CHANGED = "fleet.clearance_changed"
@@ -124,6 +126,33 @@ def trip_finished(id: str, vin: str, trip: Trip) -> Event:
     if trip.end_address is not None:
         data["endAddress"] = trip.end_address
     return Event(id, EventType.TRIP_FINISHED, vin, trip.vehicle_id, trip.end.at, data)
+
+
+CHARGING_LINK = "/fleetlink/v1/vehicles/{vin}/charging-sessions/{id}"
+
+
+def charging_finished(id: str, vin: str, session: ChargingSession) -> Event:
+    """A finished charging session, as fleetlink's own API lists it; link reads its curve."""
+    data: dict[str, Any] = {
+        "id": session.id,
+        "started_at": _iso(session.started_at),
+        "ended_at": _iso(session.ended_at),
+        "duration_s": round(session.duration.total_seconds()),
+        "soc_from_pct": _rounded(session.soc_from_pct, 1),
+        "soc_to_pct": _rounded(session.soc_to_pct, 1),
+        "energy_added_kwh": round(session.energy_added_kwh, 2),
+        "peak_power_kw": round(session.peak_power_kw, 2),
+        "mean_power_kw": round(session.mean_power_kw, 2),
+        "current": session.current.value,
+        "link": CHARGING_LINK.format(vin=vin, id=session.id),
+    }
+    if session.latitude is not None and session.longitude is not None:
+        data["place"] = {"latitude": session.latitude, "longitude": session.longitude}
+    return Event(id, EventType.CHARGING_FINISHED, vin, session.vehicle_id, session.ended_at, data)
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
 
 
 def command_settled(id: str, command: Command) -> Event:

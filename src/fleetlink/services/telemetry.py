@@ -20,6 +20,7 @@ from fleetlink.domain.commands import Command, CommandStatus
 from fleetlink.domain.errors import InvalidTransition
 from fleetlink.domain.events import (
     Event,
+    charging_finished,
     command_settled,
     connection_changed,
     notification_created,
@@ -146,6 +147,8 @@ async def ingest(ctx: ServiceContext, batch: Sequence[Arrival]) -> IngestResult:
         )
         sessions = await detect_sessions(uow, ids, timeline, ctx.charge_rules)
         result.charging_sessions = len(sessions)
+        vins = {vid: vin for vin, vid in ids.items()}
+        result.events.extend(charging_finished(new_id(), vins[s.vehicle_id], s) for s in sessions)
         await uow.service_records.add_new(_service_records(ids, unique))
         await _apply_connections(uow, ids, unique, result)
         result.commands_settled = await _apply_results(uow, unique, result, ctx.clock())
