@@ -97,6 +97,7 @@ async def test_seed_backfills_a_fresh_database_once(databases: Databases) -> Non
     again = await fleetlink(url, "seed", "--vehicles", "3", "--days", "2")
 
     assert first.code == 0, first.stderr
-    assert "3 vehicles, 2 days:" in first.stdout and " trips in " in first.stdout
+    assert "3 vehicles, 2 days:" in first.stdout and " trips and " in first.stdout
+    assert " charging sessions in " in first.stdout
     assert again.code == 1
     assert "exists already" in again.stderr

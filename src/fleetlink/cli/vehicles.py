@@ -87,7 +87,10 @@ def seed(
         if lived is None:
             raise Conflict("the demo fleet exists already: seed a fresh database")
         seconds = time.monotonic() - started
-        return f"{lived.messages} messages and {lived.trips} trips in {seconds:.1f} s"
+        return (
+            f"{lived.messages} messages, {lived.trips} trips and "
+            f"{lived.charging_sessions} charging sessions in {seconds:.1f} s"
+        )
 
     out.print(f"{vehicles} vehicles, {days:g} days: {run_in(settings, work)}")
 

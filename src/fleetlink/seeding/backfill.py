@@ -28,6 +28,7 @@ class BackfillResult:
 
     messages: int = 0
     trips: int = 0
+    charging_sessions: int = 0
     # Messages the decoder refused (a model bug: counted and dropped, as from any unit).
     dropped: int = 0
 
@@ -40,6 +41,7 @@ async def ingest_day(
         stored = await ingest(ctx, arrivals[i : i + BATCH])
         into.messages += stored.applied
         into.trips += stored.trips_finished
+        into.charging_sessions += stored.charging_sessions
 
 
 async def backfill(
