@@ -140,70 +140,87 @@ def thinned(curve: tuple[CurvePoint, ...], limit: int) -> tuple[CurvePoint, ...]
 
 
 class _Tracker:
-    """One vehicle's detection, mutable while a batch runs through it."""
+    """One vehicle's detection, mutable while a batch runs through it.
+
+    The held signals are plain attributes, not a progress rebuilt per sample: ingestion runs
+    this for every sample of every vehicle.
+    """
 
     def __init__(self, p: ChargeProgress, rules: ChargeRules, battery_kwh: float | None) -> None:
-        self.p = p
+        self.vehicle_id = p.vehicle_id
+        self.seen_at = p.seen_at
+        self.latitude, self.longitude = p.latitude, p.longitude
+        self.soc_pct = p.soc_pct
+        self.power_kw = p.power_kw
+        self.plugged_in = p.plugged_in
+        self.charging = p.charging
+        self.session = p.session
         self.rules = rules
         self.battery_kwh = battery_kwh
         self.finished: list[ChargingSession] = []
         self.discarded = 0
 
-    def step(self, s: _Sample) -> None:
-        p = self.p
-        if p.seen_at is not None and s.at < p.seen_at:
-            return  # late: the sessions have moved past it
-        session = p.session
-        gap = p.seen_at is not None and s.at - p.seen_at > self.rules.gap_after
-        if session is not None and gap:
-            self._close(session, session.last_at or session.started_at)
-            session = None
-        held_power = p.power_kw
-        charging = p.charging if s.charging is None else s.charging
-        if s.moving:
-            # Driving off ends any charge, however the unit forgot to say so.
-            charging = False if charging else charging
-        p = replace(
-            p,
-            seen_at=s.at,
-            latitude=p.latitude if s.latitude is None else s.latitude,
-            longitude=p.longitude if s.longitude is None else s.longitude,
-            soc_pct=p.soc_pct if s.soc_pct is None else s.soc_pct,
-            power_kw=held_power if s.power_kw is None else s.power_kw,
-            plugged_in=p.plugged_in if s.plugged_in is None else s.plugged_in,
-            charging=charging,
-            session=session,
+    def progress(self) -> ChargeProgress:
+        return ChargeProgress(
+            self.vehicle_id,
+            self.seen_at,
+            self.latitude,
+            self.longitude,
+            self.soc_pct,
+            self.power_kw,
+            self.plugged_in,
+            self.charging,
+            self.session,
         )
-        self.p = p
+
+    def step(self, s: _Sample) -> None:
+        if self.seen_at is not None:
+            if s.at < self.seen_at:
+                return  # late: the sessions have moved past it
+            if self.session is not None and s.at - self.seen_at > self.rules.gap_after:
+                self._close(self.session, self.session.last_at or self.session.started_at)
+        held_power = self.power_kw
+        self.seen_at = s.at
+        if s.latitude is not None and s.longitude is not None:
+            self.latitude, self.longitude = s.latitude, s.longitude
+        if s.soc_pct is not None:
+            self.soc_pct = s.soc_pct
+        if s.power_kw is not None:
+            self.power_kw = s.power_kw
+        if s.plugged_in is not None:
+            self.plugged_in = s.plugged_in
+        if s.charging is not None:
+            self.charging = s.charging
+        if s.moving and self.charging:
+            self.charging = False  # driving off ends any charge, however the unit forgot to say
         now = self._charging_now(s)
+        session = self.session
         if session is None:
             if now:
-                self.p = replace(p, session=self._opened(s))
+                self.session = self._opened(s)
             return
         session = self._integrated(session, s, held_power, closing=not now)
         if now:
-            self.p = replace(p, session=session)
+            self.session = session
         else:
             self._close(session, s.at)
 
     def _charging_now(self, s: _Sample) -> bool:
-        p = self.p
-        if s.moving or p.plugged_in is False:
+        if s.moving or self.plugged_in is False:
             return False
-        if p.charging is not None:
-            return p.charging
-        return p.power_kw is not None and p.power_kw > self.rules.min_power_kw
+        if self.charging is not None:
+            return self.charging
+        return self.power_kw is not None and self.power_kw > self.rules.min_power_kw
 
     def _opened(self, s: _Sample) -> OpenCharge:
-        p = self.p
-        point = CurvePoint(s.at, p.soc_pct, p.power_kw)
+        point = CurvePoint(s.at, self.soc_pct, self.power_kw)
         return OpenCharge(
             started_at=s.at,
-            latitude=p.latitude,
-            longitude=p.longitude,
-            soc_from_pct=p.soc_pct,
-            soc_to_pct=p.soc_pct,
-            peak_power_kw=p.power_kw,
+            latitude=self.latitude,
+            longitude=self.longitude,
+            soc_from_pct=self.soc_pct,
+            soc_to_pct=self.soc_pct,
+            peak_power_kw=self.power_kw,
             last_at=s.at,
             curve=(point,),
         )
@@ -224,23 +241,25 @@ class _Tracker:
             peak = s.power_kw if peak is None else max(peak, s.power_kw)
         curve = o.curve
         if not closing and (s.soc_pct is not None or s.power_kw is not None):
-            point = CurvePoint(s.at, self.p.soc_pct, self.p.power_kw)
+            point = CurvePoint(s.at, self.soc_pct, self.power_kw)
             curve = thinned((*curve, point), self.rules.max_curve_points)
         soc_to = o.soc_to_pct if s.soc_pct is None else s.soc_pct
         soc_from = o.soc_from_pct if o.soc_from_pct is not None else s.soc_pct
-        return replace(
-            o,
-            energy_kwh=energy,
-            peak_power_kw=peak,
+        return OpenCharge(
+            started_at=o.started_at,
+            latitude=o.latitude,
+            longitude=o.longitude,
             soc_from_pct=soc_from,
             soc_to_pct=soc_to,
+            energy_kwh=energy,
+            peak_power_kw=peak,
             last_at=s.at,
             curve=curve,
         )
 
     def _close(self, o: OpenCharge, end_at: datetime) -> None:
-        self.p = replace(self.p, session=None)
-        session = _finish(self.p.vehicle_id, o, end_at, self.battery_kwh, self.rules)
+        self.session = None
+        session = _finish(self.vehicle_id, o, end_at, self.battery_kwh, self.rules)
         if session is None:
             self.discarded += 1
         else:
@@ -305,4 +324,4 @@ def detect_charging(
     tracker = _Tracker(progress, rules, battery_kwh)
     for report in sorted(reports, key=lambda r: (r.at, isinstance(r, EventReport))):
         tracker.step(_sample(report, rules))
-    return ChargeDetection(tracker.p, tuple(tracker.finished), tracker.discarded)
+    return ChargeDetection(tracker.progress(), tuple(tracker.finished), tracker.discarded)
