@@ -279,3 +279,32 @@ async def test_a_disabled_owner_gets_no_vehicle(
     response = await _register(client, operator, vin=new_vin(), ownerId="gone@example.com")
 
     assert response.status_code == 409 and "disabled" in response.json()["message"]
+
+
+async def test_deregistering_a_vehicle_that_has_charged_removes_its_sessions_too(
+    client: httpx.AsyncClient,
+    operator: OperatorCaller,
+    make_owner: OwnerFactory,
+    container: Container,
+) -> None:
+    from tests.services.test_charging_ingest import home_charge
+
+    owner = await make_owner(count=1)
+    vehicle = owner.vehicles[0]
+    charge = home_charge(vehicle.vin)
+    await ingest(container.services, charge[:5])  # a session under way
+    await ingest(container.services, charge)  # and one finished
+    async with container.store.reading() as uow:
+        assert (await uow.charge_progress.get_many([vehicle.id])) != {}
+
+    removed = await client.delete(f"{PREFIX}/vehicles/{vehicle.vin}", headers=operator.headers)
+
+    assert removed.status_code == 204, removed.text
+    async with container.store.reading() as uow:
+        assert await uow.charge_progress.get_many([vehicle.id]) == {}
+        assert (
+            await uow.charging_sessions.between(
+                vehicle.id, datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
+            )
+            == []
+        )
