@@ -35,23 +35,24 @@ def _arrival(vin: str, channel: Channel, payload: bytes) -> Arrival:
     )
 
 
-def sample(vin: str, mid: str, minutes: float, **signals: object) -> Arrival:
-    at = T0 + timedelta(minutes=minutes)
+def sample(vin: str, mid: str, minutes: float, start: datetime = T0, **signals: object) -> Arrival:
+    at = start + timedelta(minutes=minutes)
     return _arrival(vin, Channel.TELEMETRY, encode_telemetry(mid, at, signals))
 
 
-def event(vin: str, mid: str, minutes: float, kind: EventKind) -> Arrival:
-    at = T0 + timedelta(minutes=minutes)
+def event(vin: str, mid: str, minutes: float, kind: EventKind, start: datetime = T0) -> Arrival:
+    at = start + timedelta(minutes=minutes)
     return _arrival(vin, Channel.EVENTS, encode_event(mid, at, kind))
 
 
-def home_charge(vin: str) -> list[Arrival]:
+def home_charge(vin: str, start: datetime = T0) -> list[Arrival]:
     """Parked at home at 40 %; two hours at 7.2 kW, a sample every ten minutes; done."""
     out = [
         sample(
             vin,
             "park",
             0,
+            start,
             **{
                 "Vehicle.CurrentLocation.Latitude": HOME[0],
                 "Vehicle.CurrentLocation.Longitude": HOME[1],
@@ -63,22 +64,26 @@ def home_charge(vin: str) -> list[Arrival]:
             vin,
             "plug",
             1,
+            start,
             **{
                 f"{BATTERY}.Charging.IsChargingCableConnected": True,
                 f"{BATTERY}.Charging.IsCharging": True,
                 f"{BATTERY}.CurrentPower": 7200,
             },
         ),
-        event(vin, "started", 1, EventKind.CHARGING_STARTED),
+        event(vin, "started", 1, EventKind.CHARGING_STARTED, start),
     ]
     for k in range(1, 12):
         soc = round(40 + k * 1.2 / 71.4 * 100, 1)
-        out.append(sample(vin, f"c{k}", 1 + 10 * k, **{f"{BATTERY}.StateOfCharge.Current": soc}))
+        out.append(
+            sample(vin, f"c{k}", 1 + 10 * k, start, **{f"{BATTERY}.StateOfCharge.Current": soc})
+        )
     out.append(
         sample(
             vin,
             "done",
             121,
+            start,
             **{
                 f"{BATTERY}.Charging.IsCharging": False,
                 f"{BATTERY}.CurrentPower": 0,
@@ -86,7 +91,7 @@ def home_charge(vin: str) -> list[Arrival]:
             },
         )
     )
-    out.append(event(vin, "completed", 121, EventKind.CHARGING_COMPLETED))
+    out.append(event(vin, "completed", 121, EventKind.CHARGING_COMPLETED, start))
     return out
 
 

@@ -23,13 +23,23 @@ from fleetlink.storage.tables import metadata
 from tests.api.operator.conftest import PREFIX, OperatorCaller
 from tests.conftest import ClientFactory, Owner, OwnerFactory
 from tests.oauth import bearer, owner_consent, register_client
+from tests.services.test_charging_ingest import home_charge
 from tests.services.test_telemetry import sample
 
 CONNECTED = "/connected/v1/vehicles"
 # Columns that hold an account's store id.
 _ACCOUNT_COLUMNS = {"account_id", "owner_id"}
 # Columns that say when a vehicle's record happened, as erasure reads them.
-_TIMES = ("start_at", "created_at", "recorded_at", "occurred_at", "reported_at", "received_at")
+_TIMES = (
+    "start_at",
+    "started_at",
+    "created_at",
+    "recorded_at",
+    "occurred_at",
+    "reported_at",
+    "received_at",
+    "seen_at",
+)
 
 
 async def _rows(container: Container) -> dict[str, list[dict[str, Any]]]:
@@ -82,8 +92,10 @@ async def _erase(
 async def _a_life_with_the_cars(
     container: Container, http: httpx.AsyncClient, seller: Owner, before: datetime
 ) -> dict[str, str]:
-    """What an owner leaves behind: telemetry, a command, an app's grant, a webhook, a
-    password link, a dead letter; returns the app's tokens."""
+    """What an owner leaves behind: telemetry, a charge, a command, an app's grant, a
+    webhook, a password link, a dead letter; returns the app's tokens."""
+    charged = seller.vehicles[-1].vin
+    await ingest(container.services, home_charge(charged, before - timedelta(hours=3)))
     for n, vehicle in enumerate(seller.vehicles):
         await ingest(
             container.services,
@@ -160,11 +172,13 @@ async def test_an_erased_owner_leaves_no_row_naming_them_or_their_time_with_the_
     assert body["ownerId"] == seller.account.guid and body["vehiclesReleased"] == []
     deleted = body["deleted"]
     assert deleted["accounts"] == 1 and deleted["ownershipPeriods"] == 2
-    assert deleted["vehicleMessages"] == 2 and deleted["latestStates"] == 1
+    charge_messages = len(home_charge(seller.vehicles[-1].vin))
+    assert deleted["vehicleMessages"] == 2 + charge_messages and deleted["latestStates"] == 1
     assert deleted["commands"] == 1 and deleted["deadLetters"] == 1
     assert deleted["oauthGrants"] == 1 and deleted["oauthRefreshTokens"] >= 1
     assert deleted["webhookSubscriptions"] == 1 and deleted["webhookDeliveries"] >= 1
     assert deleted["events"] >= 2 and deleted["passwordLinks"] == 1
+    assert deleted["chargingSessions"] == 1 and deleted["chargeProgress"] == 1
     rows = await _rows(container)
     assert _naming(rows, seller) == []
     assert _during(rows, ids, vins, sold_at) == []
