@@ -14,6 +14,7 @@ from fleetlink.services.accounts import find_account
 from fleetlink.services.webhooks import (
     create_subscription,
     delete_subscription,
+    enable_subscription,
     list_subscriptions,
 )
 
@@ -47,6 +48,8 @@ def webhooks_list(
     table = Table("id", "url", "event types", "format", "status", "created")
     for s in run_in(settings_of(ctx), work):
         status = s.status.value + (f" ({s.disabled_reason})" if s.disabled_reason else "")
+        if s.failing_since is not None and s.disabled_reason is None:
+            status += f" (failing since {s.failing_since:%Y-%m-%d %H:%M})"
         table.add_row(
             s.id,
             s.url,
@@ -96,3 +99,20 @@ def webhooks_delete(
 
     run_in(settings_of(ctx), work)
     out.print(f"deleted {subscription_id}")
+
+
+@webhooks_app.command("enable")
+def webhooks_enable(
+    ctx: typer.Context, subscription_id: str, client: ClientOption = None, owner: OwnerOption = None
+) -> None:
+    """Send to a disabled endpoint again (after a 410 or 5 days of failures)."""
+
+    async def work(container: Container) -> Subscription:
+        subscriber = await _subscriber(container, client, owner)
+        return await enable_subscription(container.services, subscriber, subscription_id)
+
+    run_in(settings_of(ctx), work)
+    out.print(
+        f"enabled {subscription_id}: it is sent events from now on; a replay through the API "
+        "(POST /fleetlink/v1/webhooks/{id}/replay) sends what it missed"
+    )

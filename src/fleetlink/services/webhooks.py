@@ -17,6 +17,7 @@ from fleetlink.domain.webhooks import (
     DeliveryStatus,
     Subscriber,
     Subscription,
+    SubscriptionStatus,
     WebhookFormat,
     event_types,
     webhook_format,
@@ -114,6 +115,19 @@ async def rotate_secret(
         await uow.webhooks.rotate(sub.id, secret, sub.secret, until)
         await uow.commit()
     return replace(sub, secret=secret, previous_secret=sub.secret, previous_secret_until=until)
+
+
+async def enable_subscription(
+    ctx: ServiceContext, subscriber: Subscriber, subscription_id: str
+) -> Subscription:
+    """Send to a disabled endpoint again: the deliveries it had pending resume, and a replay of
+    the time it was disabled sends the events that happened meanwhile."""
+    async with ctx.store.writing() as uow:
+        sub = await _own(uow, subscriber, subscription_id)
+        await uow.webhooks.enable(sub.id)
+        await uow.commit()
+    log.info("webhook.enabled", subscription_id=sub.id, was=sub.status.value)
+    return replace(sub, status=SubscriptionStatus.ENABLED, disabled_reason=None, failing_since=None)
 
 
 async def list_attempts(

@@ -14,6 +14,7 @@ from fleetlink.api.owner_panel.routes import (
     grants,
     set_password,
     sign_in,
+    webhooks,
 )
 from fleetlink.api.owner_panel.session import PREFIX
 from fleetlink.bootstrap import Container
@@ -23,7 +24,7 @@ def create_owner_panel_app(container: Container) -> FastAPI:
     """Build the panel; other owner pages join it as routers using its session dependencies."""
     app = FastAPI(title="fleetlink owner panel", openapi_url=None, docs_url=None, redoc_url=None)
     app.state.container = container
-    for module in (consent, sign_in, set_password, grants, fleets, api_token):
+    for module in (consent, sign_in, set_password, grants, fleets, api_token, webhooks):
         app.include_router(module.router)
 
     install_error_translator(app)

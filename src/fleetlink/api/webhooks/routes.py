@@ -43,6 +43,11 @@ async def rotate_secret(subscription_id: str, caller: Caller, ctx: Services) -> 
     return s.subscription(rotated, with_secret=True)
 
 
+@router.post("/{subscription_id}/enable", response_model_exclude_none=True)
+async def enable(subscription_id: str, caller: Caller, ctx: Services) -> s.SubscriptionOut:
+    return s.subscription(await webhooks.enable_subscription(ctx, caller, subscription_id))
+
+
 @router.get("/{subscription_id}/attempts")
 async def list_attempts(
     subscription_id: str, caller: Caller, ctx: Services, limit: int = 50

@@ -1,11 +1,22 @@
 """The webhooks API's bodies (specs/fleetlink-extensions.openapi.yaml)."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from fleetlink.domain.webhooks import Attempt, Subscription
+
+
+def _text(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError("a time is an ISO 8601 string with its offset")
+    return value
+
+
+# JSON carries a time as a string, which strict mode refuses: a field of this type parses it
+# (not lax, so a number is not taken for seconds since 1970), offset required.
+IsoTime = Annotated[AwareDatetime, BeforeValidator(_text)]
 
 
 class _Strict(BaseModel):
@@ -20,8 +31,8 @@ class NewSubscription(_Strict):
 
 class Replay(_Strict):
     event_ids: list[str] | None = Field(default=None, min_length=1, max_length=10_000)
-    start: datetime | None = None
-    end: datetime | None = None
+    start: IsoTime | None = Field(default=None, strict=False)
+    end: IsoTime | None = Field(default=None, strict=False)
 
 
 class SubscriptionOut(BaseModel):
@@ -31,6 +42,8 @@ class SubscriptionOut(BaseModel):
     format: str
     status: str
     disabled_reason: str | None
+    # Since when every delivery has failed; five days of it disables the endpoint.
+    failing_since: datetime | None = None
     created_at: datetime
     # Only in the answers that create or rotate it: it is shown once.
     secret: str | None = None
@@ -56,6 +69,7 @@ def subscription(s: Subscription, *, with_secret: bool = False) -> SubscriptionO
         format=s.format.value,
         status=s.status.value,
         disabled_reason=s.disabled_reason,
+        failing_since=s.failing_since,
         created_at=s.created_at,
         secret=s.secret if with_secret else None,
     )

@@ -125,6 +125,16 @@ class SubscriptionRepository:
             .values(status=SubscriptionStatus.DISABLED.value, disabled_reason=reason)
         )
 
+    async def enable(self, subscription_id: str) -> None:
+        """Send to an endpoint again, as if it had never failed."""
+        await self._conn.execute(
+            update(t)
+            .where(t.c.id == subscription_id)
+            .values(
+                status=SubscriptionStatus.ENABLED.value, disabled_reason=None, failing_since=None
+            )
+        )
+
     async def set_failing(
         self, failing: Sequence[str], answering: Sequence[str], now: datetime
     ) -> None:

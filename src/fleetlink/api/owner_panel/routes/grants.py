@@ -6,7 +6,9 @@ from fastapi.responses import Response
 from fleetlink.api.dependencies import get_container
 from fleetlink.api.owner_panel.pages import redirect, render
 from fleetlink.api.owner_panel.session import HOME, OwnerForm, SignedInOwner
+from fleetlink.domain.webhooks import Subscriber, SubscriptionStatus
 from fleetlink.services.owner_grants import granted_apps, revoke_grant
+from fleetlink.services.webhooks import list_subscriptions
 
 router = APIRouter()
 
@@ -20,7 +22,11 @@ async def home() -> Response:
 @router.get("/grants")
 async def grants(request: Request, owner: SignedInOwner, revoked: bool = False) -> Response:
     """Every app the owner let in, with what it may do and to which vehicles."""
-    apps = await granted_apps(get_container(request).services, owner.account)
+    services = get_container(request).services
+    apps = await granted_apps(services, owner.account)
+    # The panel's home tells the owner of endpoints that were disabled (there is no mail).
+    hooks = await list_subscriptions(services, Subscriber(account_id=owner.account.id))
+    disabled = [h for h in hooks if h.status is SubscriptionStatus.DISABLED]
     return render(
         request,
         "grants.html",
@@ -28,6 +34,7 @@ async def grants(request: Request, owner: SignedInOwner, revoked: bool = False) 
         owner=owner.account,
         csrf=owner.csrf,
         apps=apps,
+        disabled_hooks=disabled,
         notice="Access revoked: the app can no longer reach those vehicles." if revoked else None,
     )
 
