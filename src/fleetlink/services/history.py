@@ -1,8 +1,10 @@
 """What a vehicle has done and been through: trips, notifications, service visits."""
 
 from collections.abc import Sequence
+from datetime import date
 
 from fleetlink.domain.accounts import Account
+from fleetlink.domain.errors import NotFound
 from fleetlink.domain.notifications import Notification, NotificationPage, ServiceRecord
 from fleetlink.domain.trips import Trip, TripPage, TripQuery
 from fleetlink.domain.vehicle import Vehicle
@@ -50,3 +52,21 @@ async def record_history(
         await uow.notifications.add_many(notifications)
         await uow.service_records.add_many(service_records)
         await uow.commit()
+
+
+async def get_trip(
+    ctx: ServiceContext, account: Account, vin: str, trip_id: str, day: date
+) -> Trip:
+    """One trip of the vehicle that started on day (UTC), with its route."""
+    async with ctx.store.reading() as uow:
+        vehicle = await owned_vehicle(uow, account, vin)
+        offset = 0
+        while True:
+            query = TripQuery(day, day, offset=offset, include_route=True)
+            page = await uow.trips.page(vehicle.id, query, since=vehicle.owner_since)
+            for trip in page.trips:
+                if trip.id == trip_id:
+                    return trip
+            offset += len(page.trips)
+            if not page.trips or offset >= page.total:
+                raise NotFound(f"no trip {trip_id} on {day}")
