@@ -21,7 +21,7 @@ from fleetlink.services.owner_sessions import OWNER_COOKIE, OwnerSession, read_s
 
 CSRF_HEADER = "x-csrf-token"
 OWNER_SIGN_IN = "/oauth/sign-in"
-OPERATOR_SIGN_IN = "/operator/sign-in"
+OPERATOR_SIGN_IN = "/operations/sign-in"
 
 
 def container_of(request: Request) -> Container:

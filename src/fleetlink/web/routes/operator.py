@@ -19,12 +19,12 @@ router = APIRouter()
 log = structlog.get_logger(__name__)
 
 
-@router.get("/operator/sign-in")
+@router.get("/operations/sign-in")
 async def sign_in_form(request: Request) -> Response:
     return render(request, "operator_sign_in.html", title="Operator sign-in")
 
 
-@router.post("/operator/sign-in")
+@router.post("/operations/sign-in")
 async def sign_in(request: Request) -> Response:
     form = await request.form()
     container = container_of(request)
@@ -41,7 +41,7 @@ async def sign_in(request: Request) -> Response:
             title="Operator sign-in",
             message="That is not a valid operator token.",
         )
-    response = redirect("/operator")
+    response = redirect("/operations")
     response.set_cookie(
         OPERATOR_COOKIE,
         cookie,
@@ -55,17 +55,17 @@ async def sign_in(request: Request) -> Response:
     return response
 
 
-@router.post("/operator/sign-out")
+@router.post("/operations/sign-out")
 async def sign_out(request: Request) -> Response:
     viewer = await current_viewer(request)
     form = await request.form()
-    response = redirect("/operator/sign-in")
+    response = redirect("/operations/sign-in")
     if viewer is not None and viewer.operator is not None and form.get("csrf") == viewer.csrf:
         response.delete_cookie(OPERATOR_COOKIE, path="/", httponly=True, samesite="strict")
     return response
 
 
-@router.get("/operator")
+@router.get("/operations")
 async def operator_page(request: Request, viewer: PageViewer) -> Response:
     if viewer.operator is None:
         return render(

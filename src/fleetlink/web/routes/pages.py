@@ -14,7 +14,7 @@ router = APIRouter()
 @router.get("/")
 async def home(request: Request, viewer: PageViewer) -> Response:
     if viewer.account is None:
-        return redirect("/operator")
+        return redirect("/operations")
     return render(request, "map.html", title="Fleet", viewer=viewer, page="map")
 
 

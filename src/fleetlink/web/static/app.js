@@ -66,13 +66,23 @@
 
   // ---- the basemap: Natural Earth outlines from fleetlink itself, or a configured tile server
   function baseMap(id) {
-    const map = L.map(id, { worldCopyJump: true, preferCanvas: true }).setView([30, 0], 2);
+    const map = L.map(id, { worldCopyJump: true }).setView([30, 0], 2);
     if (MAP.tiles) {
       L.tileLayer(MAP.tiles, { attribution: MAP.attribution || "", maxZoom: 19 }).addTo(map);
     } else {
       map.attributionControl.addAttribution("Natural Earth (world-atlas)");
       fetch("/static/vendor/world-atlas/countries-110m.json").then(r => r.json()).then(topo => {
         const land = topojson.feature(topo, topo.objects.countries);
+        // Antarctica (010) wraps the whole globe, and rings that cross the antimeridian
+        // (Chukotka, Fiji) would be drawn across the map: leave out the one, unwrap the others.
+        land.features = land.features.filter(f => f.id !== "010");
+        const unwrap = ring => ring.some(p => p[0] > 170) && ring.some(p => p[0] < -170)
+          ? ring.map(p => (p[0] < 0 ? [p[0] + 360, p[1]] : p)) : ring;
+        for (const f of land.features) {
+          const g = f.geometry;
+          if (g && g.type === "Polygon") g.coordinates = g.coordinates.map(unwrap);
+          if (g && g.type === "MultiPolygon") g.coordinates = g.coordinates.map(poly => poly.map(unwrap));
+        }
         L.geoJSON(land, { interactive: false, style: { color: "#8a9aa8", weight: 1, fillColor: "#f4f1ea", fillOpacity: 1 } })
           .addTo(map).bringToBack();
       });
@@ -124,6 +134,21 @@
       el("dl", {}, ...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])),
       el("p", { class: "muted" }, at ? `reported ${when(at)} (${age(at)})` : "never reported"));
   }
+  // A padlock drawn here, not an emoji: no font on the machine need have one.
+  function padlock(closed) {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24"); svg.setAttribute("width", "22"); svg.setAttribute("height", "22");
+    svg.setAttribute("aria-hidden", "true"); svg.setAttribute("class", closed ? "padlock closed" : "padlock open");
+    const shackle = document.createElementNS(ns, "path");
+    shackle.setAttribute("d", closed ? "M7 11V8a5 5 0 0 1 10 0v3" : "M7 11V8a5 5 0 0 1 9.6-2");
+    shackle.setAttribute("fill", "none"); shackle.setAttribute("stroke", "currentColor"); shackle.setAttribute("stroke-width", "2.2");
+    const bodyRect = document.createElementNS(ns, "rect");
+    bodyRect.setAttribute("x", "4.5"); bodyRect.setAttribute("y", "11"); bodyRect.setAttribute("width", "15");
+    bodyRect.setAttribute("height", "10"); bodyRect.setAttribute("rx", "2"); bodyRect.setAttribute("fill", "currentColor");
+    svg.append(shackle, bodyRect);
+    return svg;
+  }
   function vehiclePage() {
     const vin = body.dataset.vin;
     const parts = document.getElementById("parts");
@@ -136,7 +161,7 @@
       const s = v.state;
       if (!s) { parts.replaceChildren(el("p", {}, "This vehicle has not reported yet.")); return; }
       const locked = s.status.locked;
-      const lock = el("span", { class: "lock-icon", id: "lock-state", "data-locked": String(locked) }, locked ? "🔒 Locked" : "🔓 Unlocked");
+      const lock = el("span", { class: "lock-icon", id: "lock-state", "data-locked": String(locked) }, padlock(locked), locked ? " Locked" : " Unlocked");
       const e = s.energy;
       const energyRows = [];
       if (e.socPct != null) energyRows.push(["Battery", pct(e.socPct)], ["Electric range", dist(e.batteryRangeKm)]);
@@ -179,7 +204,7 @@
         };
         show(command);
         while (!["succeeded", "failed", "expired"].includes(command.status)) {
-          await new Promise(r => setTimeout(r, 700));
+          await new Promise(r => setTimeout(r, 300));
           try { command = await api(`/app/api/vehicles/${encodeURIComponent(vin)}/commands/${command.id}`); } catch (e) { continue; }
           if (seen[seen.length - 1] !== command.status) seen.push(command.status);
           show(command);
