@@ -117,7 +117,7 @@ async def test_an_owner_opens_a_trip_and_replays_it_with_its_speed_chart(
     await page.click("#trips li[data-trip] button")
     await page.wait_for_selector("body[data-route-points]")
     await page.wait_for_selector("#chart .uplot")
-    await page.select_option("#replay-speed", "300")
+    await page.select_option("#replay-speed", "60")
     await page.click("#play")
     await page.wait_for_selector("body[data-replaying=true]")
     start = float(await page.get_attribute("body", "data-replay-t") or 0)
