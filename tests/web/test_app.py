@@ -12,6 +12,9 @@ import pytest
 from pydantic import ValidationError
 
 from fleetlink.bootstrap import Container
+from fleetlink.domain.notifications import Notification, NotificationType
+from fleetlink.domain.state import Severity
+from fleetlink.services.history import record_history
 from fleetlink.services.operators import create_operator, operator_token
 from fleetlink.settings import Settings
 from fleetlink.web.pages import content_security_policy
@@ -110,6 +113,40 @@ async def test_another_owners_vehicle_answers_as_an_unknown_one(
 
     assert answers(foreign) == answers(unknown) == answers("not-a-vin")
     assert all(status == 404 for status, _ in answers(foreign))
+
+
+async def test_an_owner_marks_a_notification_read_and_only_their_own(
+    container: Container, make_client: ClientFactory, make_owner: OwnerFactory
+) -> None:
+    mine, theirs = await make_owner(count=1), await make_owner(count=1, seed=8)
+    now = container.services.clock()
+    notes = [
+        Notification(
+            str(uuid.uuid4()), v.id, NotificationType.ALERT, Severity.WARNING, "Tyres", "Low", now
+        )
+        for v in (mine.vehicles[0], theirs.vehicles[0])
+    ]
+    await record_history(container.services, notifications=notes)
+    browser = await _signed_in(make_client, container, mine)
+    token = {"x-csrf-token": _csrf(await browser.get("/"))}
+    vin = mine.vehicles[0].vin
+
+    before = (await browser.get(f"/app/api/vehicles/{vin}/notifications")).json()
+    marked = await browser.post(
+        f"/app/api/vehicles/{vin}/notifications/read",
+        json={"ids": [n.id for n in notes]},
+        headers=token,
+    )
+    after = (await browser.get(f"/app/api/vehicles/{vin}/notifications")).json()
+    services = await browser.get(f"/app/api/vehicles/{vin}/service-records")
+    async with container.store.reading() as uow:
+        theirs_page = await uow.notifications.page(theirs.vehicles[0].id, unread_only=True)
+
+    assert before["unread"] == 1 and before["notifications"][0]["title"] == "Tyres"
+    assert marked.json() == {"marked": 1}, "the other owner's notification is not touched"
+    assert after["unread"] == 0 and after["notifications"][0]["read"] is True
+    assert theirs_page.unread_count == 1
+    assert services.status_code == 200 and "records" in services.json()
 
 
 async def test_an_operator_signs_in_with_a_token_and_sees_the_fleet_but_no_owners_data(

@@ -94,6 +94,23 @@ async def test_an_owner_locks_a_vehicle_and_sees_the_command_succeed(
     await page.screenshot(path=artifacts / "vehicle-locked.png", full_page=True)
 
 
+async def test_the_units_chosen_are_remembered(site: Site, watched: Watched) -> None:
+    page = await watched.page()
+    await sign_in_owner(page, site)
+    vin = (await _fleet(page))[0]["vin"]
+    await page.goto(f"{site.base_url}/vehicles/{vin}")
+    await page.wait_for_selector("#lock-state")
+    assert " km" in (await page.text_content("#parts") or "")
+
+    await page.click("#units")
+    await page.reload()
+    await page.wait_for_selector("#lock-state")
+
+    assert await page.text_content("#units") == "mi · °F"
+    shown = await page.text_content("#parts") or ""
+    assert " mi" in shown and " km" not in shown
+
+
 async def test_an_owner_opens_a_trip_and_replays_it_with_its_speed_chart(
     site: Site, watched: Watched, artifacts: Path
 ) -> None:

@@ -4,12 +4,14 @@ from collections.abc import Sequence
 from datetime import date
 
 from fleetlink.domain.accounts import Account
-from fleetlink.domain.errors import NotFound
+from fleetlink.domain.errors import InvalidInput, NotFound
 from fleetlink.domain.notifications import Notification, NotificationPage, ServiceRecord
 from fleetlink.domain.trips import Trip, TripPage, TripQuery
 from fleetlink.domain.vehicle import Vehicle
 from fleetlink.services.context import ServiceContext
 from fleetlink.services.ownership import owned_vehicle
+
+MAX_MARKED = 500
 
 
 async def list_trips(
@@ -28,6 +30,19 @@ async def list_notifications(
     async with ctx.store.reading() as uow:
         vehicle = await owned_vehicle(uow, account, vin)
         return await uow.notifications.page(vehicle.id, unread_only, since=vehicle.owner_since)
+
+
+async def mark_notifications_read(
+    ctx: ServiceContext, account: Account, vin: str, ids: Sequence[str]
+) -> int:
+    """Mark notifications of the caller's vehicle read; others' ids change nothing."""
+    if len(ids) > MAX_MARKED:
+        raise InvalidInput(f"at most {MAX_MARKED} notifications at once, got {len(ids)}")
+    async with ctx.store.writing() as uow:
+        vehicle = await owned_vehicle(uow, account, vin)
+        marked = await uow.notifications.mark_read(vehicle.id, ids, since=vehicle.owner_since)
+        await uow.commit()
+    return marked
 
 
 async def list_service_records(

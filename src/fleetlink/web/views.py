@@ -9,6 +9,7 @@ from math import asin, cos, radians, sin, sqrt
 from typing import Any
 
 from fleetlink.domain.commands import Command
+from fleetlink.domain.notifications import NotificationPage, ServiceRecord
 from fleetlink.domain.state import ChargingStatus, VehicleState
 from fleetlink.domain.trips import RoutePoint, Trip
 from fleetlink.domain.vehicle import ConnectionState, Vehicle
@@ -218,4 +219,41 @@ def registered(vehicle: Vehicle) -> dict[str, Any]:
         "connection": str(vehicle.connection),
         "lastSeenAt": _iso(vehicle.last_connected_at),
         "owner": vehicle.owner_guid,
+    }
+
+
+def notifications(page: NotificationPage) -> dict[str, Any]:
+    """The vehicle's notifications, newest first, with the unread count."""
+    return {
+        "unread": page.unread_count,
+        "total": page.total,
+        "notifications": [
+            {
+                "id": n.id,
+                "type": str(n.type),
+                "severity": str(n.severity),
+                "title": n.title,
+                "message": n.message,
+                "createdAt": _iso(n.created_at),
+                "read": n.is_read,
+            }
+            for n in page.notifications
+        ],
+    }
+
+
+def service_records(records: list[ServiceRecord]) -> dict[str, Any]:
+    """The vehicle's service visits, newest first."""
+    return {
+        "records": [
+            {
+                "id": r.id,
+                "date": r.service_date.isoformat(),
+                "category": r.category,
+                "description": r.description,
+                "odometerKm": r.odometer_km,
+                "dealer": r.dealer_name,
+            }
+            for r in records
+        ]
     }

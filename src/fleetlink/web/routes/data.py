@@ -4,7 +4,7 @@ from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from fleetlink.domain.commands import CommandKind, CommandRequest
 from fleetlink.domain.trips import TripQuery
@@ -24,6 +24,10 @@ BUTTONS: dict[str, CommandKind] = {
     "lights": CommandKind.LIGHTS,
     "refresh": CommandKind.REFRESH_STATUS,
 }
+
+
+class MarkRead(BaseModel):
+    ids: list[str] = Field(max_length=history.MAX_MARKED)
 
 
 class CommandBody(BaseModel):
@@ -74,3 +78,22 @@ async def trip(
 ) -> dict[str, Any]:
     ctx = container_of(request).services
     return views.trip(await history.get_trip(ctx, owner, vin, trip_id, day), with_route=True)
+
+
+@router.get("/vehicles/{vin}/notifications")
+async def notifications(request: Request, vin: str, owner: ApiOwner) -> dict[str, Any]:
+    ctx = container_of(request).services
+    page = await history.list_notifications(ctx, owner, vin, unread_only=False)
+    return views.notifications(page)
+
+
+@router.post("/vehicles/{vin}/notifications/read")
+async def mark_read(request: Request, vin: str, body: MarkRead, owner: ApiOwner) -> dict[str, Any]:
+    ctx = container_of(request).services
+    return {"marked": await history.mark_notifications_read(ctx, owner, vin, body.ids)}
+
+
+@router.get("/vehicles/{vin}/service-records")
+async def service_records(request: Request, vin: str, owner: ApiOwner) -> dict[str, Any]:
+    _, records = await history.list_service_records(container_of(request).services, owner, vin)
+    return views.service_records(records)

@@ -186,6 +186,33 @@
     document.addEventListener("units", draw);
     every(POLL_MS, refresh);
 
+    const base = `/app/api/vehicles/${encodeURIComponent(vin)}`;
+    async function markRead(ids) {
+      if (ids.length) await api(`${base}/notifications/read`, { method: "POST", body: JSON.stringify({ ids }) });
+      await loadNotes();
+    }
+    let unreadIds = [];
+    async function loadNotes() {
+      const page = await api(`${base}/notifications`);
+      unreadIds = page.notifications.filter(n => !n.read).map(n => n.id);
+      document.getElementById("unread").textContent = page.unread ? String(page.unread) : "";
+      body.dataset.unread = String(page.unread);
+      document.getElementById("notifications").replaceChildren(...(page.notifications.length ? page.notifications.map(n =>
+        el("li", { class: n.read ? "" : "unread", "data-note": n.id },
+          `${n.title} (${n.severity}) · ${when(n.createdAt)}`, el("br"), el("span", { class: "muted" }, n.message), " ",
+          n.read ? null : el("button", { type: "button", onclick: () => markRead([n.id]) }, "Mark read"))) :
+        [el("li", { class: "muted" }, "No notifications.")]));
+    }
+    document.getElementById("mark-all-read").addEventListener("click", () => markRead(unreadIds));
+    async function loadService() {
+      const { records } = await api(`${base}/service-records`);
+      document.getElementById("service").replaceChildren(...(records.length ? records.map(r =>
+        el("li", {}, `${r.date} · ${r.category}: ${r.description}`, el("br"),
+          el("span", { class: "muted" }, `${r.dealer || ""}${r.odometerKm != null ? " · " + dist(r.odometerKm) : ""}`))) :
+        [el("li", { class: "muted" }, "No service visits recorded.")]));
+    }
+    loadNotes(); loadService();
+
     const log = document.getElementById("command-log");
     for (const button of document.querySelectorAll("[data-command]")) {
       button.addEventListener("click", async () => {
