@@ -169,7 +169,8 @@ async def test_an_operator_signs_in_with_a_token_and_sees_the_fleet_but_no_owner
     assert signed_in.status_code == 303 and signed_in.headers["location"] == "/operations"
     assert "strict" in signed_in.headers["set-cookie"].lower()
     assert page.status_code == 200 and 'data-page="operator"' in page.text
-    assert owner.vehicles[0].vin in [v["vin"] for v in fleet.json()["vehicles"]]
+    rows = {v["vin"]: v for v in fleet.json()["vehicles"]}
+    assert rows[owner.vehicles[0].vin]["owner"] == owner.account.email
     assert {"received", "dropped", "brokerConnected"} <= health.json().keys()
     assert owners_data.status_code == 403
 

@@ -164,6 +164,8 @@ async def test_an_operator_sees_the_fleet_table_and_ingestion_health(
     assert "Messages received" in health and "Broker connection" in health
     await page.fill("#filter", site.other_vin)
     await page.wait_for_selector("body[data-rows='1']")
+    await page.fill("#filter", "other@example.com")
+    await page.wait_for_selector("body[data-rows='1']")
     await page.fill("#filter", "")
     await page.click("th[data-sort=lastSeenAt]")
     await page.screenshot(path=artifacts / "operations.png", full_page=True)

@@ -208,7 +208,7 @@ def trip(item: Trip, *, with_route: bool) -> dict[str, Any]:
     return out
 
 
-def registered(vehicle: Vehicle) -> dict[str, Any]:
+def registered(vehicle: Vehicle, owner_email: str | None) -> dict[str, Any]:
     """A row of the operator's fleet table."""
     return {
         "vin": vehicle.vin,
@@ -218,7 +218,7 @@ def registered(vehicle: Vehicle) -> dict[str, Any]:
         "powertrain": str(vehicle.powertrain),
         "connection": str(vehicle.connection),
         "lastSeenAt": _iso(vehicle.last_connected_at),
-        "owner": vehicle.owner_guid,
+        "owner": owner_email,
     }
 
 

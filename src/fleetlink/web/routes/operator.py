@@ -7,7 +7,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from fleetlink.domain.errors import Unauthenticated
-from fleetlink.domain.listing import MAX_LIMIT, VehicleFilter
 from fleetlink.services import registry
 from fleetlink.services.operator_sessions import OPERATOR_COOKIE, start_operator_session
 from fleetlink.web import views
@@ -81,15 +80,8 @@ async def operator_page(request: Request, viewer: PageViewer) -> Response:
 
 @router.get("/app/api/operator/fleet")
 async def fleet(request: Request, _: ApiOperator) -> dict[str, Any]:
-    ctx = container_of(request).services
-    rows: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        page = await registry.list_fleet(ctx, VehicleFilter(), cursor, MAX_LIMIT)
-        rows += [views.registered(v) for v in page.items]
-        cursor = page.next_cursor
-        if cursor is None:
-            return {"vehicles": rows}
+    found = await registry.fleet_with_owners(container_of(request).services)
+    return {"vehicles": [views.registered(v, email) for v, email in found]}
 
 
 @router.get("/app/api/operator/ingestion")
