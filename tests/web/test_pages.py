@@ -34,7 +34,9 @@ async def test_an_owner_signs_in_and_sees_the_demo_fleet_on_the_map(
     positioned = sum(1 for v in fleet if v["position"])
     assert await page.get_attribute("body", "data-markers") == str(positioned)
     assert await page.locator("#fleet li").count() == 8
-    await page.wait_for_timeout(500)  # the basemap's outlines
+    # The map came with its data, and keeps asking (docs/web.md: polling).
+    # (Polls come 5 s apart: the second stays on for that long.)
+    await page.wait_for_selector("body[data-polls='2']", timeout=15_000)
     await page.screenshot(path=artifacts / "map.png", full_page=True)
 
 

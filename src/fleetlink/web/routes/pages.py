@@ -5,6 +5,7 @@ from fastapi.responses import Response
 
 from fleetlink.domain.errors import VehicleNotFound
 from fleetlink.services import vehicles
+from fleetlink.web import views
 from fleetlink.web.pages import redirect, render
 from fleetlink.web.session import OWNER_SIGN_IN, PageViewer, container_of
 
@@ -15,7 +16,10 @@ router = APIRouter()
 async def home(request: Request, viewer: PageViewer) -> Response:
     if viewer.account is None:
         return redirect("/operations")
-    return render(request, "map.html", title="Fleet", viewer=viewer, page="map")
+    # The first data rides in the page, so the map needs no round trip after its scripts.
+    found = await vehicles.list_snapshots(container_of(request).services, viewer.account)
+    first = {"vehicles": [views.vehicle_summary(s.vehicle, s.state) for s in found]}
+    return render(request, "map.html", title="Fleet", viewer=viewer, page="map", first=first)
 
 
 @router.get("/sign-in")
@@ -25,8 +29,19 @@ async def sign_in() -> Response:
 
 @router.get("/vehicles/{vin}")
 async def vehicle(request: Request, vin: str, viewer: PageViewer) -> Response:
-    found = await _owned(request, viewer, vin)
-    return render(request, "vehicle.html", title=found, viewer=viewer, page="vehicle", vin=vin)
+    if viewer.account is None:
+        raise VehicleNotFound(vin)
+    snapshot = await vehicles.get_snapshot(container_of(request).services, viewer.account, vin)
+    first = views.vehicle_detail(snapshot.vehicle, snapshot.state)
+    return render(
+        request,
+        "vehicle.html",
+        title=first["name"],
+        viewer=viewer,
+        page="vehicle",
+        vin=snapshot.vehicle.vin,
+        first=first,
+    )
 
 
 @router.get("/vehicles/{vin}/trips")

@@ -57,9 +57,17 @@
     if (!response.ok) throw new Error(data.detail || data.error || response.statusText);
     return data;
   }
+  // The page's first data, embedded by the server: taken once, instead of a first fetch.
+  const firstNode = document.getElementById("first-data");
+  let first = firstNode ? JSON.parse(firstNode.textContent) : null;
+  function takeFirst() { const data = first; first = null; return data; }
+  let polls = 0;
   function every(ms, fn) {
     let timer = null;
-    const tick = async () => { try { await fn(); } catch (e) { console.warn(e); } timer = setTimeout(tick, ms); };
+    const tick = async () => {
+      try { await fn(); body.dataset.polls = String(++polls); } catch (e) { console.warn(e); }
+      timer = setTimeout(tick, ms);
+    };
     tick();
     return () => clearTimeout(timer);
   }
@@ -98,7 +106,7 @@
     const list = document.getElementById("fleet");
     let fitted = false;
     async function refresh() {
-      const { vehicles } = await api("/app/api/vehicles");
+      const { vehicles } = takeFirst() || await api("/app/api/vehicles");
       list.replaceChildren(...vehicles.map(v => el("li", { "data-vin": v.vin, "data-activity": v.activity },
         el("i", { class: `dot ${v.activity}`, title: v.activity }),
         el("a", { href: `/vehicles/${encodeURIComponent(v.vin)}` }, v.name),
@@ -182,7 +190,7 @@
       if (s.position) sections.push(part("Position", s.position.at, [["Latitude", s.position.lat.toFixed(5)], ["Longitude", s.position.lon.toFixed(5)]]));
       parts.replaceChildren(...sections);
     }
-    async function refresh() { last = await api(`/app/api/vehicles/${encodeURIComponent(vin)}`); draw(); }
+    async function refresh() { last = takeFirst() || await api(`/app/api/vehicles/${encodeURIComponent(vin)}`); draw(); }
     document.addEventListener("units", draw);
     every(POLL_MS, refresh);
 
