@@ -68,8 +68,11 @@ async def _cli(database_url: str, *args: str) -> str:
 
 
 @pytest_asyncio.fixture(scope="module")
-async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
-    """The demo fleet with three days lived, an operator, and another owner with a car."""
+async def site(tmp_path_factory: pytest.TempPathFactory, chromium: Path) -> AsyncIterator[Site]:
+    """The demo fleet with three days lived, an operator, and another owner with a car.
+
+    It asks for Chromium first, so that without one the tests skip before a server starts.
+    """
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('web') / 'fleetlink.db'}"
     server = await start_server(
         url,

@@ -17,6 +17,7 @@ from fleetlink.domain.state import Severity
 from fleetlink.services.history import record_history
 from fleetlink.services.operators import create_operator, operator_token
 from fleetlink.settings import Settings
+from fleetlink.telematics.metrics import RECEIVED
 from fleetlink.web.pages import content_security_policy
 from tests.api.operator.conftest import new_vin
 from tests.conftest import ClientFactory, Owner, OwnerFactory
@@ -196,6 +197,24 @@ async def test_pages_allow_no_other_host_unless_a_tile_server_is_set(
     assert "default-src 'self'" in policy and "img-src 'self' data:;" in policy
     assert "img-src 'self' data: https://tiles.example.org;" in tiled
     assert "connect-src 'self'" in tiled
+
+
+async def test_ingestion_health_shows_the_figures_metrics_exports(
+    container: Container, make_client: ClientFactory, operator: str
+) -> None:
+    RECEIVED.labels(channel="web-test").inc(3)
+    browser = await make_client(container)
+    await browser.post("/operations/sign-in", data={"token": operator})
+
+    shown = (await browser.get("/app/api/operator/ingestion")).json()
+    exported = (await browser.get("/metrics")).text
+
+    line = next(
+        x
+        for x in exported.splitlines()
+        if x.startswith("fleetlink_mqtt_messages_received_total{") and 'channel="web-test"' in x
+    )
+    assert shown["received"]["web-test"] == float(line.rsplit(" ", 1)[1]) >= 3
 
 
 def test_a_tile_url_must_name_z_x_and_y() -> None:
