@@ -197,6 +197,10 @@ async def test_pages_allow_no_other_host_unless_a_tile_server_is_set(
     assert "default-src 'self'" in policy and "img-src 'self' data:;" in policy
     assert "img-src 'self' data: https://tiles.example.org;" in tiled
     assert "connect-src 'self'" in tiled
+    spread = content_security_policy(
+        Settings(map_tiles_url="https://{s}.tile.example.org/{z}/{x}/{y}.png")
+    ).decode()
+    assert "img-src 'self' data: https://*.tile.example.org;" in spread
 
 
 async def test_ingestion_health_shows_the_figures_metrics_exports(

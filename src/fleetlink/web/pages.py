@@ -44,7 +44,8 @@ def content_security_policy(settings: Settings) -> bytes:
     """Scripts, styles, data and images from fleetlink only (and the tile server, if set)."""
     images = "'self' data:"
     if settings.map_tiles_url:
-        parts = urlsplit(settings.map_tiles_url.replace("{s}", "a"))
+        # Leaflet spreads tiles over subdomains a, b, c where the URL says {s}.
+        parts = urlsplit(settings.map_tiles_url.replace("{s}", "*"))
         images += f" {parts.scheme}://{parts.netloc}"
     return (
         "default-src 'self'; script-src 'self'; connect-src 'self'; "

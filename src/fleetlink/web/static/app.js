@@ -378,6 +378,10 @@
         el("td", {}, el("i", { class: `dot ${r.connection}` }), r.connection),
         el("td", { title: r.lastSeenAt || "" }, age(r.lastSeenAt)), el("td", {}, r.owner || "—"))));
       body.dataset.rows = String(shown.length);
+      for (const th of document.querySelectorAll("th[data-sort]")) {
+        if (th.dataset.sort === sortKey) th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        else th.removeAttribute("aria-sort");
+      }
     }
     for (const th of document.querySelectorAll("th[data-sort]")) th.addEventListener("click", () => {
       ascending = sortKey === th.dataset.sort ? !ascending : true; sortKey = th.dataset.sort; drawTable();
