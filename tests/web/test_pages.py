@@ -24,6 +24,9 @@ async def test_an_owner_signs_in_and_sees_the_demo_fleet_on_the_map(
     site: Site, watched: Watched, artifacts: Path
 ) -> None:
     page = await watched.page()
+    await page.goto(f"{site.base_url}/")
+    await page.wait_for_url("**/oauth/sign-in?**")
+    await page.screenshot(path=artifacts / "sign-in.png")
     await sign_in_owner(page, site)
     await page.wait_for_selector("body[data-markers]")
     await page.wait_for_selector("path.leaflet-interactive", state="attached")
@@ -136,6 +139,13 @@ async def test_an_owner_opens_a_trip_and_replays_it_with_its_speed_chart(
     await page.click("#trips li[data-trip] button")
     await page.wait_for_selector("body[data-route-points]")
     await page.wait_for_selector("#chart .uplot")
+    # Hovering the chart puts the marker on the place of that moment.
+    chart = await page.locator("#chart .u-over").bounding_box()
+    assert chart is not None
+    await page.mouse.move(chart["x"] + chart["width"] * 0.6, chart["y"] + chart["height"] / 2)
+    await page.wait_for_selector("body[data-hover-point]")
+    assert int(await page.get_attribute("body", "data-hover-point") or 0) > 0
+    await page.mouse.move(0, 0)
     await page.select_option("#replay-speed", "60")
     await page.click("#play")
     await page.wait_for_selector("body[data-replaying=true]")

@@ -324,7 +324,14 @@
         width: box.clientWidth || 600, height: 200,
         scales: { x: { time: true } },
         series: [{}, { label: imperial ? "Speed (mph)" : "Speed (km/h)", stroke: "#0b5cad", width: 2 }],
-        hooks: { setCursor: [u => { if (u.cursor.idx != null && !playing) { const i = u.cursor.idx; marker.setLatLng([route.lat[i], route.lon[i]]); } }] },
+        // Hover the chart, see the place: the marker goes to the point under the cursor.
+        hooks: { setCursor: [u => {
+          if (u.cursor.idx != null && !playing) {
+            const i = u.cursor.idx;
+            marker.setLatLng([route.lat[i], route.lon[i]]);
+            body.dataset.hoverPoint = String(i);
+          }
+        }] },
       }, [route.t, route.speedKmh.map(speedValue)], box);
     }
     async function openTrip(id) {
