@@ -50,6 +50,9 @@ async def test_serve_demo_prints_a_working_token_for_25_vehicles(databases: Data
     assert len(listed) == 25
     assert status.status_code == 200
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    # Served by fleetlink itself: the docs work offline.
+    assert "/static/vendor/swagger-ui-dist/swagger-ui-bundle.js" in docs.text
+    assert "cdn" not in docs.text.lower()
     assert document["info"]["title"] == "Toyota Connected Services API"
     assert "/vehicles/{vin}/commands/{requestId}" in document["paths"]
     assert document["servers"][0]["url"] == "/connected/v1"

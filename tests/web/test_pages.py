@@ -232,3 +232,14 @@ def _without_request_id(answer: tuple[object, ...]) -> tuple[object, ...]:
 async def _csrf(page: Page) -> str:
     await page.goto(page.url.split("/vehicles/")[0] + "/")
     return await page.get_attribute('meta[name="csrf-token"]', "content") or ""
+
+
+async def test_the_api_docs_render_with_no_request_to_another_host(
+    site: Site, watched: Watched, artifacts: Path
+) -> None:
+    page = await watched.page()
+    for docs in ("/connected/v1/docs", "/v1/docs"):
+        await page.goto(f"{site.base_url}{docs}")
+        await page.wait_for_selector(".swagger-ui .info .title")
+        await page.wait_for_selector(".opblock")
+    await page.screenshot(path=artifacts / "api-docs.png")
