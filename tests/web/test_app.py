@@ -116,6 +116,23 @@ async def test_another_owners_vehicle_answers_as_an_unknown_one(
     assert all(status == 404 for status, _ in answers(foreign))
 
 
+async def test_the_pages_data_spends_from_the_rate_limits(
+    clocked: Container, make_client: ClientFactory, make_owner: OwnerFactory
+) -> None:
+    # The clock stands still: no token comes back while the requests are made, however slowly.
+    owner = await make_owner(count=1)
+    browser = await _signed_in(make_client, clocked, owner)
+    vin = owner.vehicles[0].vin
+    burst = clocked.settings.rate_limit_vehicle_burst
+
+    answers = [(await browser.get(f"/app/api/vehicles/{vin}")) for _ in range(burst + 1)]
+
+    assert [a.status_code for a in answers[:burst]] == [200] * burst
+    assert answers[-1].status_code == 429
+    assert answers[-1].json()["error"] == "Too many requests"
+    assert int(answers[-1].headers["retry-after"]) >= 1
+
+
 async def test_an_owner_marks_a_notification_read_and_only_their_own(
     container: Container, make_client: ClientFactory, make_owner: OwnerFactory
 ) -> None:

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 
+from fleetlink.api.ratelimit import enforce
 from fleetlink.bootstrap import Container
 from fleetlink.domain.accounts import Account
 from fleetlink.domain.errors import Forbidden, Unauthenticated
@@ -92,6 +93,9 @@ async def api_viewer(request: Request) -> Viewer:
     viewer = await current_viewer(request)
     if viewer is None:
         raise Unauthenticated("sign in first")
+    # The same budgets as the APIs' callers, a bucket of the web app's own per person.
+    who = viewer.account.guid if viewer.account is not None else viewer.email
+    await enforce(request, f"web:{viewer.kind}:{who}", request.path_params.get("vin"))
     if request.method not in ("GET", "HEAD"):
         sent = request.headers.get(CSRF_HEADER)
         if not sent or not hmac.compare_digest(sent, viewer.csrf):

@@ -238,8 +238,12 @@
           line.textContent = `${button.textContent}: ${seen.join(" → ")}${c.reason ? " (" + c.reason + ")" : ""}`;
         };
         show(command);
+        // Quick at first (a vehicle nearby answers within a second), then every 2 s at most,
+        // so that a command waiting for a sleeping vehicle stays well inside the rate limit.
+        let wait = 300;
         while (!["succeeded", "failed", "expired"].includes(command.status)) {
-          await new Promise(r => setTimeout(r, 300));
+          await new Promise(r => setTimeout(r, wait));
+          wait = Math.min(2000, wait * 1.5);
           try { command = await api(`/app/api/vehicles/${encodeURIComponent(vin)}/commands/${command.id}`); } catch (e) { continue; }
           if (seen[seen.length - 1] !== command.status) seen.push(command.status);
           show(command);
