@@ -370,8 +370,9 @@
     document.getElementById("prev-day").addEventListener("click", () => loadDay(shiftDay(-1)));
     document.getElementById("next-day").addEventListener("click", () => loadDay(shiftDay(1)));
     document.addEventListener("units", () => { if (route) { drawChart(); moveTo(simT); } loadDay(dayInput.value); });
-    // Today, or the latest day of the last month that has trips.
-    loadDay(isoDay(new Date()), 30);
+    // Today, or the latest day of the last two weeks that has trips (within the vehicle's
+    // rate-limit burst, so that an idle vehicle's page never runs into a 429).
+    loadDay(isoDay(new Date()), 14);
   }
 
   // ---- operator: fleet table and ingestion health -------------------------------------------
