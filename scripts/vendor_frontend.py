@@ -76,9 +76,9 @@ def fetch(entry: dict[str, Any]) -> dict[str, bytes]:
     return files
 
 
-def unpack(entry: dict[str, Any], files: dict[str, bytes]) -> dict[str, str]:
+def unpack(entry: dict[str, Any], files: dict[str, bytes], vendor: Path) -> dict[str, str]:
     """Write the entry's chosen files and its licence; their sha256, by path under vendor/."""
-    target = VENDOR / entry["name"]
+    target = vendor / entry["name"]
     if target.exists():
         for old in sorted(target.rglob("*"), reverse=True):
             old.unlink() if old.is_file() else old.rmdir()
@@ -97,14 +97,14 @@ def unpack(entry: dict[str, Any], files: dict[str, bytes]) -> dict[str, str]:
     return written
 
 
-def check() -> int:
+def check(lock_path: Path, vendor: Path) -> int:
     """Compare the committed files with MANIFEST.json; 0 when they match."""
-    manifest = json.loads((VENDOR / "MANIFEST.json").read_text())
-    lock = json.loads(LOCK.read_text())
+    manifest = json.loads((vendor / "MANIFEST.json").read_text())
+    lock = json.loads(lock_path.read_text())
     pinned = {f"{e['name']}@{e['version']}" for e in lock["packages"]}
     problems = [] if set(manifest["packages"]) == pinned else ["MANIFEST.json is not the lock's"]
     for path, digest in manifest["files"].items():
-        file = VENDOR / path
+        file = vendor / path
         if not file.is_file() or hashlib.sha256(file.read_bytes()).hexdigest() != digest:
             problems.append(f"{path} differs from what was vendored")
     for problem in problems:
@@ -112,11 +112,11 @@ def check() -> int:
     return 1 if problems else 0
 
 
-def pin(spec: str) -> None:
+def pin(spec: str, lock_path: Path) -> None:
     """Record name@version's tarball integrity and licence in the lock (files: add by hand)."""
     name, _, version = spec.rpartition("@")
     meta = metadata(name, version)
-    lock = json.loads(LOCK.read_text()) if LOCK.exists() else {"packages": []}
+    lock = json.loads(lock_path.read_text()) if lock_path.exists() else {"packages": []}
     entry = next((e for e in lock["packages"] if e["name"] == name), None)
     if entry is None:
         entry = {"name": name, "files": []}
@@ -124,7 +124,7 @@ def pin(spec: str) -> None:
     entry.update(
         version=version, integrity=meta["dist"]["integrity"], license=meta.get("license", "")
     )
-    LOCK.write_text(json.dumps(lock, indent=2) + "\n")
+    lock_path.write_text(json.dumps(lock, indent=2) + "\n")
     print(f"pinned {name}@{version} {entry['integrity']}")
 
 
@@ -132,23 +132,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--pin", metavar="NAME@VERSION", action="append", default=[])
+    parser.add_argument("--lock", type=Path, default=LOCK, help=argparse.SUPPRESS)
+    parser.add_argument("--vendor", type=Path, default=VENDOR, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.check:
-        return check()
+        return check(args.lock, args.vendor)
     for spec in args.pin:
-        pin(spec)
+        pin(spec, args.lock)
     if args.pin:
         return 0
-    lock = json.loads(LOCK.read_text())
+    lock = json.loads(args.lock.read_text())
     files: dict[str, str] = {}
     for entry in lock["packages"]:
-        files.update(unpack(entry, fetch(entry)))
+        files.update(unpack(entry, fetch(entry), args.vendor))
         print(f"vendored {entry['name']}@{entry['version']} ({entry['license']})")
     manifest = {
         "packages": sorted(f"{e['name']}@{e['version']}" for e in lock["packages"]),
         "files": dict(sorted(files.items())),
     }
-    (VENDOR / "MANIFEST.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    (args.vendor / "MANIFEST.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return 0
 
 
