@@ -42,6 +42,13 @@ async def test_an_owner_signs_in_and_sees_the_demo_fleet_on_the_map(
     await page.wait_for_selector("body[data-polls='2']", timeout=15_000)
     await page.screenshot(path=artifacts / "map.png", full_page=True)
 
+    # The owner panel's pages are part of the app, under the same header.
+    await page.click("text=Your apps")
+    await page.wait_for_url("**/oauth/grants")
+    await page.screenshot(path=artifacts / "apps.png")
+    await page.click("a.brand")
+    await page.wait_for_url(f"{site.base_url}/")
+
 
 async def test_the_map_pages_first_load_transfers_under_500_kb(
     site: Site, watched: Watched, browser: Browser, artifacts: Path
