@@ -4,7 +4,7 @@ import re
 import subprocess
 import sys
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from fleetlink.bootstrap import Container
 from fleetlink.domain.notifications import Notification, NotificationType
 from fleetlink.domain.state import Severity
+from fleetlink.domain.trips import RoutePoint, Trip
 from fleetlink.services.history import record_history
 from fleetlink.services.operators import create_operator, operator_token
 from fleetlink.settings import Settings
@@ -131,6 +132,46 @@ async def test_the_pages_data_spends_from_the_rate_limits(
     assert answers[-1].status_code == 429
     assert answers[-1].json()["error"] == "Too many requests"
     assert int(answers[-1].headers["retry-after"]) >= 1
+
+
+async def test_a_months_driving_is_summed_from_its_trips_and_a_bad_month_refused(
+    container: Container, make_client: ClientFactory, make_owner: OwnerFactory
+) -> None:
+    owner = await make_owner(count=1)
+    vehicle = owner.vehicles[0]
+    at = datetime(2026, 3, 5, 8, tzinfo=UTC)
+    trips = [
+        Trip(
+            str(uuid.uuid4()),
+            vehicle.id,
+            RoutePoint(35, 137, start),
+            RoutePoint(35.1, 137, end),
+            km,
+            90,
+        )
+        for start, end, km in (
+            (at, at + timedelta(minutes=30), 20.0),
+            (at + timedelta(days=3), at + timedelta(days=3, minutes=90), 100.0),
+            (at + timedelta(days=30), at + timedelta(days=30, minutes=10), 5.0),  # April
+        )
+    ]
+    await record_history(container.services, trips=trips)
+    browser = await _signed_in(make_client, container, owner)
+
+    march = await browser.get(f"/app/api/vehicles/{vehicle.vin}/statistics?month=2026-03")
+    wrong = await browser.get(f"/app/api/vehicles/{vehicle.vin}/statistics?month=2026-13")
+
+    assert march.json() | {"averageSpeedKmh": 60.0} == {
+        "month": "2026-03",
+        "trips": 2,
+        "distanceKm": 120.0,
+        "drivingS": 7200.0,
+        "averageSpeedKmh": 60.0,
+        "longestKm": 100.0,
+        "maxSpeedKmh": 90.0,
+    }
+    assert march.json()["averageSpeedKmh"] == pytest.approx(60.0)
+    assert wrong.status_code == 400
 
 
 async def test_an_owner_marks_a_notification_read_and_only_their_own(

@@ -143,6 +143,8 @@ async def test_an_owner_opens_a_trip_and_replays_it_with_its_speed_chart(
 
     await page.goto(f"{site.base_url}/vehicles/{found}/trips")
     await page.wait_for_selector("#trips li[data-trip] button")
+    await page.wait_for_selector("body[data-month-trips]")
+    assert int(await page.get_attribute("body", "data-month-trips") or 0) >= 1
     await page.click("#trips li[data-trip] button")
     await page.wait_for_selector("body[data-route-points]")
     await page.wait_for_selector("#chart .uplot")

@@ -11,6 +11,7 @@ from typing import Any
 from fleetlink.domain.commands import Command
 from fleetlink.domain.notifications import NotificationPage, ServiceRecord
 from fleetlink.domain.state import ChargingStatus, VehicleState
+from fleetlink.domain.statistics import DrivingTotals
 from fleetlink.domain.trips import RoutePoint, Trip
 from fleetlink.domain.vehicle import ConnectionState, Vehicle
 
@@ -256,4 +257,17 @@ def service_records(records: list[ServiceRecord]) -> dict[str, Any]:
             }
             for r in records
         ]
+    }
+
+
+def totals(month: str, found: DrivingTotals) -> dict[str, Any]:
+    """A month's driving, as the trips page sums it up."""
+    return {
+        "month": month,
+        "trips": found.trips,
+        "distanceKm": found.distance_km,
+        "drivingS": found.driving_time.total_seconds(),
+        "averageSpeedKmh": found.average_speed_kmh,
+        "longestKm": found.longest_km,
+        "maxSpeedKmh": found.max_speed_kmh,
     }

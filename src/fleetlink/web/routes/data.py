@@ -1,9 +1,9 @@
 """The data the pages read and the commands they send, as JSON: parse, call a service, map."""
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from fleetlink.domain.commands import CommandKind, CommandRequest
@@ -97,3 +97,15 @@ async def mark_read(request: Request, vin: str, body: MarkRead, owner: ApiOwner)
 async def service_records(request: Request, vin: str, owner: ApiOwner) -> dict[str, Any]:
     _, records = await history.list_service_records(container_of(request).services, owner, vin)
     return views.service_records(records)
+
+
+@router.get("/vehicles/{vin}/statistics")
+async def statistics(
+    request: Request,
+    vin: str,
+    owner: ApiOwner,
+    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")],
+) -> dict[str, Any]:
+    year, number = (int(part) for part in month.split("-"))
+    ctx = container_of(request).services
+    return views.totals(month, await history.month_totals(ctx, owner, vin, year, number))

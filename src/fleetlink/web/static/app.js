@@ -274,7 +274,20 @@
         const d = new Date(day + "T00:00:00Z"); d.setUTCDate(d.getUTCDate() - 1); day = isoDay(d);
       }
     }
+    let shownMonth = null;
+    async function loadMonth(month) {
+      if (month === shownMonth) return;
+      shownMonth = month;
+      const m = await api(`/app/api/vehicles/${encodeURIComponent(vin)}/statistics?month=${month}`);
+      const hours = Math.floor(m.drivingS / 3600), minutes = Math.round((m.drivingS % 3600) / 60);
+      document.getElementById("month").replaceChildren(
+        el("h2", {}, new Date(month + "-01T00:00:00Z").toLocaleDateString([], { month: "long", year: "numeric", timeZone: "UTC" })),
+        `${m.trips} trips · ${dist(m.distanceKm)} · ${hours} h ${minutes} min driving`, el("br"),
+        `average ${speed(m.averageSpeedKmh)} · longest ${dist(m.longestKm)} · top ${speed(m.maxSpeedKmh)}`);
+      body.dataset.monthTrips = String(m.trips);
+    }
     function showList(trips) {
+      loadMonth(dayInput.value.slice(0, 7));
       list.replaceChildren(...trips.map(t => el("li", { "data-trip": t.id },
         el("button", { type: "button", onclick: () => openTrip(t.id) },
           el("strong", {}, `${new Date(t.startAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })} → ${new Date(t.endAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}`),
@@ -369,7 +382,7 @@
     dayInput.addEventListener("change", () => loadDay(dayInput.value));
     document.getElementById("prev-day").addEventListener("click", () => loadDay(shiftDay(-1)));
     document.getElementById("next-day").addEventListener("click", () => loadDay(shiftDay(1)));
-    document.addEventListener("units", () => { if (route) { drawChart(); moveTo(simT); } loadDay(dayInput.value); });
+    document.addEventListener("units", () => { if (route) { drawChart(); moveTo(simT); } shownMonth = null; loadDay(dayInput.value); });
     // Today, or the latest day of the last two weeks that has trips (within the vehicle's
     // rate-limit burst, so that an idle vehicle's page never runs into a 429).
     loadDay(isoDay(new Date()), 14);
