@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint typecheck pytest bench bench-http bench-tools clean
+.PHONY: run test lint typecheck pytest bench bench-http bench-tools browser-tools vendor-frontend clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
-pytest: $(VENV)/.installed-dev
+pytest: $(VENV)/.installed-dev browser-tools
 	$(BIN)/pytest
 
 test: lint typecheck pytest
@@ -64,6 +64,24 @@ bench-tools:
 	  || { $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q wrk; } \
 	  || echo "could not install wrk: install it by hand (brew install wrk on macOS)"; \
 	}
+
+# The web app's browser tests (tests/web) drive Debian's Chromium through Playwright: its own
+# browser download cannot work without the internet. Installed here when missing, as root or
+# through sudo, like wrk above; if that fails, the browser tests skip and say why (fail in CI).
+browser-tools:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  echo "installing Chromium (apt-get install chromium)"; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium \
+	  || { $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; } \
+	  || echo "could not install Chromium: the browser tests will skip (install it by hand)"; \
+	}
+
+# The web app's pinned front-end libraries (scripts/frontend.lock.json), fetched from the npm
+# registry, checked against their recorded sha512 and unpacked into src/fleetlink/web/static/vendor.
+# The result is committed: `make run` needs neither npm nor the internet. NPM_REGISTRY overrides.
+vendor-frontend:
+	$(PYTHON) scripts/vendor_frontend.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .import_linter_cache fleetlink.db fleetlink.db-wal fleetlink.db-shm

@@ -88,6 +88,8 @@ XDIST_GROUPS = {
     "tests/api/toyota/test_schemathesis.py": "toyota-schemathesis",
     "tests/api/highmobility/test_schemathesis.py": "highmobility-schemathesis",
     "tests/api/operator/test_schemathesis.py": "operator-schemathesis",
+    # One demo server (three days of history) and one Chromium serve the module's tests.
+    "tests/web/test_pages.py": "web-browser",
 }
 
 

@@ -16,7 +16,11 @@ from fleetlink.api.contracts import parse_yaml
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 # Served documents and docs pages are not API operations of any contract, nor are the owner
 # panel's HTML pages (documented in the extensions for people, not validated here).
-_UNGOVERNED = re.compile(r"^/(connected/|operator/)?v1/(openapi\.json|docs)$|^/oauth(/|$)")
+_UNGOVERNED = re.compile(
+    r"^/(connected/|operator/)?v1/(openapi\.json|docs)$|^/oauth(/|$)"
+    # The web app (fleetlink.web): pages and their own JSON, under no contract.
+    r"|^/($|static/|app/api/|vehicles/|operations|sign-in)"
+)
 _EXTENSIONS = "urn:fleetlink-test:fleetlink-extensions.openapi.yaml"
 _TOYOTA = "urn:fleetlink-test:toyota-connected-services.openapi.yaml"
 _HIGH_MOBILITY = "urn:fleetlink-test:high-mobility-vehicle-api.openapi.yaml"

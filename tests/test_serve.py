@@ -37,14 +37,22 @@ async def test_serve_demo_prints_a_working_token_for_25_vehicles(databases: Data
             status = _checked(await client.get(f"/connected/v1/vehicles/{vin}/status"))
             docs = await client.get("/connected/v1/docs")
             document = (await client.get("/connected/v1/openapi.json")).json()
+            web_app = await client.get("/")
     finally:
         exit_code = await server.stop()
 
     assert "demo@example.com" in banner
     assert "password (shown this once)" in banner
+    assert f"web app: {server.base_url}/" in banner
+    assert f"sign in at {server.base_url}/ as demo@example.com" in banner
+    assert web_app.status_code == 303
+    assert web_app.headers["location"].startswith("/oauth/sign-in?next=")
     assert len(listed) == 25
     assert status.status_code == 200
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    # Served by fleetlink itself: the docs work offline.
+    assert "/static/vendor/swagger-ui-dist/swagger-ui-bundle.js" in docs.text
+    assert "cdn" not in docs.text.lower()
     assert document["info"]["title"] == "Toyota Connected Services API"
     assert "/vehicles/{vin}/commands/{requestId}" in document["paths"]
     assert document["servers"][0]["url"] == "/connected/v1"

@@ -33,6 +33,7 @@ from fleetlink.services import settling
 from fleetlink.services.retention import sweep
 from fleetlink.settings import Settings
 from fleetlink.supervisor import Supervisor
+from fleetlink.web.app import create_web_app
 
 log = structlog.get_logger(__name__)
 SWEEP_INTERVAL_S = 3600.0
@@ -189,5 +190,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         _Mount(OWNER_PANEL_PREFIX, create_owner_panel_app(wired)),
         _Mount(OPERATOR_PREFIX, create_operator_app(wired)),
         _Mount(WEBHOOKS_PREFIX, create_webhooks_app(wired)),
+        # Last: everything no API claimed is the web app's (its pages, /static, /app/api).
+        _Mount("", create_web_app(wired)),
     ]
     return app

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     # when the machine has a second CPU for it.
     seed_worker: bool = True
     issuer: str = "fleetlink"
+    # The web app's map: unset, an offline basemap of country outlines served by fleetlink
+    # itself (no request leaves the machine); set, raster tiles from this server instead, as
+    # https://tiles.example/{z}/{x}/{y}.png, credited with map_tiles_attribution.
+    map_tiles_url: str | None = None
+    map_tiles_attribution: str = ""
     token_ttl_seconds: Annotated[int, Field(ge=60)] = 3600
     command_timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
     mqtt_url: str | None = None
@@ -198,6 +203,15 @@ class Settings(BaseSettings):
                 "dynamic security provisions an external Mosquitto: set FLEETLINK_MQTT_URL "
                 "to mqtt://admin:password@host:port"
             )
+        return value
+
+    @field_validator("map_tiles_url")
+    @classmethod
+    def _map_tiles_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            _url_of(value, ("http", "https"), "https://host/{z}/{x}/{y}.png")
+            if not all(part in value for part in ("{z}", "{x}", "{y}")):
+                raise ValueError("a tile URL names {z}, {x} and {y}")
         return value
 
     @field_validator("redis_url")

@@ -84,15 +84,31 @@ async def announce_demo(container: Container) -> tuple[list[SimVehicle], Backfil
     token = await container.tokens.issue(
         fleet.account.guid, TOYOTA_AUDIENCE, s.token_ttl, container.services.clock()
     )
+    base = f"http://{s.host}:{s.port}"
+    out.print(f"[bold]web app:[/bold] {base}/", highlight=False)
     out.print(f"[bold]demo fleet:[/bold] {len(fleet.vehicles)} vehicles for {fleet.account.email}")
     if fleet.password:
         out.print(f"  password (shown this once): [bold]{fleet.password}[/bold]")
+        out.print(
+            f"  sign in at {base}/ as {fleet.account.email} with that password", highlight=False
+        )
+    else:
+        out.print(
+            # Never the word itself: a restart shows no secret, and says none (test_serve).
+            f"  sign in at {base}/ as {fleet.account.email}, with what the first start printed "
+            f"(`fleetlink owners link {fleet.account.email}` gives a link to set a new one)",
+            highlight=False,
+        )
+    out.print(
+        f"  operators: `fleetlink operators create EMAIL`, then paste "
+        f"`fleetlink token --operator EMAIL` at {base}/operations/sign-in",
+        highlight=False,
+    )
     out.print(
         f"  access token, valid {s.token_ttl_seconds} s "
         f"(`fleetlink token {fleet.account.email}` prints another):"
     )
     out.print(token, soft_wrap=True, highlight=False)
-    base = f"http://{s.host}:{s.port}"
     out.print(f"  try: curl -H 'Authorization: Bearer <token>' {base}/connected/v1/vehicles")
     out.print(f"  docs: {base}/connected/v1/docs")
     out.print(

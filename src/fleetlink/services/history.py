@@ -1,13 +1,18 @@
 """What a vehicle has done and been through: trips, notifications, service visits."""
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 
 from fleetlink.domain.accounts import Account
+from fleetlink.domain.errors import InvalidInput, NotFound
 from fleetlink.domain.notifications import Notification, NotificationPage, ServiceRecord
+from fleetlink.domain.driving import DrivingTotals, driving_totals
 from fleetlink.domain.trips import Trip, TripPage, TripQuery
 from fleetlink.domain.vehicle import Vehicle
 from fleetlink.services.context import ServiceContext
 from fleetlink.services.ownership import owned_vehicle
+
+MAX_MARKED = 500
 
 
 async def list_trips(
@@ -26,6 +31,19 @@ async def list_notifications(
     async with ctx.store.reading() as uow:
         vehicle = await owned_vehicle(uow, account, vin)
         return await uow.notifications.page(vehicle.id, unread_only, since=vehicle.owner_since)
+
+
+async def mark_notifications_read(
+    ctx: ServiceContext, account: Account, vin: str, ids: Sequence[str]
+) -> int:
+    """Mark notifications of the caller's vehicle read; others' ids change nothing."""
+    if len(ids) > MAX_MARKED:
+        raise InvalidInput(f"at most {MAX_MARKED} notifications at once, got {len(ids)}")
+    async with ctx.store.writing() as uow:
+        vehicle = await owned_vehicle(uow, account, vin)
+        marked = await uow.notifications.mark_read(vehicle.id, ids, since=vehicle.owner_since)
+        await uow.commit()
+    return marked
 
 
 async def list_service_records(
@@ -50,3 +68,40 @@ async def record_history(
         await uow.notifications.add_many(notifications)
         await uow.service_records.add_many(service_records)
         await uow.commit()
+
+
+async def month_totals(
+    ctx: ServiceContext, account: Account, vin: str, year: int, month: int
+) -> DrivingTotals:
+    """What the vehicle drove in a month (UTC days), from its trips, in one unit of work."""
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        raise InvalidInput(f"no such month: {year}-{month}")
+    first = date(year, month, 1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    trips: list[Trip] = []
+    async with ctx.store.reading() as uow:
+        vehicle = await owned_vehicle(uow, account, vin)
+        while True:
+            query = TripQuery(first, last, offset=len(trips))
+            page = await uow.trips.page(vehicle.id, query, since=vehicle.owner_since)
+            trips += page.trips
+            if not page.trips or len(trips) >= page.total:
+                return driving_totals(trips)
+
+
+async def get_trip(
+    ctx: ServiceContext, account: Account, vin: str, trip_id: str, day: date
+) -> Trip:
+    """One trip of the vehicle that started on day (UTC), with its route."""
+    async with ctx.store.reading() as uow:
+        vehicle = await owned_vehicle(uow, account, vin)
+        offset = 0
+        while True:
+            query = TripQuery(day, day, offset=offset, include_route=True)
+            page = await uow.trips.page(vehicle.id, query, since=vehicle.owner_since)
+            for trip in page.trips:
+                if trip.id == trip_id:
+                    return trip
+            offset += len(page.trips)
+            if not page.trips or offset >= page.total:
+                raise NotFound(f"no trip {trip_id} on {day}")

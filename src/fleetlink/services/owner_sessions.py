@@ -17,6 +17,8 @@ from fleetlink.services.context import ServiceContext
 from fleetlink.services.tokens import TokenService
 
 OWNER_PANEL_AUDIENCE = "fleetlink:owner-panel"
+# The cookie that carries it, read by the owner panel and the web app alike.
+OWNER_COOKIE = "fleetlink_owner"
 # The subject of a visitor's session, before sign-in.
 _VISITOR = "visitor"
 

@@ -15,7 +15,14 @@ import structlog
 from fleetlink.domain.clearance import ClearanceChange, ClearanceReason, ClearanceStatus
 from fleetlink.domain.commands import TRANSFERRED_RETURN_CODE
 from fleetlink.domain.errors import Conflict, VehicleNotFound
-from fleetlink.domain.listing import Page, VehicleFilter, check_limit, decode_cursor, page_of
+from fleetlink.domain.listing import (
+    MAX_LIMIT,
+    Page,
+    VehicleFilter,
+    check_limit,
+    decode_cursor,
+    page_of,
+)
 from fleetlink.domain.operators import OwnershipPeriod
 from fleetlink.domain.registration import (
     VehicleDetails,
@@ -70,6 +77,22 @@ async def list_fleet(
             where = replace(where, owner=(await owner_by_ref(uow, where.owner)).guid)
         rows = await uow.registry.search(where, after, check_limit(limit) + 1)
     return page_of(rows, limit, lambda v: v.vin)
+
+
+async def fleet_with_owners(ctx: ServiceContext) -> list[tuple[Vehicle, str | None]]:
+    """Every registered vehicle with its owner's email (None: no owner), in VIN order."""
+    vehicles: list[Vehicle] = []
+    emails: dict[str, str] = {}
+    async with ctx.store.reading() as uow:
+        after: str | None = None
+        while rows := await uow.registry.search(VehicleFilter(), after, MAX_LIMIT):
+            vehicles += rows
+            after = rows[-1].vin
+        after = None
+        while owners := await uow.accounts.summaries(after, MAX_LIMIT):
+            emails.update((o.guid, o.email) for o in owners)
+            after = owners[-1].email
+    return [(v, emails.get(v.owner_guid or "")) for v in vehicles]
 
 
 async def get_registered(ctx: ServiceContext, vin: str) -> Vehicle:

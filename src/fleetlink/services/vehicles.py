@@ -97,3 +97,11 @@ async def latest_states(ctx: ServiceContext, account: Account) -> dict[str, Vehi
         states = await uow.states.get_many([v.id for v in owned])
     seen = {v.vin: owners_view(v, states.get(v.id))[1] for v in owned}
     return {vin: state for vin, state in seen.items() if state is not None}
+
+
+async def list_snapshots(ctx: ServiceContext, account: Account) -> list[VehicleSnapshot]:
+    """Every vehicle of the account with the latest state its owner may see, in one read."""
+    async with ctx.store.reading() as uow:
+        owned = await uow.vehicles.list_owned(account.id)
+        states = await uow.states.get_many([v.id for v in owned])
+    return [VehicleSnapshot(*owners_view(v, states.get(v.id))) for v in owned]

@@ -136,7 +136,7 @@ async def test_a_signed_out_owner_is_asked_to_sign_in_in_a_protected_session(
     assert form.value("csrf")
     assert form.value("next").startswith("/oauth/new?")
     cookie = page.headers["set-cookie"].lower()
-    assert "httponly" in cookie and "samesite=lax" in cookie and "path=/oauth" in cookie
+    assert "httponly" in cookie and "samesite=lax" in cookie and "path=/;" in cookie
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert page.headers["x-frame-options"] == "DENY"
     assert page.headers["referrer-policy"] == "no-referrer"

@@ -95,3 +95,10 @@ def test_sign_in_returns_to_a_panel_page_whose_query_carries_urls() -> None:
     for elsewhere in ("//evil.example/oauth/", "https://evil.example/oauth/x", "/oauth//x", "/x"):
         assert safe_next(elsewhere) == HOME, elsewhere
     assert safe_next("/oauth\\..\\x") == HOME
+
+
+def test_sign_in_returns_to_a_page_of_the_web_app() -> None:
+    from fleetlink.api.owner_panel.session import safe_next
+
+    for page in ("/", "/vehicles/JTDKARFP0J3000001", "/vehicles/JTDKARFP0J3000001/trips"):
+        assert safe_next(page) == page

@@ -16,12 +16,19 @@ from starlette.datastructures import FormData
 from fleetlink.api.dependencies import get_container
 from fleetlink.domain.accounts import Account
 from fleetlink.domain.errors import Forbidden, Unauthenticated
-from fleetlink.services.owner_sessions import OwnerSession, read_session, start_session
+from fleetlink.services.owner_sessions import (
+    OWNER_COOKIE,
+    OwnerSession,
+    read_session,
+    start_session,
+)
 
 PREFIX = "/oauth"
-COOKIE = "fleetlink_owner"
+COOKIE = OWNER_COOKIE
 CSRF_FIELD = "csrf"
 HOME = f"{PREFIX}/grants"
+# The web app's pages (fleetlink.web), which send an owner here to sign in and back.
+WEB_APP_PAGES = ("/", "/vehicles/")
 
 
 class SignInRequired(Exception):
@@ -48,8 +55,12 @@ class PostedForm:
     fields: FormData
 
 
+def _web_app_page(path: str) -> bool:
+    return path == WEB_APP_PAGES[0] or any(path.startswith(p) for p in WEB_APP_PAGES[1:])
+
+
 def safe_next(target: str | None) -> str:
-    """Where to go after sign-in: only a page of the panel, never another site."""
+    """Where to go after sign-in: only a page of the panel or the web app, never another site."""
     if not target:
         return HOME
     # The query may carry URLs (an app's redirect_uri): only the path decides where we go.
@@ -57,7 +68,7 @@ def safe_next(target: str | None) -> str:
     if (
         not parts.scheme
         and not parts.netloc
-        and parts.path.startswith(f"{PREFIX}/")
+        and (parts.path.startswith(f"{PREFIX}/") or _web_app_page(parts.path))
         and "\\" not in parts.path
         and "//" not in parts.path
     ):
@@ -133,7 +144,8 @@ def set_session_cookie(request: Request, response: Response, session: NewSession
         COOKIE,
         session.cookie,
         max_age=int(ttl.total_seconds()),
-        path=PREFIX,
+        # The whole site: the web app at / reads the same session (fleetlink.web).
+        path="/",
         secure=request.url.scheme == "https",
         httponly=True,
         # Lax: the cookie comes along when an app sends the owner here, never on a
@@ -144,7 +156,7 @@ def set_session_cookie(request: Request, response: Response, session: NewSession
 
 def end_session(response: Response) -> None:
     """Forget the session cookie."""
-    response.delete_cookie(COOKIE, path=PREFIX, httponly=True, samesite="lax")
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax")
 
 
 SignedInOwner = Annotated[SignedIn, Depends(signed_in_owner)]

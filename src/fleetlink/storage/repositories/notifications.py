@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -74,6 +74,22 @@ class NotificationRepository:
         stmt = stmt.order_by(notifications.c.created_at.desc(), notifications.c.id)
         rows = await self._conn.execute(stmt)
         return NotificationPage(tuple(_notification(r) for r in rows), int(total), int(unread))
+
+    async def mark_read(
+        self, vehicle_id: int, ids: Sequence[str], *, since: datetime | None = None
+    ) -> int:
+        """Mark the vehicle's notifications with these ids (created since since) read."""
+        if not ids:
+            return 0
+        where = [
+            notifications.c.vehicle_id == vehicle_id,
+            notifications.c.id.in_(list(ids)),
+            notifications.c.is_read.is_(False),
+        ]
+        if since is not None:
+            where.append(notifications.c.created_at >= since)
+        result = await self._conn.execute(update(notifications).where(*where).values(is_read=True))
+        return int(result.rowcount or 0)
 
 
 def _record(row: Any) -> ServiceRecord:
