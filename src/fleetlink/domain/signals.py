@@ -91,6 +91,8 @@ class SignalChanges:
     names: set[str] = field(default_factory=set)
     at: datetime | None = None
     states: int = 0
+    # The last state's time of each group of signals (VehicleState.group_times).
+    times: dict[str, datetime] = field(default_factory=dict)
 
     @classmethod
     def after(cls, state: VehicleState | None) -> "SignalChanges":
@@ -107,6 +109,7 @@ class SignalChanges:
             self.names.update(n for n, v in now.items() if before.get(n) != v)
         self.last, self.at = now, state.reported_at
         self.states += 1
+        self.times = state.group_times()
 
     def signals(self) -> dict[str, Any]:
         """Each changed signal with its latest value."""

@@ -231,7 +231,7 @@ async def _apply_states(
         told[vid][1].add(new)
         states[vid] = new
         changed[vid] = new
-    await uow.states.put_many(changed)
+    await uow.states.merge_many(changed)
     for vid, (vin, changes) in told.items():
         event = state_changed(new_id(), vin, vid, changes)
         if event is not None:
