@@ -17,7 +17,7 @@ from typing import Any
 
 import aiomqtt
 import httpx
-from jsonschema import Draft202012Validator
+from openapi_schema_validator import OAS31Validator
 
 from fleetlink.auth.tokens import TOYOTA_AUDIENCE
 from fleetlink.domain.events import EventType
@@ -212,7 +212,7 @@ async def test_the_state_event_tells_each_groups_own_time(
     async with uplink.container.store.reading() as uow:
         told = [e for e in await uow.events.of_vehicle(car.id) if e.type is EventType.STATE_CHANGED]
     last = told[-1]
-    validator = Draft202012Validator(_documented_schema("vehicle.state_changed"))
+    validator = OAS31Validator(_documented_schema("vehicle.state_changed"))
     for event in told:
         validator.validate(event.data)
     assert last.data["times"]["battery"] == iso(battery_at)
