@@ -278,9 +278,9 @@ def apply_report(state: VehicleState | None, r: StateReport) -> VehicleState:
         battery_range_km=(
             _pick(r.battery_range_km, state.battery_range_km) if battery else state.battery_range_km
         ),
-        fuel_level_pct=_pick(r.fuel_level_pct, state.fuel_level_pct)
-        if fuel
-        else state.fuel_level_pct,
+        fuel_level_pct=(
+            _pick(r.fuel_level_pct, state.fuel_level_pct) if fuel else state.fuel_level_pct
+        ),
         fuel_range_km=_pick(r.fuel_range_km, state.fuel_range_km) if fuel else state.fuel_range_km,
         charging_status=status,
         plugged_in=plugged,
@@ -384,5 +384,16 @@ def apply_event(state: VehicleState | None, e: EventReport) -> VehicleState:
         engine_rpm=state.engine_rpm,
         oil_temperature_c=state.oil_temperature_c,
         charge_limit_pct=state.charge_limit_pct,
-        times=replace(t, ignition=ignition_at, doors=doors_at, health=health_at),
+        times=SignalTimes(
+            ignition=ignition_at,
+            doors=doors_at,
+            locks=t.locks,
+            windows=t.windows,
+            motion=t.motion,
+            battery=t.battery,
+            charging=t.charging,
+            fuel=t.fuel,
+            climate=t.climate,
+            health=health_at,
+        ),
     )
