@@ -63,7 +63,7 @@ def test_a_sample_that_says_little_keeps_every_other_field() -> None:
         EVERYTHING,
         reported_at=later,
         cabin_temperature_c=23.5,
-        times=dataclasses.replace(EVERYTHING.times, climate=later),
+        times=EVERYTHING.times._replace(climate=later),
     )
 
 
@@ -85,7 +85,7 @@ def test_an_event_keeps_every_field_it_says_nothing_of() -> None:
     after = apply_event(EVERYTHING, event)
 
     doors = dataclasses.replace(EVERYTHING.doors, rear_right_open=True)
-    times = dataclasses.replace(EVERYTHING.times, doors=later)
+    times = EVERYTHING.times._replace(doors=later)
     assert after == dataclasses.replace(EVERYTHING, reported_at=later, doors=doors, times=times)
 
 
@@ -138,7 +138,7 @@ def test_a_late_sample_sets_the_groups_it_is_newest_for_and_no_other() -> None:
     later = AT + timedelta(minutes=1)
     moved = apply_report(EVERYTHING, StateReport(VIN, "p", later, latitude=34.0, longitude=-97.0))
     battery_only = dataclasses.replace(
-        moved, times=dataclasses.replace(moved.times, battery=AT - timedelta(hours=1))
+        moved, times=moved.times._replace(battery=AT - timedelta(hours=1))
     )
 
     late = StateReport(

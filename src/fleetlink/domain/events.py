@@ -95,7 +95,7 @@ def state_changed(id: str, vin: str, vehicle_id: int, changes: SignalChanges) ->
         "reports": changes.states,
         # When the vehicle reported each group's newest value: older than timestamp for a
         # group the last reports did not carry.
-        "times": {group: _iso(at) for group, at in sorted(changes.times.items())},
+        "times": {group: _iso(at) for group, at in sorted(changes.times().items())},
     }
     return Event(id, EventType.STATE_CHANGED, vin, vehicle_id, changes.at, data)
 

@@ -198,36 +198,36 @@ def apply_report(state: VehicleState | None, r: StateReport) -> VehicleState:
         state = VehicleState(reported_at=r.at)
     at = r.at
     t = state.times
-    ignition = _takes(at, r.ignition_on is not None, t.ignition)
-    doors = _takes(at, bool(r.doors_open) or r.trunk_open is not None, t.doors)
-    locks = _takes(at, bool(r.doors_locked), t.locks)
-    windows = _takes(at, bool(r.windows), t.windows)
-    motion = _takes(
-        at,
+    # Inline rather than through a helper: ingestion runs this once per sample. A group is
+    # set when the sample carries one of its signals and the group's time is not newer.
+    ignition = r.ignition_on is not None and (t.ignition is None or at >= t.ignition)
+    doors = (bool(r.doors_open) or r.trunk_open is not None) and (t.doors is None or at >= t.doors)
+    locks = bool(r.doors_locked) and (t.locks is None or at >= t.locks)
+    windows = bool(r.windows) and (t.windows is None or at >= t.windows)
+    motion = (
         r.speed_kmh is not None
         or r.is_moving is not None
         or r.odometer_km is not None
-        or r.engine_rpm is not None,
-        t.motion,
+        or r.engine_rpm is not None
+    ) and (t.motion is None or at >= t.motion)
+    battery = (r.battery_soc_pct is not None or r.battery_range_km is not None) and (
+        t.battery is None or at >= t.battery
     )
-    battery = _takes(at, r.battery_soc_pct is not None or r.battery_range_km is not None, t.battery)
-    charge = _takes(
-        at,
+    charge = (
         r.plugged_in is not None
         or r.charging is not None
         or r.charge_time_remaining_s is not None
-        or r.charge_limit_pct is not None,
-        t.charging,
+        or r.charge_limit_pct is not None
+    ) and (t.charging is None or at >= t.charging)
+    fuel = (r.fuel_level_pct is not None or r.fuel_range_km is not None) and (
+        t.fuel is None or at >= t.fuel
     )
-    fuel = _takes(at, r.fuel_level_pct is not None or r.fuel_range_km is not None, t.fuel)
-    climate = _takes(
-        at, r.climate_running is not None or r.cabin_temperature_c is not None, t.climate
+    climate = (r.climate_running is not None or r.cabin_temperature_c is not None) and (
+        t.climate is None or at >= t.climate
     )
-    health = _takes(
-        at,
-        r.oil_level is not None or r.maintenance_due is not None or r.oil_temperature_c is not None,
-        t.health,
-    )
+    health = (
+        r.oil_level is not None or r.maintenance_due is not None or r.oil_temperature_c is not None
+    ) and (t.health is None or at >= t.health)
     position = state.position
     if (
         r.latitude is not None
