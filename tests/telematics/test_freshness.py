@@ -24,6 +24,7 @@ from fleetlink.domain.events import EventType
 from fleetlink.domain.state import VehicleState
 from fleetlink.domain.vehicle import Powertrain, Vehicle
 from fleetlink.services.vehicles import latest_states
+from fleetlink.storage.tables import vehicle_state
 from fleetlink.telematics.encoding import encode_telemetry
 from fleetlink.telematics.topics import Channel, topic
 from tests.api.conftest import new_fleet, with_clearance
@@ -220,3 +221,45 @@ async def test_the_state_event_tells_each_groups_own_time(
     assert last.data["times"]["climate"] == iso(late_at)
     # The envelope's time is the newest the vehicle reported, not the late sample's.
     assert last.occurred_at == position_at
+
+
+async def test_a_vehicle_heard_from_only_once_shows_no_time_for_what_it_never_reported(
+    uplink: Uplink, make_client: ClientFactory
+) -> None:
+    car = _phev(uplink)
+    views = await _views(uplink, make_client, car)
+    async with uplink.container.store.engine.begin() as conn:
+        # As if its unit had never reported: no generated starting state.
+        await conn.execute(vehicle_state.delete().where(vehicle_state.c.vehicle_id == car.id))
+    position_at = _base()
+    # An hour older than the position, and still the only battery value: shown, with its time.
+    battery_at = position_at - timedelta(hours=1)
+
+    async with uplink.car(car) as unit:
+        await _send(unit, car.vin, position_at, {LATITUDE: 35.7, LONGITUDE: 137.7})
+    await _until(uplink, car.vin, lambda s: s.position is not None, "took the position")
+    status = await views.toyota_get("status")
+    electric = await views.toyota_get("electric")
+    climate = await views.toyota_get("climate")
+    health = await views.toyota_get("health")
+    location = await views.toyota_get("location")
+    hm = await views.high_mobility()
+    async with uplink.car(car) as unit:
+        await _send(unit, car.vin, battery_at, {SOC: 42.0})
+    await _until(uplink, car.vin, lambda s: s.battery_soc_pct == 42.0, "took the late battery")
+    electric_after = await views.toyota_get("electric")
+    location_after = await views.toyota_get("location")
+    hm_after = await views.high_mobility()
+
+    assert "lastUpdatedAt" not in status
+    assert "lastUpdatedAt" not in electric
+    assert "lastUpdatedAt" not in climate
+    assert "lastReportedAt" not in health
+    assert location["timestamp"] == hm["timestamp"] == iso(position_at)
+    assert (electric_after["batteryLevel"], electric_after["lastUpdatedAt"]) == (
+        42,
+        iso(battery_at),
+    )
+    assert location_after["timestamp"] == iso(position_at)
+    assert hm_after["charging"]["battery_level"] == 42
+    assert hm_after["timestamp"] == iso(position_at)
