@@ -225,7 +225,8 @@ async def _apply_states(
             if alert is not None:
                 result.notifications.append(_notify(vid, alert, report.at))
         for alert in alerts_between(before, new):
-            result.notifications.append(_notify(vid, alert, new.reported_at))
+            # The time of the report that changed the state (a late one's own, not the newest).
+            result.notifications.append(_notify(vid, alert, report.at))
         if vid not in told:
             told[vid] = (report.vin, SignalChanges.after(before))
         told[vid][1].add(new)
