@@ -348,7 +348,7 @@ def repo_root() -> Iterator[Path]:
 
 
 async def put_state(container: Container, vehicle: Vehicle, state: VehicleState) -> None:
-    """Store a state as if the vehicle had just reported it."""
+    """Store a state as if the vehicle had just reported it, all at once (stamped)."""
     async with container.store.writing() as uow:
-        await uow.states.put_many({vehicle.id: state})
+        await uow.states.put_many({vehicle.id: state.stamped()})
         await uow.commit()

@@ -16,6 +16,7 @@ from fleetlink.domain.state import (
     OilLevel,
     Position,
     Severity,
+    SignalTimes,
     VehicleState,
     WarningLight,
     WindowPosition,
@@ -50,7 +51,7 @@ EVERYTHING = VehicleState(
     engine_rpm=1_600.0,
     oil_temperature_c=92.0,
     charge_limit_pct=90.0,
-)
+).stamped()
 
 
 def test_a_sample_that_says_little_keeps_every_other_field() -> None:
@@ -58,7 +59,12 @@ def test_a_sample_that_says_little_keeps_every_other_field() -> None:
 
     after = apply_report(EVERYTHING, StateReport(VIN, "m", later, cabin_temperature_c=23.5))
 
-    assert after == dataclasses.replace(EVERYTHING, reported_at=later, cabin_temperature_c=23.5)
+    assert after == dataclasses.replace(
+        EVERYTHING,
+        reported_at=later,
+        cabin_temperature_c=23.5,
+        times=EVERYTHING.times._replace(climate=later),
+    )
 
 
 def test_a_door_event_opens_and_closes_that_door_only() -> None:
@@ -79,7 +85,8 @@ def test_an_event_keeps_every_field_it_says_nothing_of() -> None:
     after = apply_event(EVERYTHING, event)
 
     doors = dataclasses.replace(EVERYTHING.doors, rear_right_open=True)
-    assert after == dataclasses.replace(EVERYTHING, reported_at=later, doors=doors)
+    times = EVERYTHING.times._replace(doors=later)
+    assert after == dataclasses.replace(EVERYTHING, reported_at=later, doors=doors, times=times)
 
 
 def test_a_door_event_without_a_door_or_from_the_past_changes_no_door() -> None:
@@ -125,3 +132,46 @@ def test_a_battery_at_its_charge_limit_is_fully_charged() -> None:
 
     assert at_limit.charging_status is ChargingStatus.FULLY_CHARGED
     assert below.charging_status is ChargingStatus.PLUGGED_IN
+
+
+def test_a_late_sample_sets_the_groups_it_is_newest_for_and_no_other() -> None:
+    later = AT + timedelta(minutes=1)
+    moved = apply_report(EVERYTHING, StateReport(VIN, "p", later, latitude=34.0, longitude=-97.0))
+    battery_only = dataclasses.replace(
+        moved, times=moved.times._replace(battery=AT - timedelta(hours=1))
+    )
+
+    late = StateReport(
+        VIN, "late", AT - timedelta(minutes=5), battery_soc_pct=12.0, latitude=1.0, longitude=1.0
+    )
+    after = apply_report(battery_only, late)
+
+    assert after.battery_soc_pct == 12.0
+    assert after.times.battery == AT - timedelta(minutes=5)
+    assert after.position == Position(34.0, -97.0, later)
+    assert after.reported_at == later
+
+
+def test_a_sample_older_than_every_group_it_carries_changes_nothing() -> None:
+    late = StateReport(VIN, "late", AT - timedelta(seconds=1), battery_soc_pct=1.0, speed_kmh=3.0)
+
+    assert apply_report(EVERYTHING, late) == EVERYTHING
+
+
+def test_a_first_sample_gives_times_only_to_the_groups_it_carries() -> None:
+    first = apply_report(None, StateReport(VIN, "m", AT, battery_soc_pct=50.0))
+
+    assert first.times == SignalTimes(battery=AT)
+    assert first.group_times() == {"battery": AT}
+
+
+def test_a_late_event_cannot_undo_newer_ignition_but_lights_its_lamp() -> None:
+    earlier = AT - timedelta(minutes=1)
+    light = WarningLight("abs", Severity.WARNING, "ABS")
+
+    off = apply_event(EVERYTHING, EventReport(VIN, "a", earlier, EventKind.IGNITION_OFF))
+    lit = apply_event(off, EventReport(VIN, "b", earlier, EventKind.WARNING_LIGHT_ON, light=light))
+
+    assert (off.ignition_on, off.times.ignition) == (True, AT)
+    assert light in lit.warning_lights
+    assert lit.times.health == AT

@@ -1,6 +1,7 @@
 """Migrations build exactly the schema the code expects, on SQLite and PostgreSQL alike."""
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,11 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from fleetlink.domain.state import GROUPS, SignalTimes, VehicleState
 from fleetlink.storage.database import create_engine
 from fleetlink.storage.migrate import alembic_config, current_revision, upgrade
-from fleetlink.storage.tables import metadata
+from fleetlink.storage.repositories.state import VehicleStateRepository, _row
+from fleetlink.storage.tables import metadata, vehicle_state, vehicles
 
 # The newest migration the code ships; upgrade() must reach it.
 HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
@@ -105,3 +108,49 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys_on(tmp_path: Path) -> N
         assert (tmp_path / "wal.db-wal").exists()
     finally:
         await engine.dispose()
+
+
+async def test_freshness_gives_every_group_of_a_stored_state_its_one_time(
+    engine: AsyncEngine,
+) -> None:
+    reported = datetime(2026, 3, 14, 9, 26, 53, tzinfo=UTC)
+    fixed = datetime(2026, 3, 14, 9, 20, tzinfo=UTC)
+    await upgrade(engine, "0012_webhook_format")
+    async with engine.begin() as conn:
+        inserted = (
+            await conn.execute(
+                vehicles.insert().values(
+                    vin="JTMAAAAA7PJ000001",
+                    make="Toyota",
+                    model="bZ4X",
+                    year=2024,
+                    powertrain="bev",
+                    connection="online",
+                    climate_target_c=21.0,
+                    climate_fan_speed=3,
+                    climate_mode="auto",
+                    created_at=reported,
+                    brand="toyota",
+                )
+            )
+        ).inserted_primary_key
+        assert inserted is not None
+        vehicle_id = inserted[0]
+        # A state as 0012 stored it: one time for everything, and the position's own.
+        row = _row(vehicle_id, VehicleState(reported, battery_soc_pct=61.0))
+        for group in GROUPS:
+            del row[f"{group}_at"]
+        row.update(latitude=35.0, longitude=137.0, position_at=fixed)
+        await conn.execute(vehicle_state.insert().values(row))
+
+    await upgrade(engine)
+
+    async with engine.connect() as conn:
+        states = await VehicleStateRepository(conn).get_many([vehicle_id])
+        diff = await conn.run_sync(_schema_diff)
+    state = states[vehicle_id]
+    assert diff == []
+    assert state.times == SignalTimes(*([reported] * len(GROUPS)))
+    assert (state.battery_soc_pct, state.reported_at) == (61.0, reported)
+    # The position kept the time it had of its own.
+    assert state.position is not None and state.position.at == fixed

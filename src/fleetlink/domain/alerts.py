@@ -59,7 +59,9 @@ def _reached_target(before: VehicleState, after: VehicleState) -> bool:
     is how the cloud knows, without being told the limit.
     """
     due = before.charge_complete_at
-    return due is not None and after.reported_at >= due - TARGET_SLACK
+    # When charging stopped: the charging group's time, not a newer report of something else.
+    stopped = after.times.charging or after.reported_at
+    return due is not None and stopped >= due - TARGET_SLACK
 
 
 def _charging(before: VehicleState, after: VehicleState) -> list[Alert]:

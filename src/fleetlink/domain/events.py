@@ -83,7 +83,8 @@ def _iso(at: datetime) -> str:
 
 
 def state_changed(id: str, vin: str, vehicle_id: int, changes: SignalChanges) -> Event | None:
-    """The signals that a vehicle's reports changed, at the time of the last; None if none did.
+    """The signals that a vehicle's reports changed, at the newest time the vehicle reported,
+    with each group's own time; None if none changed.
 
     Ingestion tells one per vehicle per stored batch: under light load a batch is one
     message; under heavy load, the reports of a vehicle in one batch are told together.
@@ -91,7 +92,13 @@ def state_changed(id: str, vin: str, vehicle_id: int, changes: SignalChanges) ->
     signals = changes.signals()
     if not signals or changes.at is None:
         return None
-    data = {"signals": signals, "reports": changes.states}
+    data = {
+        "signals": signals,
+        "reports": changes.states,
+        # When the vehicle reported each group's newest value: older than timestamp for a
+        # group the last reports did not carry.
+        "times": {group: _iso(at) for group, at in sorted(changes.times().items())},
+    }
     return Event(id, EventType.STATE_CHANGED, vin, vehicle_id, changes.at, data)
 
 

@@ -91,6 +91,8 @@ class SignalChanges:
     names: set[str] = field(default_factory=set)
     at: datetime | None = None
     states: int = 0
+    # The last state, whose group times the event tells (read once, not on every state).
+    newest: VehicleState | None = None
 
     @classmethod
     def after(cls, state: VehicleState | None) -> "SignalChanges":
@@ -107,6 +109,11 @@ class SignalChanges:
             self.names.update(n for n, v in now.items() if before.get(n) != v)
         self.last, self.at = now, state.reported_at
         self.states += 1
+        self.newest = state
+
+    def times(self) -> dict[str, datetime]:
+        """The last state's time of each group of signals (VehicleState.group_times)."""
+        return {} if self.newest is None else self.newest.group_times()
 
     def signals(self) -> dict[str, Any]:
         """Each changed signal with its latest value."""

@@ -1,8 +1,9 @@
 """The latest state a vehicle reported, in SI units, stamped with the vehicle's own clock."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class WindowPosition(StrEnum):
@@ -85,6 +86,36 @@ class Position:
     at: datetime
 
 
+class SignalTimes(NamedTuple):
+    """The vehicle's own time of the newest value of each group of signals; None: not reported.
+
+    A group is what the APIs show together: a sample updates a group only when it carries one
+    of its signals and is not older than the group's time. The position's time is its own.
+    A named tuple, not a frozen dataclass: ingestion builds one per sample, and a frozen
+    dataclass's __init__ costs several times as much.
+    """
+
+    ignition: datetime | None = None  # ignition_on
+    doors: datetime | None = None  # doors (and trunk) open or closed
+    locks: datetime | None = None  # doors_locked
+    windows: datetime | None = None
+    motion: datetime | None = None  # is_parked, speed, odometer, engine speed
+    battery: datetime | None = None  # state of charge, electric range
+    charging: datetime | None = None  # plug, charger, completion time, charge limit
+    fuel: datetime | None = None  # fuel level, fuel range
+    climate: datetime | None = None  # climate running, cabin temperature
+    health: datetime | None = None  # oil level and temperature, warning lights, service due
+
+
+GROUPS: tuple[str, ...] = SignalTimes._fields
+
+
+def newest(*times: datetime | None) -> datetime | None:
+    """The latest of the times that are known; None if none is."""
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
+
+
 @dataclass(frozen=True, slots=True)
 class VehicleState:
     """The latest reported state. None means the vehicle does not report that signal."""
@@ -114,6 +145,23 @@ class VehicleState:
     oil_temperature_c: float | None = None
     # Where the owner set the battery to stop charging, in %.
     charge_limit_pct: float | None = None
+    # When the vehicle reported each group's newest value; reported_at is the newest of all.
+    times: SignalTimes = field(default_factory=SignalTimes)
+
+    def stamped(self) -> "VehicleState":
+        """The state as reported whole at reported_at: each group without a time takes it."""
+        at = self.reported_at
+        return replace(
+            self,
+            times=SignalTimes(*(getattr(self.times, g) or at for g in GROUPS)),
+        )
+
+    def group_times(self) -> dict[str, datetime]:
+        """Each group's time that is known, with the position's, by group name."""
+        out = {g: t for g in GROUPS if (t := getattr(self.times, g)) is not None}
+        if self.position is not None:
+            out["position"] = self.position.at
+        return out
 
     @property
     def total_range_km(self) -> float | None:

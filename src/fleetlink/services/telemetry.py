@@ -233,13 +233,14 @@ async def _apply_states(
             if alert is not None:
                 result.notifications.append(_notify(vid, alert, report.at))
         for alert in alerts_between(before, new):
-            result.notifications.append(_notify(vid, alert, new.reported_at))
+            # The time of the report that changed the state (a late one's own, not the newest).
+            result.notifications.append(_notify(vid, alert, report.at))
         if vid not in told:
             told[vid] = (report.vin, SignalChanges.after(before))
         told[vid][1].add(new)
         states[vid] = new
         changed[vid] = new
-    await uow.states.put_many(changed)
+    await uow.states.merge_many(changed)
     for vid, (vin, changes) in told.items():
         event = state_changed(new_id(), vin, vid, changes)
         if event is not None:

@@ -116,7 +116,7 @@ def _starting_state(
         oil_level=oil,
         warning_lights=lights,
         maintenance_due=rng.random() < 0.1,
-    )
+    ).stamped()  # the unit's last report said everything at once
 
 
 def generate_fleet(

@@ -1,9 +1,11 @@
 """From the shared store's values to High Mobility's wire shapes: km, km/h, °C, whole %."""
 
+from datetime import datetime
+
 from fleetlink.api.highmobility import schemas as s
 from fleetlink.domain.brands import Capability, DecodedVin, capabilities_of
 from fleetlink.domain.clearance import ClearanceChange, FleetVehicle
-from fleetlink.domain.state import ChargingStatus, VehicleState
+from fleetlink.domain.state import ChargingStatus, VehicleState, newest
 from fleetlink.domain.vehicle import Vehicle
 
 
@@ -91,21 +93,46 @@ def _diagnostics(state: VehicleState) -> s.Diagnostics | None:
     return diagnostics if diagnostics.model_dump(exclude_none=True) else None
 
 
+def _diagnostics_times(state: VehicleState) -> list[datetime | None]:
+    """The times of the groups whose values the diagnostics section shows."""
+    t = state.times
+    shown = [
+        (t.motion, (state.odometer_km, state.speed_kmh, state.engine_rpm)),
+        (t.fuel, (state.fuel_level_pct,)),
+        (t.health, (state.oil_temperature_c,)),
+    ]
+    return [at for at, values in shown if any(v is not None for v in values)]
+
+
 def vehicle_data(vehicle: Vehicle, state: VehicleState | None) -> s.VehicleData:
-    """The sections this vehicle can report, as of when it reported them."""
+    """The sections this vehicle can report; timestamp is the newest time of what they hold."""
     if state is None:
         return s.VehicleData(vin=vehicle.vin)
     capabilities = capabilities_of(vehicle.powertrain)
     location = state.position
+    doors = _doors(state) if Capability.DOORS in capabilities else None
+    charging = _charging(state) if Capability.CHARGING in capabilities else None
+    diagnostics = _diagnostics(state) if Capability.DIAGNOSTICS in capabilities else None
+    if Capability.VEHICLE_LOCATION not in capabilities:
+        location = None
+    times: list[datetime | None] = []
+    if doors is not None:
+        times += [state.times.doors, state.times.locks]
+    if charging is not None:
+        times += [state.times.battery, state.times.charging]
+    if diagnostics is not None:
+        times += _diagnostics_times(state)
+    if location is not None:
+        times.append(location.at)
     return s.VehicleData(
         vin=vehicle.vin,
-        timestamp=state.reported_at,
-        doors=_doors(state) if Capability.DOORS in capabilities else None,
-        charging=_charging(state) if Capability.CHARGING in capabilities else None,
-        diagnostics=_diagnostics(state) if Capability.DIAGNOSTICS in capabilities else None,
+        timestamp=newest(*times),
+        doors=doors,
+        charging=charging,
+        diagnostics=diagnostics,
         vehicle_location=(
             s.VehicleLocation(latitude=location.latitude, longitude=location.longitude)
-            if location is not None and Capability.VEHICLE_LOCATION in capabilities
+            if location is not None
             else None
         ),
     )

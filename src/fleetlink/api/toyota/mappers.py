@@ -3,7 +3,7 @@
 from fleetlink.api.toyota import schemas as s
 from fleetlink.domain.commands import Command
 from fleetlink.domain.notifications import Notification, ServiceRecord
-from fleetlink.domain.state import VehicleState
+from fleetlink.domain.state import VehicleState, newest
 from fleetlink.domain.trips import RoutePoint, Trip, TripPage
 from fleetlink.domain.units import celsius_to_fahrenheit, km_to_miles, kmh_to_mph
 from fleetlink.domain.vehicle import ClimateSettings, Vehicle
@@ -57,7 +57,7 @@ def vehicle_status(v: Vehicle, st: VehicleState | None) -> s.VehicleStatus:
         windowStatus=s.WindowStatus(
             frontLeft=st.windows.front_left.value, frontRight=st.windows.front_right.value
         ),
-        lastUpdatedAt=st.reported_at,
+        lastUpdatedAt=newest(st.times.doors, st.times.windows, st.times.locks, st.times.ignition),
     )
 
 
@@ -73,7 +73,7 @@ def vehicle_health(v: Vehicle, st: VehicleState | None) -> s.VehicleHealth:
             for w in st.warning_lights
         ],
         maintenanceRequired=st.maintenance_due,
-        lastReportedAt=st.reported_at,
+        lastReportedAt=st.times.health,
     )
 
 
@@ -93,10 +93,13 @@ def electric_status(v: Vehicle, st: VehicleState | None) -> s.ElectricStatus:
     if st is None:
         return s.ElectricStatus(vin=v.vin)
     p = v.powertrain
-    out = s.ElectricStatus(vin=v.vin, lastUpdatedAt=st.reported_at)
+    out = s.ElectricStatus(vin=v.vin)
+    times = []
     if p.has_traction_battery:
         out.batteryLevel = _pct(st.battery_soc_pct)
+        times.append(st.times.battery)
     if p.is_pluggable:
+        times.append(st.times.charging)
         out.batteryRange = _miles(st.battery_range_km)
         out.chargingStatus = st.charging_status.value if st.charging_status else None
         out.pluggedIn = st.plugged_in
@@ -104,8 +107,11 @@ def electric_status(v: Vehicle, st: VehicleState | None) -> s.ElectricStatus:
     if p.has_fuel_tank:
         out.fuelLevel = _pct(st.fuel_level_pct)
         out.fuelRange = _miles(st.fuel_range_km)
+        times.append(st.times.fuel)
     if p.is_pluggable and p.has_fuel_tank:
         out.totalRange = _miles(st.total_range_km)
+    # The newest of the values shown, each as old as the vehicle's report of it.
+    out.lastUpdatedAt = newest(*times)
     return out
 
 
@@ -117,7 +123,7 @@ def climate_status(v: Vehicle, st: VehicleState | None) -> s.ClimateStatus:
         temperature=_fahrenheit(v.climate.target_c),
         fanSpeed=v.climate.fan_speed,
         mode=v.climate.mode.value if running else "off",
-        lastUpdatedAt=st.reported_at if st else None,
+        lastUpdatedAt=st.times.climate if st else None,
     )
 
 

@@ -3,7 +3,7 @@
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -13,15 +13,47 @@ from fleetlink.domain.state import (
     OilLevel,
     Position,
     Severity,
+    SignalTimes,
     VehicleState,
     WarningLight,
     WindowPosition,
     Windows,
 )
 from fleetlink.storage.tables import vehicle_state
+from fleetlink.storage.tables.vehicles import STATE_GROUPS
+
+_Insert = postgresql.Insert | sqlite.Insert
+
+
+def _merging(dialect_name: str) -> _Insert:
+    """One upsert that sets each group of columns only where the row's time is not newer.
+
+    Each group's time column and its values are taken from the new row when the stored time is
+    null or not newer, else kept: written in one statement for a whole batch, so that even
+    writers that did not see each other's rows (two first samples of a vehicle, on two
+    servers) cannot set a group back in time. reported_at keeps the newest.
+    """
+    stmt: _Insert = (
+        postgresql.insert(vehicle_state)
+        if dialect_name == "postgresql"
+        else sqlite.insert(vehicle_state)
+    )
+    new, old = stmt.excluded, vehicle_state.c
+    set_: dict[str, ColumnElement[Any]] = {}
+    for time, columns in STATE_GROUPS.items():
+        newer = or_(old[time].is_(None), new[time] >= old[time])
+        for name in (time, *columns):
+            set_[name] = case((newer, new[name]), else_=old[name])
+    greatest = func.greatest if dialect_name == "postgresql" else func.max
+    set_["reported_at"] = greatest(old.reported_at, new.reported_at)
+    return stmt.on_conflict_do_update(index_elements=["vehicle_id"], set_=set_)
+
+
+_MERGING = {name: _merging(name) for name in ("postgresql", "sqlite")}
 
 
 def _row(vehicle_id: int, s: VehicleState) -> dict[str, Any]:
+    t = s.times
     return {
         "vehicle_id": vehicle_id,
         "reported_at": s.reported_at,
@@ -60,6 +92,16 @@ def _row(vehicle_id: int, s: VehicleState) -> dict[str, Any]:
         "engine_rpm": s.engine_rpm,
         "oil_temperature_c": s.oil_temperature_c,
         "charge_limit_pct": s.charge_limit_pct,
+        "ignition_at": t.ignition,
+        "doors_at": t.doors,
+        "locks_at": t.locks,
+        "windows_at": t.windows,
+        "motion_at": t.motion,
+        "battery_at": t.battery,
+        "charging_at": t.charging,
+        "fuel_at": t.fuel,
+        "climate_at": t.climate,
+        "health_at": t.health,
     }
 
 
@@ -107,6 +149,18 @@ def state_from_row(row: Any) -> VehicleState:
         engine_rpm=row.engine_rpm,
         oil_temperature_c=row.oil_temperature_c,
         charge_limit_pct=row.charge_limit_pct,
+        times=SignalTimes(
+            row.ignition_at,
+            row.doors_at,
+            row.locks_at,
+            row.windows_at,
+            row.motion_at,
+            row.battery_at,
+            row.charging_at,
+            row.fuel_at,
+            row.climate_at,
+            row.health_at,
+        ),
     )
 
 
@@ -152,3 +206,14 @@ class VehicleStateRepository:
             set_={c.name: stmt.excluded[c.name] for c in vehicle_state.c if c.name != "vehicle_id"},
         )
         await self._conn.execute(upsert, [_row(vid, s) for vid, s in sorted(states.items())])
+
+    async def merge_many(self, states: Mapping[int, VehicleState]) -> None:
+        """Write what ingestion made of several vehicles' states, in one statement.
+
+        Unlike put_many, a group of signals is written only where it is not older than the
+        stored one (see _merging), so the newest value of each group wins whoever writes last.
+        """
+        if not states:
+            return
+        stmt = _MERGING["postgresql" if self._conn.dialect.name == "postgresql" else "sqlite"]
+        await self._conn.execute(stmt, [_row(vid, s) for vid, s in sorted(states.items())])

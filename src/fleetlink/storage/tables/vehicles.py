@@ -91,7 +91,47 @@ vehicle_state = Table(
     Column("engine_rpm", Float),
     Column("oil_temperature_c", Float),
     Column("charge_limit_pct", Float),
+    # The vehicle's own time of each group's newest value (domain.state.SignalTimes); null:
+    # the vehicle never reported that group. reported_at is the newest of them all.
+    Column("ignition_at", UTCDateTime),
+    Column("doors_at", UTCDateTime),
+    Column("locks_at", UTCDateTime),
+    Column("windows_at", UTCDateTime),
+    Column("motion_at", UTCDateTime),
+    Column("battery_at", UTCDateTime),
+    Column("charging_at", UTCDateTime),
+    Column("fuel_at", UTCDateTime),
+    Column("climate_at", UTCDateTime),
+    Column("health_at", UTCDateTime),
 )
+
+# The columns of each group, set together by a sample newer than the group's time column
+# (position_at for the position). Every column of vehicle_state but its key and reported_at is
+# in exactly one group (a test checks).
+STATE_GROUPS: dict[str, tuple[str, ...]] = {
+    "ignition_at": ("ignition_on",),
+    "doors_at": (
+        "door_front_left_open",
+        "door_front_right_open",
+        "door_rear_left_open",
+        "door_rear_right_open",
+        "trunk_open",
+    ),
+    "locks_at": ("doors_locked",),
+    "windows_at": (
+        "window_front_left",
+        "window_front_right",
+        "window_rear_left",
+        "window_rear_right",
+    ),
+    "position_at": ("latitude", "longitude"),
+    "motion_at": ("is_parked", "odometer_km", "speed_kmh", "engine_rpm"),
+    "battery_at": ("battery_soc_pct", "battery_range_km"),
+    "charging_at": ("charging_status", "plugged_in", "charge_complete_at", "charge_limit_pct"),
+    "fuel_at": ("fuel_level_pct", "fuel_range_km"),
+    "climate_at": ("climate_running", "cabin_temperature_c"),
+    "health_at": ("oil_level", "warning_lights", "maintenance_due", "oil_temperature_c"),
+}
 
 device_credentials = Table(
     "device_credentials",
