@@ -9,9 +9,9 @@ from math import asin, cos, radians, sin, sqrt
 from typing import Any
 
 from fleetlink.domain.commands import Command
+from fleetlink.domain.driving import DrivingTotals
 from fleetlink.domain.notifications import NotificationPage, ServiceRecord
 from fleetlink.domain.state import ChargingStatus, VehicleState
-from fleetlink.domain.driving import DrivingTotals
 from fleetlink.domain.trips import RoutePoint, Trip
 from fleetlink.domain.vehicle import ConnectionState, Vehicle
 

@@ -1,8 +1,8 @@
 """charging_sessions: sessions derived from the reports, and detection's progress per vehicle;
 trips keep the battery's charge and the fuel level at either end (monthly statistics)
 
-Revision ID: 0013_charging_sessions
-Revises: 0012_webhook_format
+Revision ID: 0014_charging_sessions
+Revises: 0013_freshness
 """
 
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013_charging_sessions"
-down_revision: str | None = "0012_webhook_format"
+revision: str = "0014_charging_sessions"
+down_revision: str | None = "0013_freshness"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
