@@ -4,10 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from fleetlink.domain.state import ChargingStatus, VehicleState
+from fleetlink.domain.state import ChargingStatus, SignalTimes, VehicleState
 from fleetlink.domain.trips import RoutePoint
 from fleetlink.domain.vehicle import ConnectionState, Powertrain, Vehicle
-from fleetlink.web.views import activity, route_speeds
+from fleetlink.web.views import activity, route_speeds, vehicle_detail
 
 NOW = datetime(2026, 5, 4, 12, tzinfo=UTC)
 
@@ -62,3 +62,19 @@ def test_a_routes_speeds_come_from_distance_and_time_capped_by_the_trips_top_spe
     assert speeds[1] == pytest.approx(66.7, abs=0.1)
     assert speeds[2] == 0.0
     assert speeds[3] == 120.0
+
+
+def test_each_part_of_the_vehicle_page_carries_the_time_of_its_own_newest_value() -> None:
+    battery_at, doors_at = NOW - timedelta(hours=3), NOW - timedelta(minutes=1)
+    state = VehicleState(
+        NOW,
+        battery_soc_pct=80.0,
+        times=SignalTimes(doors=doors_at, locks=doors_at - timedelta(hours=1), battery=battery_at),
+    )
+
+    shown = vehicle_detail(_vehicle(), state)["state"]
+
+    assert shown["status"]["at"] == doors_at.isoformat()
+    assert shown["energy"]["at"] == battery_at.isoformat()
+    # A part the vehicle never reported on its own has only the report's time to show.
+    assert shown["climate"]["at"] == NOW.isoformat()

@@ -11,7 +11,7 @@ from typing import Any
 from fleetlink.domain.commands import Command
 from fleetlink.domain.driving import DrivingTotals
 from fleetlink.domain.notifications import NotificationPage, ServiceRecord
-from fleetlink.domain.state import ChargingStatus, VehicleState
+from fleetlink.domain.state import ChargingStatus, VehicleState, newest
 from fleetlink.domain.trips import RoutePoint, Trip
 from fleetlink.domain.vehicle import ConnectionState, Vehicle
 
@@ -76,11 +76,15 @@ def vehicle_detail(vehicle: Vehicle, state: VehicleState | None) -> dict[str, An
 def _state(state: VehicleState) -> dict[str, Any]:
     doors = state.doors
     windows = state.windows
-    # One report carries every part: each part's time is the report's, the position its own.
-    at = _iso(state.reported_at)
+    # Each part's time is the vehicle's own time of the newest value it shows (docs/telematics.md).
+    t = state.times
+
+    def at(*groups: datetime | None) -> str | None:
+        return _iso(newest(*groups) or state.reported_at)
+
     return {
         "status": {
-            "at": at,
+            "at": at(t.doors, t.windows, t.locks, t.ignition, t.motion),
             "locked": state.doors_locked,
             "ignitionOn": state.ignition_on,
             "parked": state.is_parked,
@@ -109,7 +113,7 @@ def _state(state: VehicleState) -> dict[str, Any]:
             "speedKmh": state.speed_kmh,
         },
         "energy": {
-            "at": at,
+            "at": at(t.battery, t.fuel),
             "socPct": state.battery_soc_pct,
             "batteryRangeKm": state.battery_range_km,
             "fuelPct": state.fuel_level_pct,
@@ -117,19 +121,19 @@ def _state(state: VehicleState) -> dict[str, Any]:
             "totalRangeKm": state.total_range_km,
         },
         "charging": {
-            "at": at,
+            "at": at(t.charging),
             "status": None if state.charging_status is None else str(state.charging_status),
             "pluggedIn": state.plugged_in,
             "completeAt": _iso(state.charge_complete_at),
             "limitPct": state.charge_limit_pct,
         },
         "climate": {
-            "at": at,
+            "at": at(t.climate),
             "running": state.climate_running,
             "cabinC": state.cabin_temperature_c,
         },
         "health": {
-            "at": at,
+            "at": at(t.health),
             "overall": str(state.overall_health),
             "oil": None if state.oil_level is None else str(state.oil_level),
             "maintenanceDue": state.maintenance_due,
