@@ -4,9 +4,9 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from fleetlink.domain.accounts import Account
+from fleetlink.domain.driving import DrivingTotals, driving_totals
 from fleetlink.domain.errors import InvalidInput, NotFound
 from fleetlink.domain.notifications import Notification, NotificationPage, ServiceRecord
-from fleetlink.domain.driving import DrivingTotals, driving_totals
 from fleetlink.domain.trips import Trip, TripPage, TripQuery
 from fleetlink.domain.vehicle import Vehicle
 from fleetlink.services.context import ServiceContext
