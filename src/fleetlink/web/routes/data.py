@@ -107,10 +107,8 @@ async def month_figures(
     owner: ApiOwner,
     month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")],
 ) -> dict[str, Any]:
-    year, number = (int(part) for part in month.split("-"))
     ctx = container_of(request).services
-    driven = await history.month_totals(ctx, owner, vin, year, number)
-    figures = await statistics.monthly_statistics(ctx, as_reader(owner), vin, month)
+    figures, driven = await statistics.month_overview(ctx, as_reader(owner), vin, month)
     return views.totals(month, driven, figures)
 
 
