@@ -216,6 +216,11 @@ async def test_an_owner_opens_a_charging_session_and_sees_its_curve(
     await page.wait_for_selector("body[data-month-energy]")
     assert await page.get_attribute("body", "data-month-energy") == "shown"
     assert "kWh/100 km" in (await page.text_content("#month") or "")
+    await page.screenshot(path=artifacts / "trips-month.png", full_page=True)
+    await page.click("#units")
+    await page.wait_for_selector("#month:has-text('kWh/100 mi')")
+    assert " km" not in (await page.text_content("#month") or "")
+    await page.click("#units")  # back to km, as the other tests expect
 
 
 async def test_an_operator_sees_the_fleet_table_and_ingestion_health(

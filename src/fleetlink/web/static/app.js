@@ -442,7 +442,8 @@
         scales: { x: { time: true }, pct: { range: [0, 100] }, kw: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
         axes: [{}, { scale: "pct", label: "Charge (%)" }, { scale: "kw", side: 1, label: "Power (kW)", grid: { show: false } }],
         series: [{}, { label: "Charge (%)", scale: "pct", stroke: "#1a7f37", width: 2 },
-          { label: "Power (kW)", scale: "kw", stroke: "#d4a017", width: 2 }],
+          // A unit sends power when it changes, and it holds until then: drawn as steps.
+          { label: "Power (kW)", scale: "kw", stroke: "#d4a017", width: 2, paths: uPlot.paths.stepped({ align: 1 }) }],
       }, [c.t, c.socPct, c.powerKw], box);
       body.dataset.curvePoints = String(chart.data[0].length);
     }
