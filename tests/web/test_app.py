@@ -338,7 +338,7 @@ async def test_an_owner_reads_their_charging_sessions_and_a_curve_and_no_one_els
         "startAt": "2026-05-03T18:00:00+00:00",
         "endAt": "2026-05-03T20:00:00+00:00",
         "durationS": 7200.0,
-        "place": {"lat": 35.0, "lon": 137.0},
+        "place": {"lat": 35.0, "lon": 137.0, "name": "Kariya, Aichi, Japan"},
         "socFromPct": 40.0,
         "socToPct": 60.2,
         "energyKwh": 14.4,

@@ -284,11 +284,13 @@ def totals(month: str, found: DrivingTotals, figures: MonthStatistics) -> dict[s
     }
 
 
-def charging_session(item: ChargingSession, *, with_curve: bool) -> dict[str, Any]:
+def charging_session(
+    item: ChargingSession, *, with_curve: bool, place_name: str | None = None
+) -> dict[str, Any]:
     """A charging session as the charging page lists it, and with its curve when opened."""
     place = None
     if item.latitude is not None and item.longitude is not None:
-        place = {"lat": item.latitude, "lon": item.longitude}
+        place = {"lat": item.latitude, "lon": item.longitude, "name": place_name}
     out: dict[str, Any] = {
         "id": item.id,
         "startAt": _iso(item.started_at),
@@ -312,10 +314,14 @@ def charging_session(item: ChargingSession, *, with_curve: bool) -> dict[str, An
     return out
 
 
-def charging_sessions(page: ChargingPage, offset: int) -> dict[str, Any]:
-    """A page of a vehicle's sessions, newest first, without curves."""
+def charging_sessions(
+    page: ChargingPage, offset: int, names: dict[str, str | None]
+) -> dict[str, Any]:
+    """A page of a vehicle's sessions, newest first, without curves, their places named."""
     return {
         "total": page.total,
         "offset": offset,
-        "sessions": [charging_session(s, with_curve=False) for s in page.sessions],
+        "sessions": [
+            charging_session(s, with_curve=False, place_name=names.get(s.id)) for s in page.sessions
+        ],
     }

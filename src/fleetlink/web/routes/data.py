@@ -122,7 +122,7 @@ async def charging_sessions(
     ctx = container_of(request).services
     query = ChargingQuery(limit=views.SESSIONS_PAGE, offset=offset)
     found = await charging.list_sessions(ctx, as_reader(owner), vin, query)
-    return views.charging_sessions(found, offset)
+    return views.charging_sessions(found, offset, await charging.place_names(ctx, found.sessions))
 
 
 @router.get("/vehicles/{vin}/charging-sessions/{session_id}")
@@ -131,4 +131,5 @@ async def charging_session(
 ) -> dict[str, Any]:
     ctx = container_of(request).services
     found = await charging.get_session(ctx, as_reader(owner), vin, session_id)
-    return views.charging_session(found, with_curve=True)
+    names = await charging.place_names(ctx, [found])
+    return views.charging_session(found, with_curve=True, place_name=names[found.id])

@@ -55,18 +55,17 @@ async def trips(request: Request, vin: str, viewer: PageViewer) -> Response:
 
 @router.get("/vehicles/{vin}/charging")
 async def charging_sessions(request: Request, vin: str, viewer: PageViewer) -> Response:
-    found = await _owned(request, viewer, vin)
+    name = await _owned(request, viewer, vin)
     assert viewer.account is not None  # _owned let only an owner through
     # The latest sessions ride in the page; opening one is the one round trip.
     ctx = container_of(request).services
     query = ChargingQuery(limit=views.SESSIONS_PAGE)
-    first = views.charging_sessions(
-        await charging.list_sessions(ctx, as_reader(viewer.account), vin, query), 0
-    )
+    listed = await charging.list_sessions(ctx, as_reader(viewer.account), vin, query)
+    first = views.charging_sessions(listed, 0, await charging.place_names(ctx, listed.sessions))
     return render(
         request,
         "charging.html",
-        title=f"Charging · {found}",
+        title=f"Charging · {name}",
         viewer=viewer,
         page="charging",
         vin=vin,

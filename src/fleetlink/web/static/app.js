@@ -418,13 +418,19 @@
     const detail = document.getElementById("session");
     let shown = [], total = 0, chart = null, current = null;
     const hhmm = iso => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    function placeOf(s) {
+      if (!s.place) return "–";
+      const at = `${s.place.lat.toFixed(5)}, ${s.place.lon.toFixed(5)}`;
+      return s.place.name ? `${s.place.name} (${at})` : at;
+    }
     function socSpan(s) { return `${pct(s.socFromPct)} → ${pct(s.socToPct)}`; }
     function drawList() {
       list.replaceChildren(...shown.map(s => el("li", { "data-session": s.id, class: current && current.id === s.id ? "selected" : "" },
         el("button", { type: "button", onclick: () => openSession(s.id) },
           el("strong", {}, `${new Date(s.startAt).toLocaleDateString()} ${hhmm(s.startAt)} → ${hhmm(s.endAt)}`),
           el("br"), `${socSpan(s)} · ${kwh(s.energyKwh)} · ${s.current.toUpperCase()}`,
-          el("br"), el("span", { class: "muted" }, `peak ${kw(s.peakKw)} · mean ${kw(s.meanKw)} · ${duration(s.durationS)}`)))));
+          el("br"), el("span", { class: "muted" }, `peak ${kw(s.peakKw)} · mean ${kw(s.meanKw)} · ${duration(s.durationS)}`),
+          s.place && s.place.name ? el("br") : null, s.place && s.place.name ? el("span", { class: "muted" }, s.place.name) : null))));
       if (!shown.length) list.replaceChildren(el("li", { class: "muted" }, "No charging sessions recorded."));
       document.getElementById("sessions-total").textContent = `${total} session${total === 1 ? "" : "s"}`;
       older.hidden = shown.length >= total;
@@ -451,7 +457,7 @@
       current = await api(`${base}/${encodeURIComponent(id)}`);
       const s = current;
       const rows = [["Started", when(s.startAt)], ["Ended", when(s.endAt)], ["Duration", duration(s.durationS)],
-        ["Place", s.place ? `${s.place.lat.toFixed(5)}, ${s.place.lon.toFixed(5)}` : "–"],
+        ["Place", placeOf(s)],
         ["Charge", socSpan(s)], ["Energy added", kwh(s.energyKwh)], ["Peak power", kw(s.peakKw)],
         ["Mean power", kw(s.meanKw)], ["Current", s.current.toUpperCase()]];
       detail.replaceChildren(el("h2", {}, "Session"), el("dl", { class: "health" }, ...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])));
