@@ -1,5 +1,6 @@
 """The web app over the ASGI app, without a browser: sessions, CSRF, who sees what, headers."""
 
+import json
 import re
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from fleetlink.settings import Settings
 from fleetlink.telematics.metrics import RECEIVED
 from fleetlink.web.pages import content_security_policy
 from tests.api.operator.conftest import new_vin
+from tests.api.vehicles.test_charging_sessions import a_session, store
 from tests.conftest import ClientFactory, Owner, OwnerFactory
 from tests.oauth import sign_in
 
@@ -169,6 +171,14 @@ async def test_a_months_driving_is_summed_from_its_trips_and_a_bad_month_refused
         "averageSpeedKmh": 60.0,
         "longestKm": 100.0,
         "maxSpeedKmh": 90.0,
+        # The trips carry no charge or fuel level, and the model no store: nothing is guessed.
+        "chargingSessions": 0,
+        "energyChargedKwh": 0.0,
+        "energyUsedKwh": None,
+        "kwhPer100Km": None,
+        "energyLostParkedKwh": None,
+        "fuelUsedL": None,
+        "litresPer100Km": None,
     }
     assert march.json()["averageSpeedKmh"] == pytest.approx(60.0)
     assert wrong.status_code == 400
@@ -304,3 +314,55 @@ def test_the_vendored_libraries_are_what_the_lock_pins(repo_root: Path) -> None:
     )
 
     assert checked.returncode == 0, checked.stderr
+
+
+async def test_an_owner_reads_their_charging_sessions_and_a_curve_and_no_one_elses(
+    container: Container, make_client: ClientFactory, make_owner: OwnerFactory
+) -> None:
+    mine, theirs = await make_owner(count=1), await make_owner(count=1, seed=8)
+    car, foreign = mine.vehicles[0], theirs.vehicles[0]
+    await store(container, [a_session(car, day) for day in range(3)] + [a_session(foreign, 0)])
+    browser = await _signed_in(make_client, container, mine)
+
+    page = await browser.get(f"/vehicles/{car.vin}/charging")
+    listed = (await browser.get(f"/app/api/vehicles/{car.vin}/charging-sessions")).json()
+    newest = listed["sessions"][0]
+    opened = await browser.get(f"/app/api/vehicles/{car.vin}/charging-sessions/{newest['id']}")
+
+    assert page.status_code == 200 and 'data-page="charging"' in page.text
+    first = re.search(r'<script type="application/json" id="first-data">(.*?)</script>', page.text)
+    assert first is not None and json.loads(first.group(1)) == listed, "the list rides in the page"
+    assert listed["total"] == 3 and newest["startAt"] == "2026-05-03T18:00:00+00:00"
+    assert newest | {"id": "…"} == {
+        "id": "…",
+        "startAt": "2026-05-03T18:00:00+00:00",
+        "endAt": "2026-05-03T20:00:00+00:00",
+        "durationS": 7200.0,
+        "place": {"lat": 35.0, "lon": 137.0, "name": "Kariya, Aichi, Japan"},
+        "socFromPct": 40.0,
+        "socToPct": 60.2,
+        "energyKwh": 14.4,
+        "peakKw": 7.2,
+        "meanKw": 7.2,
+        "current": "ac",
+    }
+    assert opened.json()["curve"] == {
+        "t": [1777831200.0, 1777834800.0, 1777838400.0],
+        "socPct": [40.0, 50.1, 60.2],
+        "powerKw": [7.2, 7.2, None],
+    }
+    # Their vehicle's page, list and session answer exactly as an unknown or malformed VIN.
+    their_session = a_session(foreign, 0).id
+    answers = {}
+    for vin in (foreign.vin, new_vin(), "not-a-vin"):
+        got = [
+            await browser.get(f"/app/api/vehicles/{vin}/charging-sessions"),
+            await browser.get(f"/app/api/vehicles/{vin}/charging-sessions/{their_session}"),
+        ]
+        answers[vin] = [(r.status_code, r.text.replace(vin, "VIN")) for r in got]
+        assert (await browser.get(f"/vehicles/{vin}/charging")).status_code == 404
+    assert len({str(a) for a in answers.values()}) == 1
+    assert all(status == 404 for status, _ in answers[foreign.vin])
+    # Their session's id under my VIN is no session of mine.
+    crossed = await browser.get(f"/app/api/vehicles/{car.vin}/charging-sessions/{their_session}")
+    assert crossed.status_code == 404

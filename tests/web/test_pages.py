@@ -169,6 +169,60 @@ async def test_an_owner_opens_a_trip_and_replays_it_with_its_speed_chart(
     assert await page.locator("path.leaflet-interactive").count() >= 1
 
 
+async def test_an_owner_opens_a_charging_session_and_sees_its_curve(
+    site: Site, watched: Watched, artifacts: Path
+) -> None:
+    page = await watched.page()
+    await sign_in_owner(page, site)
+    electric = [str(v["vin"]) for v in await _fleet(page) if v["powertrain"] == "bev"]
+    assert electric, "the demo fleet has a battery-electric car"
+    # Its three days lived include charging at home (docs/charging.md).
+    charged: dict[str, int] = {}
+    for car in electric:
+        found = await page.request.get(f"/app/api/vehicles/{car}/charging-sessions")
+        charged[car] = (await found.json())["total"]
+    vin = max(charged, key=lambda car: charged[car])
+    assert charged[vin] >= 1, f"no battery car of the demo charged in its days lived: {charged}"
+
+    await page.goto(f"{site.base_url}/vehicles/{vin}")
+    await page.click("text=Charging")
+    await page.wait_for_url(f"**/vehicles/{vin}/charging")
+    await page.wait_for_selector("body[data-sessions]")
+    assert await page.get_attribute("body", "data-sessions") == str(min(charged[vin], 50))
+    listed = await page.locator("#sessions li[data-session]").first.text_content() or ""
+    assert "kWh" in listed and ("AC" in listed or "DC" in listed)
+    await page.click("#sessions li[data-session] button")
+    await page.wait_for_selector("body[data-open-session]")
+    await page.wait_for_selector("#curve .uplot canvas")
+    points = int(await page.get_attribute("body", "data-curve-points") or 0)
+    # The canvas holds the drawn lines: some of its pixels are coloured.
+    inked = await page.evaluate(
+        """() => {
+            const c = document.querySelector("#curve .uplot canvas");
+            const px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+            let n = 0;
+            for (let i = 3; i < px.length; i += 4) if (px[i] > 0) n++;
+            return n;
+        }"""
+    )
+    detail = await page.text_content("#session") or ""
+    await page.screenshot(path=artifacts / "charging.png", full_page=True)
+
+    assert points >= 2, "the curve has its samples"
+    assert inked > 500, "the curve is drawn on the chart's canvas"
+    assert "Energy added" in detail and "kWh" in detail and "Peak power" in detail
+    # The trips page's month tells the energy this battery car used and lost parked.
+    await page.click("text=Trips")
+    await page.wait_for_selector("body[data-month-energy]")
+    assert await page.get_attribute("body", "data-month-energy") == "shown"
+    assert "kWh/100 km" in (await page.text_content("#month") or "")
+    await page.screenshot(path=artifacts / "trips-month.png", full_page=True)
+    await page.click("#units")
+    await page.wait_for_selector("#month:has-text('kWh/100 mi')")
+    assert " km" not in (await page.text_content("#month") or "")
+    await page.click("#units")  # back to km, as the other tests expect
+
+
 async def test_an_operator_sees_the_fleet_table_and_ingestion_health(
     site: Site, watched: Watched, artifacts: Path
 ) -> None:

@@ -1,5 +1,7 @@
 """What owners and fleets read of a vehicle's charging: its sessions, one with its curve."""
 
+from collections.abc import Sequence
+
 from fleetlink.domain.charging import ChargingPage, ChargingQuery, ChargingSession
 from fleetlink.domain.errors import NotFound
 from fleetlink.domain.webhooks import Subscriber
@@ -42,3 +44,23 @@ async def get_session(
     if session is None or not vehicle.owners_record(session.started_at):
         raise NotFound(f"charging session {session_id!r} not found")
     return session
+
+
+async def place_names(
+    ctx: ServiceContext, sessions: Sequence[ChargingSession]
+) -> dict[str, str | None]:
+    """Each session's place named after the nearest town, by id, in one lookup.
+
+    Sessions are not stored with a name (trips are): the web app names them as it shows them,
+    and without a geocoder (the `geo` extra, FLEETLINK_GEOCODE) every name is None.
+    """
+    ids: list[str] = []
+    points: list[tuple[float, float]] = []
+    for session in sessions:
+        if session.latitude is not None and session.longitude is not None:
+            ids.append(session.id)
+            points.append((session.latitude, session.longitude))
+    if ctx.geocoder is None or not points:
+        return {session.id: None for session in sessions}
+    found = dict(zip(ids, await ctx.geocoder.places(points), strict=True))
+    return {session.id: found.get(session.id) for session in sessions}

@@ -1,10 +1,9 @@
 """What a vehicle has done and been through: trips, notifications, service visits."""
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 
 from fleetlink.domain.accounts import Account
-from fleetlink.domain.driving import DrivingTotals, driving_totals
 from fleetlink.domain.errors import InvalidInput, NotFound
 from fleetlink.domain.notifications import Notification, NotificationPage, ServiceRecord
 from fleetlink.domain.trips import Trip, TripPage, TripQuery
@@ -68,25 +67,6 @@ async def record_history(
         await uow.notifications.add_many(notifications)
         await uow.service_records.add_many(service_records)
         await uow.commit()
-
-
-async def month_totals(
-    ctx: ServiceContext, account: Account, vin: str, year: int, month: int
-) -> DrivingTotals:
-    """What the vehicle drove in a month (UTC days), from its trips, in one unit of work."""
-    if not (2000 <= year <= 2100 and 1 <= month <= 12):
-        raise InvalidInput(f"no such month: {year}-{month}")
-    first = date(year, month, 1)
-    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    trips: list[Trip] = []
-    async with ctx.store.reading() as uow:
-        vehicle = await owned_vehicle(uow, account, vin)
-        while True:
-            query = TripQuery(first, last, offset=len(trips))
-            page = await uow.trips.page(vehicle.id, query, since=vehicle.owner_since)
-            trips += page.trips
-            if not page.trips or len(trips) >= page.total:
-                return driving_totals(trips)
 
 
 async def get_trip(

@@ -17,6 +17,7 @@ from fleetlink.bootstrap import Container
 from fleetlink.domain.accounts import Account
 from fleetlink.domain.errors import Forbidden, Unauthenticated
 from fleetlink.domain.operators import Operator
+from fleetlink.domain.webhooks import Subscriber
 from fleetlink.services.operator_sessions import OPERATOR_COOKIE, read_operator_session
 from fleetlink.services.owner_sessions import OWNER_COOKIE, OwnerSession, read_session
 
@@ -108,6 +109,11 @@ async def owner_of(viewer: "ApiViewer") -> Account:
     if viewer.account is None:
         raise Forbidden("owners only")
     return viewer.account
+
+
+def as_reader(account: Account) -> Subscriber:
+    """The owner as the charging and statistics services name their callers."""
+    return Subscriber(account_id=account.id)
 
 
 async def operator_of(viewer: "ApiViewer") -> Operator:

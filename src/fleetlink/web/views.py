@@ -8,16 +8,20 @@ from itertools import pairwise
 from math import asin, cos, radians, sin, sqrt
 from typing import Any
 
+from fleetlink.domain.charging import ChargingPage, ChargingSession
 from fleetlink.domain.commands import Command
 from fleetlink.domain.driving import DrivingTotals
 from fleetlink.domain.notifications import NotificationPage, ServiceRecord
 from fleetlink.domain.state import ChargingStatus, VehicleState, newest
+from fleetlink.domain.statistics import MonthStatistics
 from fleetlink.domain.trips import RoutePoint, Trip
 from fleetlink.domain.vehicle import ConnectionState, Vehicle
 
 EARTH_RADIUS_KM = 6371.0088
 # Below this a vehicle that says it moves is parked in all but name (GPS jitter).
 MOVING_KMH = 1.0
+# Charging sessions listed at a time (about two months of a daily charger).
+SESSIONS_PAGE = 50
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -264,8 +268,8 @@ def service_records(records: list[ServiceRecord]) -> dict[str, Any]:
     }
 
 
-def totals(month: str, found: DrivingTotals) -> dict[str, Any]:
-    """A month's driving, as the trips page sums it up."""
+def totals(month: str, found: DrivingTotals, figures: MonthStatistics) -> dict[str, Any]:
+    """A month's driving and energy, as the trips page sums it up; None where unknown."""
     return {
         "month": month,
         "trips": found.trips,
@@ -274,4 +278,54 @@ def totals(month: str, found: DrivingTotals) -> dict[str, Any]:
         "averageSpeedKmh": found.average_speed_kmh,
         "longestKm": found.longest_km,
         "maxSpeedKmh": found.max_speed_kmh,
+        "chargingSessions": figures.charging_sessions,
+        "energyChargedKwh": figures.energy_charged_kwh,
+        "energyUsedKwh": figures.energy_used_kwh,
+        "kwhPer100Km": figures.kwh_per_100km,
+        "energyLostParkedKwh": figures.energy_lost_parked_kwh,
+        "fuelUsedL": figures.fuel_used_l,
+        "litresPer100Km": figures.l_per_100km,
+    }
+
+
+def charging_session(
+    item: ChargingSession, *, with_curve: bool, place_name: str | None = None
+) -> dict[str, Any]:
+    """A charging session as the charging page lists it, and with its curve when opened."""
+    place = None
+    if item.latitude is not None and item.longitude is not None:
+        place = {"lat": item.latitude, "lon": item.longitude, "name": place_name}
+    out: dict[str, Any] = {
+        "id": item.id,
+        "startAt": _iso(item.started_at),
+        "endAt": _iso(item.ended_at),
+        "durationS": item.duration.total_seconds(),
+        "place": place,
+        "socFromPct": item.soc_from_pct,
+        "socToPct": item.soc_to_pct,
+        "energyKwh": item.energy_added_kwh,
+        "peakKw": item.peak_power_kw,
+        "meanKw": item.mean_power_kw,
+        "current": str(item.current),
+    }
+    if with_curve:
+        # Columns, as uPlot draws them: times in seconds, then one series per axis.
+        out["curve"] = {
+            "t": [p.at.timestamp() for p in item.curve],
+            "socPct": [p.soc_pct for p in item.curve],
+            "powerKw": [p.power_kw for p in item.curve],
+        }
+    return out
+
+
+def charging_sessions(
+    page: ChargingPage, offset: int, names: dict[str, str | None]
+) -> dict[str, Any]:
+    """A page of a vehicle's sessions, newest first, without curves, their places named."""
+    return {
+        "total": page.total,
+        "offset": offset,
+        "sessions": [
+            charging_session(s, with_curve=False, place_name=names.get(s.id)) for s in page.sessions
+        ],
     }

@@ -3,14 +3,15 @@
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from fleetlink.domain.charging import MAX_OFFSET, ChargingQuery
 from fleetlink.domain.commands import CommandKind, CommandRequest
 from fleetlink.domain.trips import TripQuery
-from fleetlink.services import commands, history, vehicles
+from fleetlink.services import charging, commands, history, statistics, vehicles
 from fleetlink.web import views
-from fleetlink.web.session import ApiOwner, ApiViewer, container_of
+from fleetlink.web.session import ApiOwner, ApiViewer, as_reader, container_of
 
 router = APIRouter(prefix="/app/api")
 
@@ -100,12 +101,35 @@ async def service_records(request: Request, vin: str, owner: ApiOwner) -> dict[s
 
 
 @router.get("/vehicles/{vin}/statistics")
-async def statistics(
+async def month_figures(
     request: Request,
     vin: str,
     owner: ApiOwner,
     month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")],
 ) -> dict[str, Any]:
-    year, number = (int(part) for part in month.split("-"))
     ctx = container_of(request).services
-    return views.totals(month, await history.month_totals(ctx, owner, vin, year, number))
+    figures, driven = await statistics.month_overview(ctx, as_reader(owner), vin, month)
+    return views.totals(month, driven, figures)
+
+
+@router.get("/vehicles/{vin}/charging-sessions")
+async def charging_sessions(
+    request: Request,
+    vin: str,
+    owner: ApiOwner,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> dict[str, Any]:
+    ctx = container_of(request).services
+    query = ChargingQuery(limit=views.SESSIONS_PAGE, offset=offset)
+    found = await charging.list_sessions(ctx, as_reader(owner), vin, query)
+    return views.charging_sessions(found, offset, await charging.place_names(ctx, found.sessions))
+
+
+@router.get("/vehicles/{vin}/charging-sessions/{session_id}")
+async def charging_session(
+    request: Request, vin: str, session_id: Annotated[str, Path(max_length=64)], owner: ApiOwner
+) -> dict[str, Any]:
+    ctx = container_of(request).services
+    found = await charging.get_session(ctx, as_reader(owner), vin, session_id)
+    names = await charging.place_names(ctx, [found])
+    return views.charging_session(found, with_curve=True, place_name=names[found.id])

@@ -3,11 +3,12 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from fleetlink.domain.charging import ChargingQuery
 from fleetlink.domain.errors import VehicleNotFound
-from fleetlink.services import vehicles
+from fleetlink.services import charging, vehicles
 from fleetlink.web import views
 from fleetlink.web.pages import redirect, render
-from fleetlink.web.session import OWNER_SIGN_IN, PageViewer, container_of
+from fleetlink.web.session import OWNER_SIGN_IN, PageViewer, as_reader, container_of
 
 router = APIRouter()
 
@@ -49,6 +50,26 @@ async def trips(request: Request, vin: str, viewer: PageViewer) -> Response:
     found = await _owned(request, viewer, vin)
     return render(
         request, "trips.html", title=f"Trips · {found}", viewer=viewer, page="trips", vin=vin
+    )
+
+
+@router.get("/vehicles/{vin}/charging")
+async def charging_sessions(request: Request, vin: str, viewer: PageViewer) -> Response:
+    name = await _owned(request, viewer, vin)
+    assert viewer.account is not None  # _owned let only an owner through
+    # The latest sessions ride in the page; opening one is the one round trip.
+    ctx = container_of(request).services
+    query = ChargingQuery(limit=views.SESSIONS_PAGE)
+    listed = await charging.list_sessions(ctx, as_reader(viewer.account), vin, query)
+    first = views.charging_sessions(listed, 0, await charging.place_names(ctx, listed.sessions))
+    return render(
+        request,
+        "charging.html",
+        title=f"Charging · {name}",
+        viewer=viewer,
+        page="charging",
+        vin=vin,
+        first=first,
     )
 
 

@@ -26,6 +26,14 @@
   function speedValue(kmh) { return imperial ? kmh / KM_PER_MILE : kmh; }
   function temp(c) { return c == null ? "–" : imperial ? `${(c * 9 / 5 + 32).toFixed(0)} °F` : `${c.toFixed(1)} °C`; }
   function pct(v) { return v == null ? "–" : `${Math.round(v)} %`; }
+  const LITRES_PER_US_GALLON = 3.785411784;
+  function kwh(v) { return v == null ? "–" : `${v.toFixed(1)} kWh`; }
+  function kw(v) { return v == null ? "–" : `${v.toFixed(1)} kW`; }
+  function litres(l) { return l == null ? "–" : imperial ? `${(l / LITRES_PER_US_GALLON).toFixed(1)} gal` : `${l.toFixed(1)} l`; }
+  // Electricity per distance (kWh stay kWh); fuel as l/100 km, or US miles per gallon.
+  function perDistance(kwhPer100Km) { return imperial ? `${(kwhPer100Km * KM_PER_MILE).toFixed(1)} kWh/100 mi` : `${kwhPer100Km.toFixed(1)} kWh/100 km`; }
+  function fuelEconomy(lPer100Km) { return imperial ? `${(100 * KM_PER_MILE / LITRES_PER_US_GALLON / lPer100Km).toFixed(1)} mpg` : `${lPer100Km.toFixed(1)} l/100 km`; }
+  function duration(s) { const h = Math.floor(s / 3600), m = Math.round((s % 3600) / 60); return h ? `${h} h ${m} min` : `${m} min`; }
 
   // ---- small helpers -----------------------------------------------------------------------
   function el(tag, attrs, ...children) {
@@ -283,8 +291,21 @@
       document.getElementById("month").replaceChildren(
         el("h2", {}, new Date(month + "-01T00:00:00Z").toLocaleDateString([], { month: "long", year: "numeric", timeZone: "UTC" })),
         `${m.trips} trips · ${dist(m.distanceKm)} · ${hours} h ${minutes} min driving`, el("br"),
-        `average ${speed(m.averageSpeedKmh)} · longest ${dist(m.longestKm)} · top ${speed(m.maxSpeedKmh)}`);
+        `average ${speed(m.averageSpeedKmh)} · longest ${dist(m.longestKm)} · top ${speed(m.maxSpeedKmh)}`,
+        ...energyLines(m));
       body.dataset.monthTrips = String(m.trips);
+    }
+    // The month's energy: what the reports can tell, nothing where they cannot (null).
+    function energyLines(m) {
+      const parts = [];
+      if (m.energyUsedKwh != null) parts.push(`${kwh(m.energyUsedKwh)} used`);
+      if (m.kwhPer100Km != null) parts.push(perDistance(m.kwhPer100Km));
+      if (m.fuelUsedL != null) parts.push(`${litres(m.fuelUsedL)} fuel used`);
+      if (m.litresPer100Km != null) parts.push(fuelEconomy(m.litresPer100Km));
+      if (m.energyLostParkedKwh != null) parts.push(`${kwh(m.energyLostParkedKwh)} lost parked`);
+      if (m.chargingSessions) parts.push(`${m.chargingSessions} charges, ${kwh(m.energyChargedKwh)} added`);
+      body.dataset.monthEnergy = parts.length ? "shown" : "none";
+      return parts.length ? [el("br"), el("span", { id: "month-energy" }, parts.join(" · "))] : [];
     }
     function showList(trips) {
       loadMonth(dayInput.value.slice(0, 7));
@@ -388,6 +409,65 @@
     loadDay(isoDay(new Date()), 14);
   }
 
+  // ---- charging sessions and the charge curve ---------------------------------------------------
+  function chargingPage() {
+    const vin = body.dataset.vin;
+    const base = `/app/api/vehicles/${encodeURIComponent(vin)}/charging-sessions`;
+    const list = document.getElementById("sessions");
+    const older = document.getElementById("older");
+    const detail = document.getElementById("session");
+    let shown = [], total = 0, chart = null, current = null;
+    const hhmm = iso => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    function placeOf(s) {
+      if (!s.place) return "–";
+      const at = `${s.place.lat.toFixed(5)}, ${s.place.lon.toFixed(5)}`;
+      return s.place.name ? `${s.place.name} (${at})` : at;
+    }
+    function socSpan(s) { return `${pct(s.socFromPct)} → ${pct(s.socToPct)}`; }
+    function drawList() {
+      list.replaceChildren(...shown.map(s => el("li", { "data-session": s.id, class: current && current.id === s.id ? "selected" : "" },
+        el("button", { type: "button", onclick: () => openSession(s.id) },
+          el("strong", {}, `${new Date(s.startAt).toLocaleDateString()} ${hhmm(s.startAt)} → ${hhmm(s.endAt)}`),
+          el("br"), `${socSpan(s)} · ${kwh(s.energyKwh)} · ${s.current.toUpperCase()}`,
+          el("br"), el("span", { class: "muted" }, `peak ${kw(s.peakKw)} · mean ${kw(s.meanKw)} · ${duration(s.durationS)}`),
+          s.place && s.place.name ? el("br") : null, s.place && s.place.name ? el("span", { class: "muted" }, s.place.name) : null))));
+      if (!shown.length) list.replaceChildren(el("li", { class: "muted" }, "No charging sessions recorded."));
+      document.getElementById("sessions-total").textContent = `${total} session${total === 1 ? "" : "s"}`;
+      older.hidden = shown.length >= total;
+      body.dataset.sessions = String(shown.length);
+    }
+    function take(page) { shown = shown.concat(page.sessions); total = page.total; drawList(); }
+    older.addEventListener("click", async () => take(await api(`${base}?offset=${shown.length}`)));
+    function drawCurve() {
+      const box = document.getElementById("curve");
+      if (chart) chart.destroy();
+      const c = current.curve;
+      // Two axes: the battery's charge (%) on the left, the power flowing in (kW) on the right.
+      chart = new uPlot({
+        width: box.clientWidth || 600, height: 260,
+        scales: { x: { time: true }, pct: { range: [0, 100] }, kw: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
+        axes: [{}, { scale: "pct", label: "Charge (%)" }, { scale: "kw", side: 1, label: "Power (kW)", grid: { show: false } }],
+        series: [{}, { label: "Charge (%)", scale: "pct", stroke: "#1a7f37", width: 2 },
+          // A unit sends power when it changes, and it holds until then: drawn as steps.
+          { label: "Power (kW)", scale: "kw", stroke: "#d4a017", width: 2, paths: uPlot.paths.stepped({ align: 1 }) }],
+      }, [c.t, c.socPct, c.powerKw], box);
+      body.dataset.curvePoints = String(chart.data[0].length);
+    }
+    async function openSession(id) {
+      current = await api(`${base}/${encodeURIComponent(id)}`);
+      const s = current;
+      const rows = [["Started", when(s.startAt)], ["Ended", when(s.endAt)], ["Duration", duration(s.durationS)],
+        ["Place", placeOf(s)],
+        ["Charge", socSpan(s)], ["Energy added", kwh(s.energyKwh)], ["Peak power", kw(s.peakKw)],
+        ["Mean power", kw(s.meanKw)], ["Current", s.current.toUpperCase()]];
+      detail.replaceChildren(el("h2", {}, "Session"), el("dl", { class: "health" }, ...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])));
+      drawList();
+      drawCurve();
+      body.dataset.openSession = id;
+    }
+    take(takeFirst() || { sessions: [], total: 0 });
+  }
+
   // ---- operator: fleet table and ingestion health -------------------------------------------
   function operatorPage() {
     const tbody = document.querySelector("#fleet-table tbody");
@@ -434,6 +514,6 @@
     });
   }
 
-  const pages = { map: fleetPage, vehicle: vehiclePage, trips: tripsPage, operator: operatorPage };
+  const pages = { map: fleetPage, vehicle: vehiclePage, trips: tripsPage, charging: chargingPage, operator: operatorPage };
   if (pages[PAGE]) pages[PAGE]();
 })();
