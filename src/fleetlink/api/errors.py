@@ -1,12 +1,15 @@
 """What the façades' error translators share: request ids, validation messages, Retry-After for
-a dependency that is away, the catch-all."""
+a dependency that is away, the headers an HTTP error carries (405's Allow), the catch-all."""
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import structlog
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fleetlink.domain.errors import FleetlinkError, Unavailable
@@ -59,6 +62,27 @@ def retry_headers(exc: FleetlinkError) -> dict[str, str] | None:
     if isinstance(exc, Unavailable):
         return {"Retry-After": str(exc.retry_after)}
     return None
+
+
+# The methods a 405's Allow may name (TRACE and CONNECT are never served).
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def http_headers(request: Request, exc: HTTPException) -> dict[str, str] | None:
+    """The headers an HTTP error carries, with a 405's `Allow` listing every method the path
+    has (RFC 9110 §15.5.6): the router names only the first matching route's methods, while
+    FastAPI makes a route per method (GET and PUT of one path are two routes)."""
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405:
+        routes = [r for r in getattr(request.app, "routes", ()) if not isinstance(r, Mount)]
+        allowed = [
+            method
+            for method in _METHODS
+            if any(r.matches({**request.scope, "method": method})[0] is Match.FULL for r in routes)
+        ]
+        if allowed:
+            headers["Allow"] = ", ".join(allowed)
+    return headers or None
 
 
 class CatchAll:
