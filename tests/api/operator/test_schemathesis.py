@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest_asyncio
 
-from tests.api.toyota.test_schemathesis import schemathesis
+from tests.api.fuzzing import schemathesis
 from tests.conftest import Databases
 from tests.live import LiveServer, start_server
 

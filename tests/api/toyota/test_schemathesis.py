@@ -1,9 +1,8 @@
 """Schemathesis over the whole Toyota contract, against a real server with a real fleet:
 no 5xx, and no response that breaks the contract's schemas."""
 
-import asyncio
-import os
-import sys
+import base64
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -20,12 +19,102 @@ from fleetlink.domain.trips import RoutePoint, Trip
 from fleetlink.services.history import record_history
 from fleetlink.settings import Settings
 from tests.api.conftest import new_fleet
+from tests.api.fuzzing import Exclusion, Given, schemathesis
 from tests.conftest import Databases
 from tests.live import LiveServer, start_server
 
-SPECS = Path(__file__).resolve().parents[3] / "specs"
-CHECKS = "not_a_server_error,response_schema_conformance,content_type_conformance"
-MAX_EXAMPLES = os.environ.get("FLEETLINK_SCHEMATHESIS_EXAMPLES", "60")
+# The Toyota contract lists only the success (and at most 401 or 404) for these operations, yet
+# each must still refuse a request without a token (401) or with a malformed body or query
+# (400, in the contract's Error shape): status_code_conformance would call those refusals
+# undocumented. Every other check still runs on them; GET /vehicles lists 401 and has no
+# input to refuse, so it keeps this check too.
+UNLISTED_REFUSALS = tuple(
+    Exclusion(
+        "status_code_conformance",
+        method,
+        path,
+        "the Toyota contract lists no 400/401 here, but a request without a token or with "
+        "malformed input must still be refused",
+    )
+    for method, path in [
+        ("GET", "/vehicles/{vin}"),
+        ("PUT", "/vehicles/{vin}"),
+        ("GET", "/vehicles/{vin}/status"),
+        ("POST", "/vehicles/{vin}/status/refresh"),
+        ("GET", "/vehicles/{vin}/health"),
+        ("GET", "/vehicles/{vin}/location"),
+        ("GET", "/vehicles/{vin}/electric"),
+        ("POST", "/vehicles/{vin}/electric/refresh"),
+        ("GET", "/vehicles/{vin}/climate"),
+        ("PUT", "/vehicles/{vin}/climate"),
+        ("POST", "/vehicles/{vin}/climate/command"),
+        ("GET", "/vehicles/{vin}/trips"),
+        ("GET", "/vehicles/{vin}/notifications"),
+        ("POST", "/vehicles/{vin}/remote-command"),
+        ("GET", "/vehicles/{vin}/service-history"),
+    ]
+)
+
+# Where the contract says more in prose than its schema can, or leaves out a bound every
+# vehicle has, a request the schema allows is still refused (400, in the Toyota shape), and
+# positive_data_acceptance would call that refusal a defect.
+BEYOND_THE_SCHEMA = (
+    Exclusion(
+        "positive_data_acceptance",
+        "PUT",
+        "/vehicles/{vin}",
+        "a nickname is any string to the schema, but one over 64 characters or with control "
+        "characters is refused, as all untrusted text is",
+    ),
+    Exclusion(
+        "positive_data_acceptance",
+        "POST",
+        "/vehicles/{vin}/status/refresh",
+        "the body's vin and guid name the vehicle and the account again; when they are not "
+        "the path's and the token's the request is refused",
+    ),
+    Exclusion(
+        "positive_data_acceptance",
+        "PUT",
+        "/vehicles/{vin}/climate",
+        "temperature is any number to the schema; a cabin target outside 60–85 °F is refused",
+    ),
+    Exclusion(
+        "positive_data_acceptance",
+        "POST",
+        "/vehicles/{vin}/climate/command",
+        "the contract gives temperature 'for start command' only, and any number; a stop "
+        "with a temperature, or a target outside 60–85 °F, is refused",
+    ),
+    Exclusion(
+        "positive_data_acceptance",
+        "POST",
+        "/vehicles/{vin}/remote-command",
+        "the contract gives beeps 'for horn command' only; beeps with another command is refused",
+    ),
+    Exclusion(
+        "positive_data_acceptance",
+        "GET",
+        "/vehicles/{vin}/trips",
+        "limit has a maximum of 50 but no minimum, offset no minimum; a limit below 1, a "
+        "negative offset or a toDate before fromDate is refused",
+    ),
+)
+TOYOTA_EXCLUSIONS = UNLISTED_REFUSALS + BEYOND_THE_SCHEMA
+
+
+def _guid(token: str) -> str:
+    """The account's guid: the access token's subject."""
+    payload = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return str(claims["sub"])
+
+
+def _refresh_body(token: str, vin: str | None) -> tuple[Given, ...]:
+    """A status refresh names its vehicle and account in the body as well as in the path and
+    the token, and is refused when they differ; random strings would never match them."""
+    values = {"body.guid": _guid(token)} | ({"body.vin": vin} if vin else {})
+    return (Given("POST", "/vehicles/{vin}/status/refresh", values),)
 
 
 @dataclass
@@ -94,36 +183,6 @@ async def fleet(databases: Databases) -> AsyncIterator[Fleet]:
     await server.stop()
 
 
-async def schemathesis(
-    tmp: Path, spec: str, url: str, token: str, vin: str | None, *options: str
-) -> None:
-    config = tmp / f"schemathesis-{uuid.uuid4().hex[:6]}.toml"
-    config.write_text(f'[parameters]\n"path.vin" = "{vin}"\n' if vin else "")
-    process = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "schemathesis"),
-        "--config-file",
-        str(config),
-        "--no-color",
-        "run",
-        str(SPECS / spec),
-        "--url",
-        url,
-        "--header",
-        f"Authorization: Bearer {token}",
-        "--checks",
-        CHECKS,
-        "--max-examples",
-        MAX_EXAMPLES,
-        "--report-dir",
-        str(tmp / "schemathesis-report"),
-        *options,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await asyncio.wait_for(process.communicate(), timeout=600)
-    assert process.returncode == 0, output.decode()
-
-
 async def test_schemathesis_finds_nothing_on_a_real_vehicle(fleet: Fleet, tmp_path: Path) -> None:
     await schemathesis(
         tmp_path,
@@ -131,6 +190,8 @@ async def test_schemathesis_finds_nothing_on_a_real_vehicle(fleet: Fleet, tmp_pa
         f"{fleet.server.base_url}/connected/v1",
         fleet.token,
         fleet.vins[0],
+        exclusions=TOYOTA_EXCLUSIONS,
+        given=_refresh_body(fleet.token, fleet.vins[0]),
     )
 
 
@@ -141,6 +202,11 @@ async def test_schemathesis_finds_nothing_with_random_vins(fleet: Fleet, tmp_pat
         f"{fleet.server.base_url}/connected/v1",
         fleet.token,
         None,
+        exclusions=TOYOTA_EXCLUSIONS,
+        given=_refresh_body(fleet.token, None),
+        # Random VINs are malformed and refused (400) before the logic; the run on a real
+        # vehicle is the one that must reach it.
+        unreached_fails=False,
     )
 
 
