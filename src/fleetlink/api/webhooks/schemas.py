@@ -1,9 +1,9 @@
 """The webhooks API's bodies (specs/fleetlink-extensions.openapi.yaml)."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from fleetlink.domain.webhooks import Attempt, Subscription
 
@@ -18,10 +18,27 @@ class NewSubscription(_Strict):
     format: Literal["standard", "high-mobility"] = "standard"
 
 
+def _date_time(value: object) -> datetime:
+    """An RFC 3339 date-time, with its offset. Strict mode takes no string for a datetime
+    (JSON has none), so every replay by time was refused: only a string is parsed here."""
+    if not isinstance(value, str) or "T" not in value.upper():
+        raise ValueError("must be an RFC 3339 date-time string, such as 2026-01-05T08:00:00Z")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"must be an RFC 3339 date-time, got {value[:40]!r}") from None
+    if parsed.utcoffset() is None:
+        raise ValueError("must carry its offset from UTC (Z or ±hh:mm)")
+    return parsed
+
+
+DateTime = Annotated[datetime, BeforeValidator(_date_time)]
+
+
 class Replay(_Strict):
     event_ids: list[str] | None = Field(default=None, min_length=1, max_length=10_000)
-    start: datetime | None = None
-    end: datetime | None = None
+    start: DateTime | None = None
+    end: DateTime | None = None
 
 
 class SubscriptionOut(BaseModel):
