@@ -23,6 +23,8 @@ def _methods(response: httpx.Response) -> set[str]:
         ("/v1/fleet/vehicles/JTDKB20U793000001", {"GET", "DELETE"}),
         # The operator API.
         ("/operator/v1/vehicles/JTDKB20U793000001", {"GET", "PATCH", "DELETE"}),
+        # A fixed path beside a parameter's: /vehicles/import is not a VIN.
+        ("/operator/v1/vehicles/import", {"POST"}),
         # Webhooks.
         ("/fleetlink/v1/webhooks", {"GET", "POST"}),
     ],
@@ -33,5 +35,5 @@ async def test_a_405_lists_every_method_of_the_path(
     response = await client.request("TRACE", path)
 
     assert response.status_code == 405, response.text
-    assert methods <= _methods(response)
+    assert methods == _methods(response) - {"HEAD"}
     assert "TRACE" not in _methods(response)
