@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from fleetlink.api.datetimes import parse_date_time
 from fleetlink.domain.webhooks import Attempt, Subscription
 
 
@@ -18,21 +19,9 @@ class NewSubscription(_Strict):
     format: Literal["standard", "high-mobility"] = "standard"
 
 
-def _date_time(value: object) -> datetime:
-    """An RFC 3339 date-time, with its offset. Strict mode takes no string for a datetime
-    (JSON has none), so every replay by time was refused: only a string is parsed here."""
-    if not isinstance(value, str) or "T" not in value.upper():
-        raise ValueError("must be an RFC 3339 date-time string, such as 2026-01-05T08:00:00Z")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"must be an RFC 3339 date-time, got {value[:40]!r}") from None
-    if parsed.utcoffset() is None:
-        raise ValueError("must carry its offset from UTC (Z or ±hh:mm)")
-    return parsed
-
-
-DateTime = Annotated[datetime, BeforeValidator(_date_time)]
+# Strict mode takes no string for a datetime (JSON has none), so every replay by time was
+# refused: the contract's date-time strings are parsed here instead.
+DateTime = Annotated[datetime, BeforeValidator(parse_date_time)]
 
 
 class Replay(_Strict):
