@@ -121,6 +121,32 @@ def config(
     return "\n".join(lines) + "\n\n" + "\n".join(operations)
 
 
+def _peers(tmp: Path, token: str, peer_token: str) -> str:
+    """Two callers for object_level_authorization (a Web Fuzzing Commons auth file): the
+    run's own, and a peer who must get none of its objects."""
+    users = [("caller", token), ("peer", peer_token)]
+    auth = tmp / f"peers-{uuid.uuid4().hex[:6]}.json"
+    auth.write_text(
+        json.dumps(
+            {
+                "auth": [
+                    {
+                        "name": name,
+                        "fixedHeaders": [{"name": "Authorization", "value": f"Bearer {value}"}],
+                    }
+                    for name, value in users
+                ]
+            }
+        )
+    )
+    return (
+        "\n[auth.wfc]\n"
+        f"path = {json.dumps(str(auth))}\n"
+        'user = "caller"\n'
+        'peers = ["caller", "peer"]\n'
+    )
+
+
 def warned(output: str, heading: str) -> set[str]:
     """The operations listed under one of schemathesis's warnings ("  - GET /path" lines)."""
     found: set[str] = set()
@@ -147,12 +173,19 @@ async def schemathesis(
     refused: tuple[Refused, ...] = (),
     unreached_fails: bool = True,
     parameters: dict[str, str] | None = None,
+    peer_token: str | None = None,
 ) -> None:
     """Run every check over spec against url; fail on a failure, on an operation mostly
     answered 429, or on one whose every valid request was refused, unless `refused` names it
     (or unreached_fails is False: a run with random identifiers is refused on them)."""
     path = tmp / f"schemathesis-{uuid.uuid4().hex[:6]}.toml"
-    path.write_text(config(vin, exclusions, given, parameters))
+    text = config(vin, exclusions, given, parameters)
+    if peer_token is not None:
+        text += _peers(tmp, token, peer_token)
+        credentials: tuple[str, ...] = ()
+    else:
+        credentials = ("--header", f"Authorization: Bearer {token}")
+    path.write_text(text)
     process = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).parent / "schemathesis"),
         "--config-file",
@@ -162,8 +195,7 @@ async def schemathesis(
         str(SPECS / spec),
         "--url",
         url,
-        "--header",
-        f"Authorization: Bearer {token}",
+        *credentials,
         "--max-examples",
         str(EXAMPLES),
         "--seed",

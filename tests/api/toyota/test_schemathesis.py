@@ -1,8 +1,11 @@
 """Schemathesis over the whole Toyota contract, against a real server with a real fleet:
 no 5xx, and no response that breaks the contract's schemas."""
 
+import asyncio
 import base64
 import json
+import os
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -192,7 +195,27 @@ async def fleet(databases: Databases) -> AsyncIterator[Fleet]:
     await server.stop()
 
 
+async def _peer_token(database_url: str) -> str:
+    """Another owner's token (an owner without vehicles), made as an operator would."""
+    env = {**os.environ, "FLEETLINK_DATABASE_URL": database_url, "FLEETLINK_LOG_LEVEL": "warning"}
+    for args in (("owners", "create", "peer@example.com"), ("token", "peer@example.com")):
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "fleetlink",
+            *args,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await process.communicate()
+        assert process.returncode == 0, err.decode()
+    return out.decode().strip()
+
+
 async def test_schemathesis_finds_nothing_on_a_real_vehicle(fleet: Fleet, tmp_path: Path) -> None:
+    """With a second owner as a peer: object_level_authorization replays the first owner's
+    reads with the peer's token, which must get none of them."""
     await schemathesis(
         tmp_path,
         "toyota-connected-services.openapi.yaml",
@@ -201,6 +224,7 @@ async def test_schemathesis_finds_nothing_on_a_real_vehicle(fleet: Fleet, tmp_pa
         fleet.vins[0],
         exclusions=TOYOTA_EXCLUSIONS,
         given=_refresh_body(fleet.token, fleet.vins[0]),
+        peer_token=await _peer_token(fleet.database_url),
     )
 
 
