@@ -38,6 +38,8 @@ class HighMobilityFleet:
     vin: str
     brand: str
     client: dict[str, str]
+    # Another fleet's token, with no vehicles: object_level_authorization's peer.
+    peer_token: str
 
     def given(self) -> tuple[Given, ...]:
         """The client's own credentials for the token endpoint, and the fleet's VIN to add:
@@ -82,6 +84,7 @@ async def hm_fleet(databases: Databases) -> AsyncIterator[HighMobilityFleet]:
     server = await start_server(url, "--demo", env={"FLEETLINK_CLEARANCE_DELAY_SECONDS": "0"})
     owner_token = server.printed_token()
     created = await _create_client(url)
+    other = await _create_client(url)
     async with httpx.AsyncClient(base_url=server.base_url) as client:
         vehicles = await client.get(
             "/connected/v1/vehicles", headers={"Authorization": f"Bearer {owner_token}"}
@@ -93,6 +96,11 @@ async def hm_fleet(databases: Databases) -> AsyncIterator[HighMobilityFleet]:
                 data={"grant_type": "client_credentials", **created},
             )
         ).json()["access_token"]
+        peer_token = (
+            await client.post(
+                "/v1/access_token", data={"grant_type": "client_credentials", **other}
+            )
+        ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
         registered = await client.post(
             "/v1/fleet/vehicles",
@@ -102,7 +110,7 @@ async def hm_fleet(databases: Databases) -> AsyncIterator[HighMobilityFleet]:
         assert registered.status_code == 201, registered.text
         data = await client.get(f"/v1/vehicle-data/autoapi-13/{vehicle['vin']}", headers=headers)
         assert data.status_code == 200, data.text
-    yield HighMobilityFleet(server, token, vehicle["vin"], vehicle["make"], created)
+    yield HighMobilityFleet(server, token, vehicle["vin"], vehicle["make"], created, peer_token)
     await server.stop()
 
 
@@ -117,6 +125,7 @@ async def test_schemathesis_finds_nothing_on_an_approved_vehicle(
         hm_fleet.vin,
         exclusions=EXCLUSIONS,
         given=hm_fleet.given(),
+        peer_token=hm_fleet.peer_token,
     )
 
 
