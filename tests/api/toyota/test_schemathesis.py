@@ -284,13 +284,6 @@ EXTENSION_EXCLUSIONS = (
     ),
     Exclusion(
         "positive_data_acceptance",
-        "GET",
-        "/oauth/new",
-        "the contract answers 400 to a client_id it does not know or a redirect_uri the "
-        "client did not register, which the schema's plain strings allow",
-    ),
-    Exclusion(
-        "positive_data_acceptance",
         "POST",
         "/fleetlink/v1/webhooks/{subscriptionId}/replay",
         "the contract's WebhookReplay asks in prose for either event_ids, or start and end; "
