@@ -123,6 +123,25 @@ async def test_a_replay_by_time_takes_rfc_3339_date_times(
     assert a_number.status_code == 400
 
 
+async def test_a_replay_of_ids_no_database_can_hold_queues_nothing(
+    dev: Container, make_client: ClientFactory, make_owner: OwnerFactory, receiver: Receiver
+) -> None:
+    """A NUL in an event id failed the request on PostgreSQL with a 500 (schemathesis found
+    it, issue 15); such an id names no event."""
+    http = await make_client(dev)
+    owner = await make_owner(count=1)
+    hook = await subscribe(http, owner.headers, receiver, ["vehicle.state_changed"])
+
+    replayed = await http.post(
+        f"{HOOKS}/{hook['id']}/replay",
+        content=b'{"event_ids": ["\\u0000", "a\\ud800b", "not-an-event"]}',
+        headers={**owner.headers, "Content-Type": "application/json"},
+    )
+
+    assert replayed.status_code == 202, replayed.text
+    assert replayed.json() == {"queued": 0}
+
+
 async def test_events_stop_when_the_fleet_loses_the_vehicle(
     dev: Container,
     clock: Clock,

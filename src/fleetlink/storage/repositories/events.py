@@ -83,10 +83,13 @@ class EventRepository:
 
     async def by_ids(self, ids: Sequence[str]) -> list[Event]:
         """The events with these ids, in the order they were written."""
+        # PostgreSQL's text holds no NUL and no lone surrogate: such an id names no event,
+        # and sent to the database it would fail the whole request.
+        ids = [i for i in ids if _storable(i)]
         if not ids:
             return []
         rows = await self._conn.execute(
-            select(events).where(events.c.id.in_(list(ids))).order_by(events.c.position)
+            select(events).where(events.c.id.in_(ids)).order_by(events.c.position)
         )
         return [event_of(r) for r in rows]
 
@@ -155,3 +158,14 @@ class EventRepository:
         positions = [r.position for r in rows]
         await self._conn.execute(delete(events).where(events.c.position.in_(positions)))
         return len(rows), gone.rowcount, attempts.rowcount
+
+
+def _storable(text: str) -> bool:
+    """Whether text can be stored and compared as text by every supported database."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
