@@ -142,6 +142,23 @@ async def test_a_replay_of_ids_no_database_can_hold_queues_nothing(
     assert replayed.json() == {"queued": 0}
 
 
+@pytest.mark.parametrize("subscription_id", ["%00", "a%00b", "%ED%A0%80"])
+async def test_a_subscription_id_no_database_can_hold_is_not_found(
+    dev: Container, make_client: ClientFactory, make_owner: OwnerFactory, subscription_id: str
+) -> None:
+    """A NUL in the path failed the request on PostgreSQL with a 500 (issue 15)."""
+    http = await make_client(dev)
+    owner = await make_owner(count=1)
+
+    got = await http.get(f"{HOOKS}/{subscription_id}", headers=owner.headers)
+    replayed = await http.post(
+        f"{HOOKS}/{subscription_id}/replay", json={"event_ids": ["x"]}, headers=owner.headers
+    )
+
+    assert got.status_code == 404, got.text
+    assert replayed.status_code == 404, replayed.text
+
+
 async def test_events_stop_when_the_fleet_loses_the_vehicle(
     dev: Container,
     clock: Clock,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from fleetlink.domain.events import Event, EventType
 from fleetlink.domain.webhooks import DeliveryStatus
 from fleetlink.storage.tables import events, vehicles, webhook_attempts, webhook_deliveries
+from fleetlink.storage.text import storable
 
 
 def event_of(row: Any) -> Event:
@@ -83,9 +84,7 @@ class EventRepository:
 
     async def by_ids(self, ids: Sequence[str]) -> list[Event]:
         """The events with these ids, in the order they were written."""
-        # PostgreSQL's text holds no NUL and no lone surrogate: such an id names no event,
-        # and sent to the database it would fail the whole request.
-        ids = [i for i in ids if _storable(i)]
+        ids = [i for i in ids if storable(i)]
         if not ids:
             return []
         rows = await self._conn.execute(
@@ -158,14 +157,3 @@ class EventRepository:
         positions = [r.position for r in rows]
         await self._conn.execute(delete(events).where(events.c.position.in_(positions)))
         return len(rows), gone.rowcount, attempts.rowcount
-
-
-def _storable(text: str) -> bool:
-    """Whether text can be stored and compared as text by every supported database."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
