@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint typecheck pytest bench bench-http bench-tools browser-tools vendor-frontend clean
+.PHONY: run test lint typecheck pytest fuzz bench bench-http bench-tools browser-tools vendor-frontend clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,14 @@ pytest: $(VENV)/.installed-dev browser-tools
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# The suite's schemathesis runs (every check, seed 15) with more examples per operation, for
+# before a release: make fuzz FUZZ_EXAMPLES=1000. `make test` runs them with 25.
+FUZZ_EXAMPLES ?= 200
+FUZZ_TESTS := tests/api/toyota/test_schemathesis.py tests/api/highmobility/test_schemathesis.py \
+	tests/api/operator/test_schemathesis.py
+fuzz: $(VENV)/.installed-dev
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest $(FUZZ_TESTS)
 
 # Every bench of issue 10 in one run (bench/README.md): reads through the ASGI app; reads over
 # HTTP beside the floor apps and Prism, the trips, --workers 1 beside 2, the servers' sizes and

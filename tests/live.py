@@ -120,7 +120,7 @@ async def start_server(
         # Tests poll and fuzz faster than any app should; tests of the limits set their own.
         **{
             f"FLEETLINK_RATE_LIMIT_{who}_{what}": "1000000"
-            for who in ("CLIENT", "VEHICLE")
+            for who in ("CLIENT", "VEHICLE", "FAILED_AUTH_ADDRESS", "FAILED_AUTH_SUBJECT")
             for what in ("PER_MINUTE", "BURST")
         },
         **(env or {}),

@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     rate_limit_client_burst: Annotated[int, Field(ge=1)] = 100
     rate_limit_vehicle_per_minute: Annotated[int, Field(ge=1)] = 120
     rate_limit_vehicle_burst: Annotated[int, Field(ge=1)] = 30
+    # Failed proofs of identity (a wrong password at the owner panel's sign-in, a wrong client
+    # secret at the token endpoint), per client address, and per address and account.
+    rate_limit_failed_auth_address_per_minute: Annotated[int, Field(ge=1)] = 20
+    rate_limit_failed_auth_address_burst: Annotated[int, Field(ge=1)] = 20
+    rate_limit_failed_auth_subject_per_minute: Annotated[int, Field(ge=1)] = 6
+    rate_limit_failed_auth_subject_burst: Annotated[int, Field(ge=1)] = 5
     # Lets several deployments (or test runs) share one Redis without sharing buckets.
     rate_limit_redis_prefix: str = "fleetlink:ratelimit:"
     # Webhooks: only HTTPS to public addresses, unless these allow plain HTTP and loopback,

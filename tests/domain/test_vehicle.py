@@ -22,10 +22,9 @@ def test_an_alias_of_1_to_64_printable_characters_is_kept_as_given(alias: str) -
     assert validate_alias(alias) == alias
 
 
-@pytest.mark.parametrize(("alias", "length"), [("", 0), ("x" * 65, 65)])
-def test_an_alias_of_the_wrong_length_is_refused_with_its_length(alias: str, length: int) -> None:
-    with pytest.raises(InvalidInput, match=f"1 to 64 characters long, got {length}"):
-        validate_alias(alias)
+def test_an_alias_too_long_is_refused_with_its_length() -> None:
+    with pytest.raises(InvalidInput, match="at most 64 characters long, got 65"):
+        validate_alias("x" * 65)
 
 
 @pytest.mark.parametrize("alias", ["line\nbreak", "tab\there", "bell\x07", "nul\x00", "nbsp\u00a0"])
@@ -34,10 +33,10 @@ def test_an_alias_with_control_characters_is_refused(alias: str) -> None:
         validate_alias(alias)
 
 
-@pytest.mark.parametrize("alias", [" ", " " * 64])
-def test_a_blank_alias_is_refused(alias: str) -> None:
-    with pytest.raises(InvalidInput, match="blank"):
-        validate_alias(alias)
+@pytest.mark.parametrize("alias", ["", " ", " " * 65])
+def test_an_empty_or_blank_alias_clears_the_nickname(alias: str) -> None:
+    # The contract's alias is any string; an owner's app clears a nickname by sending "".
+    assert validate_alias(alias) is None
 
 
 def test_the_default_climate_preset_is_22_degrees_fan_3_auto() -> None:

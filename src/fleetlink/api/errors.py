@@ -1,12 +1,15 @@
 """What the façades' error translators share: request ids, validation messages, Retry-After for
-a dependency that is away, the catch-all."""
+a dependency that is away, the headers an HTTP error carries (405's Allow), the catch-all."""
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import structlog
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match, Mount, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fleetlink.domain.errors import FleetlinkError, Unavailable
@@ -59,6 +62,52 @@ def retry_headers(exc: FleetlinkError) -> dict[str, str] | None:
     if isinstance(exc, Unavailable):
         return {"Retry-After": str(exc.retry_after)}
     return None
+
+
+# The methods a 405's Allow may name (TRACE and CONNECT are never served).
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def http_headers(request: Request, exc: HTTPException) -> dict[str, str] | None:
+    """The headers an HTTP error carries, with a 405's `Allow` listing every method the path
+    has (RFC 9110 §15.5.6): the router names only the first matching route's methods, while
+    FastAPI makes a route per method (GET and PUT of one path are two routes)."""
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405:
+        allowed = _documented_methods(request) or _routed_methods(request)
+        if allowed:
+            headers["Allow"] = ", ".join(allowed)
+    return headers or None
+
+
+def _documented_methods(request: Request) -> list[str]:
+    """The methods of the most specific path of the façade's OpenAPI that matches the request
+    (`/vehicles/import` before `/vehicles/{vin}`), as the contract lists them."""
+    openapi = getattr(request.app, "openapi", None)
+    if openapi is None:
+        return []
+    path, root = request.scope["path"], request.scope.get("root_path", "")
+    route_path = path[len(root) :] if root and path.startswith(root) else path
+    best: tuple[int, list[str]] | None = None
+    for template, operations in openapi().get("paths", {}).items():
+        regex, _, _ = compile_path(template)
+        if regex.match(route_path):
+            fixed = sum(1 for part in template.split("/") if part and "{" not in part)
+            methods = [m for m in _METHODS if m.lower() in operations]
+            if best is None or fixed > best[0]:
+                best = (fixed, methods)
+    return best[1] if best else []
+
+
+def _routed_methods(request: Request) -> list[str]:
+    """The methods the façade's router would take at this path (for routes left out of the
+    OpenAPI document)."""
+    routes = [r for r in getattr(request.app, "routes", ()) if not isinstance(r, Mount)]
+    return [
+        method
+        for method in _METHODS
+        if any(r.matches({**request.scope, "method": method})[0] is Match.FULL for r in routes)
+    ]
 
 
 class CatchAll:

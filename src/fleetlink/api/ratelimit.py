@@ -62,38 +62,36 @@ class Guessing:
     address, still gets in: a limit per subject alone would let anyone lock its owner out.
     Only failures count; once a budget is spent, a try is refused before any secret is
     checked, so a flood of guesses costs no password hashing either. Behind a reverse
-    proxy, the address is the one the proxy forwards (uvicorn's FORWARDED_ALLOW_IPS).
+    proxy, the address is the one the proxy forwards (uvicorn's FORWARDED_ALLOW_IPS). The
+    rates are the settings' `rate_limit_failed_auth_*`.
     """
 
     door: str
-    per_address: Rate
-    per_subject: Rate
     refusal: str
 
     def buckets(self, request: Request, subject: str) -> list[tuple[str, Rate]]:
         """The address's bucket and the address-and-subject one, in one cluster slot."""
-        limiter = get_container(request).limiter
+        container = get_container(request)
+        settings = container.settings
+        per_address = Rate(
+            per_minute=settings.rate_limit_failed_auth_address_per_minute,
+            burst=settings.rate_limit_failed_auth_address_burst,
+        )
+        per_subject = Rate(
+            per_minute=settings.rate_limit_failed_auth_subject_per_minute,
+            burst=settings.rate_limit_failed_auth_subject_burst,
+        )
         tag = f"{self.door}:{client_address(request)}"
         # Hashed: a bucket's key holds no email address, and is short whatever was sent.
         digest = hashlib.sha256(subject.strip().lower().encode()).hexdigest()[:32]
         return [
-            (limiter.key(tag, "address"), self.per_address),
-            (limiter.key(tag, f"subject:{digest}"), self.per_subject),
+            (container.limiter.key(tag, "address"), per_address),
+            (container.limiter.key(tag, f"subject:{digest}"), per_subject),
         ]
 
 
-SIGN_IN = Guessing(
-    "sign-in",
-    per_address=Rate(per_minute=20, burst=20),
-    per_subject=Rate(per_minute=6, burst=5),
-    refusal="too many failed sign-in attempts",
-)
-TOKEN_CLIENT_AUTH = Guessing(
-    "hm-token",
-    per_address=Rate(per_minute=20, burst=20),
-    per_subject=Rate(per_minute=6, burst=5),
-    refusal="too many failed client authentications",
-)
+SIGN_IN = Guessing("sign-in", refusal="too many failed sign-in attempts")
+TOKEN_CLIENT_AUTH = Guessing("hm-token", refusal="too many failed client authentications")
 
 
 def client_address(request: Request) -> str:

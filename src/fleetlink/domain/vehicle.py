@@ -126,14 +126,15 @@ class Vehicle:
         return self.connection is not ConnectionState.OFFLINE
 
 
-def validate_alias(alias: str) -> str:
-    """Return the alias if it is 1–64 printable characters, else raise InvalidInput."""
-    if not 1 <= len(alias) <= MAX_ALIAS_LENGTH:
+def validate_alias(alias: str) -> str | None:
+    """Return the alias if it is 1–64 printable characters, None if it is empty or blank (the
+    nickname is cleared), else raise InvalidInput."""
+    if not alias.strip():
+        return None
+    if len(alias) > MAX_ALIAS_LENGTH:
         raise InvalidInput(
-            f"alias must be 1 to {MAX_ALIAS_LENGTH} characters long, got {len(alias)}"
+            f"alias must be at most {MAX_ALIAS_LENGTH} characters long, got {len(alias)}"
         )
     if not alias.isprintable():
         raise InvalidInput("alias must contain only printable characters")
-    if not alias.strip():
-        raise InvalidInput("alias must not be blank")
     return alias

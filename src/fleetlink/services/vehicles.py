@@ -41,15 +41,16 @@ async def get_snapshot(ctx: ServiceContext, account: Account, vin: str) -> Vehic
 async def rename_vehicle(
     ctx: ServiceContext, account: Account, vin: str, alias: str, guid: str | None
 ) -> Vehicle:
-    """Set the vehicle's alias; a guid, if given, must be the caller's own."""
+    """Set the vehicle's alias (an empty one clears it); a guid, if given, must be the
+    caller's own."""
     async with ctx.store.writing() as uow:
         vehicle = await owned_vehicle(uow, account, vin)
         if guid is not None and guid != account.guid:
             raise InvalidInput("guid does not match the authenticated account")
-        alias = validate_alias(alias)
-        await uow.vehicles.set_alias(vehicle.id, alias)
+        nickname = validate_alias(alias)
+        await uow.vehicles.set_alias(vehicle.id, nickname)
         await uow.commit()
-    return replace(vehicle, alias=alias)
+    return replace(vehicle, alias=nickname)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ and client id, so a guesser is slowed and the real client, from its own address,
 Each test runs with the limiter in memory and in Redis (the `limited` container).
 """
 
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
@@ -79,3 +80,15 @@ async def test_a_fleet_fetching_tokens_often_is_never_refused(
 
     assert answers == [200] * 30, "only failed authentications count"
     assert "ratelimit-limit" not in (await _token(office, app.client_id, app.secret)).headers
+
+
+async def test_the_settings_set_the_failed_authentication_limits(
+    limited: Container, make_client: ClientFactory
+) -> None:
+    """FLEETLINK_RATE_LIMIT_FAILED_AUTH_SUBJECT_BURST and the others (raised for the fuzzer)."""
+    settings = limited.settings.model_copy(update={"rate_limit_failed_auth_subject_burst": 2})
+    container = replace(limited, settings=settings)
+    app = await register_client(container)
+    attacker = await make_client(container, address=ATTACKER)
+
+    assert await _statuses(attacker, app, 3) == [401, 401, 429]

@@ -60,3 +60,21 @@ async def test_unknown_and_malformed_vins_and_requests_without_a_token_are_refus
     assert missing.status_code == 404 and issue_missing.status_code == 404
     assert malformed.status_code == 400 and "VIN" in malformed.json()["message"]
     assert no_token.status_code == 401
+
+
+async def test_a_rotation_whose_body_is_null_is_refused(
+    client: httpx.AsyncClient, operator: OperatorCaller
+) -> None:
+    """The body may be left out, but null is not an object (schemathesis found it, issue 15)."""
+    vin = new_vin()
+    await client.post(f"{PREFIX}/vehicles", json={"vin": vin}, headers=operator.headers)
+    path = f"{PREFIX}/vehicles/{vin}/device-credential/rotate"
+
+    null = await client.post(
+        path, content=b"null", headers={**operator.headers, "Content-Type": "application/json"}
+    )
+    none = await client.post(path, headers=operator.headers)
+
+    assert null.status_code == 400, null.text
+    assert null.json()["code"] == "BAD_REQUEST"
+    assert none.status_code == 200, none.text

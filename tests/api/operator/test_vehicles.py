@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 
 from fleetlink.bootstrap import Container
 from fleetlink.services.owners import create_owner
@@ -308,3 +309,18 @@ async def test_deregistering_a_vehicle_that_has_charged_removes_its_sessions_too
             )
             == []
         )
+
+
+@pytest.mark.parametrize("value", ["0.5", "1700000000", "2026-01-05", "2026-01-05T08:00:00"])
+async def test_last_seen_must_be_a_date_time_with_its_offset(
+    client: httpx.AsyncClient, operator: OperatorCaller, value: str
+) -> None:
+    """A number was read as a Unix time (schemathesis found it, issue 15)."""
+    for name in ("lastSeenBefore", "lastSeenAfter"):
+        response = await client.get(
+            f"{PREFIX}/vehicles", params={name: value}, headers=operator.headers
+        )
+
+        assert response.status_code == 400, (name, value, response.text)
+        assert response.json()["code"] == "BAD_REQUEST"
+        assert name in response.json()["message"]

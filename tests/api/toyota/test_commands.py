@@ -357,6 +357,28 @@ async def test_bad_climate_settings_are_refused_and_change_nothing(
     assert (await client.get(_url(vin, "climate"), headers=owner.headers)).json() == before
 
 
+async def test_a_null_temperature_is_a_bad_request_and_keeps_the_old_one(
+    client: httpx.AsyncClient, make_owner: OwnerFactory
+) -> None:
+    """Issue 15: {"fanSpeed": 5, "temperature": null} answered 200 and kept the old
+    temperature, though the contract says temperature is a number."""
+    owner = await make_owner(count=1)
+    vin = owner.vehicles[0].vin
+    await client.put(
+        _url(vin, "climate"), headers=owner.headers, json={"temperature": 70, "fanSpeed": 2}
+    )
+
+    response = await client.put(
+        _url(vin, "climate"), headers=owner.headers, json={"fanSpeed": 5, "temperature": None}
+    )
+    after = await client.get(_url(vin, "climate"), headers=owner.headers)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "BAD_REQUEST"
+    assert "temperature" in response.json()["message"]
+    assert (after.json()["temperature"], after.json()["fanSpeed"]) == (70, 2)
+
+
 class _Recorder:
     def __init__(self) -> None:
         self.seen: list[Command] = []

@@ -99,6 +99,66 @@ async def test_a_failing_receiver_gets_the_event_again_after_the_backoff(
     assert [e["id"] for e in receiver.received] == [event_id, event_id]
 
 
+async def test_a_replay_by_time_takes_rfc_3339_date_times(
+    dev: Container, make_client: ClientFactory, make_owner: OwnerFactory, receiver: Receiver
+) -> None:
+    """Strict bodies refused every date-time string; schemathesis found it (issue 15)."""
+    http = await make_client(dev)
+    owner = await make_owner(count=1)
+    hook = await subscribe(http, owner.headers, receiver, ["vehicle.state_changed"])
+    url = f"{HOOKS}/{hook['id']}/replay"
+
+    by_time = await http.post(
+        url,
+        json={"start": "2000-01-01T00:00:00Z", "end": "2000-01-02T00:00:00+02:00"},
+        headers=owner.headers,
+    )
+    naive = {"start": "2000-01-01T00:00:00", "end": "2000-01-02T00:00:00Z"}
+    without_offset = await http.post(url, json=naive, headers=owner.headers)
+    a_number = await http.post(url, json={"start": 0, "end": 1}, headers=owner.headers)
+
+    assert by_time.status_code == 202, by_time.text
+    assert by_time.json() == {"queued": 0}
+    assert without_offset.status_code == 400
+    assert a_number.status_code == 400
+
+
+async def test_a_replay_of_ids_no_database_can_hold_queues_nothing(
+    dev: Container, make_client: ClientFactory, make_owner: OwnerFactory, receiver: Receiver
+) -> None:
+    """A NUL in an event id failed the request on PostgreSQL with a 500 (schemathesis found
+    it, issue 15); such an id names no event."""
+    http = await make_client(dev)
+    owner = await make_owner(count=1)
+    hook = await subscribe(http, owner.headers, receiver, ["vehicle.state_changed"])
+
+    replayed = await http.post(
+        f"{HOOKS}/{hook['id']}/replay",
+        content=b'{"event_ids": ["\\u0000", "a\\ud800b", "not-an-event"]}',
+        headers={**owner.headers, "Content-Type": "application/json"},
+    )
+
+    assert replayed.status_code == 202, replayed.text
+    assert replayed.json() == {"queued": 0}
+
+
+@pytest.mark.parametrize("subscription_id", ["%00", "a%00b", "%ED%A0%80"])
+async def test_a_subscription_id_no_database_can_hold_is_not_found(
+    dev: Container, make_client: ClientFactory, make_owner: OwnerFactory, subscription_id: str
+) -> None:
+    """A NUL in the path failed the request on PostgreSQL with a 500 (issue 15)."""
+    http = await make_client(dev)
+    owner = await make_owner(count=1)
+
+    got = await http.get(f"{HOOKS}/{subscription_id}", headers=owner.headers)
+    replayed = await http.post(
+        f"{HOOKS}/{subscription_id}/replay", json={"event_ids": ["x"]}, headers=owner.headers
+    )
+
+    assert got.status_code == 404, got.text
+    assert replayed.status_code == 404, replayed.text
+
+
 async def test_events_stop_when_the_fleet_loses_the_vehicle(
     dev: Container,
     clock: Clock,

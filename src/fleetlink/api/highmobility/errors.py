@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from fleetlink.api.errors import (
     CatchAll,
     StatusTable,
+    http_headers,
     request_id_of,
     retry_headers,
     validation_problems,
@@ -131,7 +132,13 @@ def install_error_translator(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
         title = _HTTP_TITLES.get(exc.status_code, "Error")
-        return error_response(request_id_of(request.scope), exc.status_code, title, str(exc.detail))
+        return error_response(
+            request_id_of(request.scope),
+            exc.status_code,
+            title,
+            str(exc.detail),
+            headers=http_headers(request, exc),
+        )
 
     app.add_middleware(CatchAll, respond=_internal_error)
 

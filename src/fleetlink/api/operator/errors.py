@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from fleetlink.api.errors import (
     CatchAll,
     StatusTable,
+    http_headers,
     request_id_of,
     retry_headers,
     validation_problems,
@@ -70,7 +71,10 @@ def install_error_translator(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
-        return error_response(request_id_of(request.scope), exc.status_code, code, str(exc.detail))
+        headers = http_headers(request, exc)
+        return error_response(
+            request_id_of(request.scope), exc.status_code, code, str(exc.detail), headers
+        )
 
     app.add_middleware(CatchAll, respond=_internal_error)
 

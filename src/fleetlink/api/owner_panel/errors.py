@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from fleetlink.api.errors import CatchAll, StatusTable, request_id_of, retry_headers
+from fleetlink.api.errors import CatchAll, StatusTable, http_headers, request_id_of, retry_headers
 from fleetlink.api.owner_panel.pages import redirect, render, render_detached
 from fleetlink.api.owner_panel.session import SignInRequired
 from fleetlink.auth.authorization import RedirectedError
@@ -77,7 +77,8 @@ def install_error_translator(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
         title = _HTTP_TITLES.get(exc.status_code, "Error")
-        return _error_page(request, exc.status_code, title, str(exc.detail))
+        headers = http_headers(request, exc)
+        return _error_page(request, exc.status_code, title, str(exc.detail), headers)
 
     app.add_middleware(CatchAll, respond=_internal_error)
 

@@ -6,7 +6,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from fleetlink.api.errors import CatchAll, StatusTable, retry_headers, validation_problems
+from fleetlink.api.errors import (
+    CatchAll,
+    StatusTable,
+    http_headers,
+    retry_headers,
+    validation_problems,
+)
 from fleetlink.domain.errors import (
     Conflict,
     FleetlinkError,
@@ -69,9 +75,9 @@ def install_error_translator(app: FastAPI) -> None:
         return error_response(400, "BAD_REQUEST", _describe(exc))
 
     @app.exception_handler(HTTPException)
-    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "ERROR")
-        return error_response(exc.status_code, code, str(exc.detail))
+        return error_response(exc.status_code, code, str(exc.detail), http_headers(request, exc))
 
     app.add_middleware(CatchAll, respond=_internal_error)
 

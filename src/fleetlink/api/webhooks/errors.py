@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from fleetlink.api.errors import (
     CatchAll,
     StatusTable,
+    http_headers,
     request_id_of,
     retry_headers,
     validation_problems,
@@ -73,7 +74,8 @@ def install_error_translator(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
-        return _error(request, exc.status_code, "Error", str(exc.detail))
+        headers = http_headers(request, exc)
+        return _error(request, exc.status_code, "Error", str(exc.detail), headers=headers)
 
     def _internal(request_id: str) -> JSONResponse:
         body = {

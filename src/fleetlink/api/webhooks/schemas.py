@@ -3,20 +3,10 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from fleetlink.api.datetimes import parse_date_time
 from fleetlink.domain.webhooks import Attempt, Subscription
-
-
-def _text(value: object) -> object:
-    if not isinstance(value, str):
-        raise ValueError("a time is an ISO 8601 string with its offset")
-    return value
-
-
-# JSON carries a time as a string, which strict mode refuses: a field of this type parses it
-# (not lax, so a number is not taken for seconds since 1970), offset required.
-IsoTime = Annotated[AwareDatetime, BeforeValidator(_text)]
 
 
 class _Strict(BaseModel):
@@ -29,10 +19,15 @@ class NewSubscription(_Strict):
     format: Literal["standard", "high-mobility"] = "standard"
 
 
+# Strict mode takes no string for a datetime (JSON has none), so every replay by time was
+# refused: the contract's date-time strings are parsed here instead.
+DateTime = Annotated[datetime, BeforeValidator(parse_date_time)]
+
+
 class Replay(_Strict):
     event_ids: list[str] | None = Field(default=None, min_length=1, max_length=10_000)
-    start: IsoTime | None = Field(default=None, strict=False)
-    end: IsoTime | None = Field(default=None, strict=False)
+    start: DateTime | None = None
+    end: DateTime | None = None
 
 
 class SubscriptionOut(BaseModel):

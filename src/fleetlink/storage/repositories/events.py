@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from fleetlink.domain.events import Event, EventType
 from fleetlink.domain.webhooks import DeliveryStatus
 from fleetlink.storage.tables import events, vehicles, webhook_attempts, webhook_deliveries
+from fleetlink.storage.text import storable
 
 
 def event_of(row: Any) -> Event:
@@ -83,10 +84,11 @@ class EventRepository:
 
     async def by_ids(self, ids: Sequence[str]) -> list[Event]:
         """The events with these ids, in the order they were written."""
+        ids = [i for i in ids if storable(i)]
         if not ids:
             return []
         rows = await self._conn.execute(
-            select(events).where(events.c.id.in_(list(ids))).order_by(events.c.position)
+            select(events).where(events.c.id.in_(ids)).order_by(events.c.position)
         )
         return [event_of(r) for r in rows]
 

@@ -198,8 +198,8 @@ class VehicleRepository:
             .values(connection=ConnectionState.OFFLINE.value)
         )
 
-    async def set_alias(self, vehicle_id: int, alias: str) -> None:
-        """Rename the vehicle."""
+    async def set_alias(self, vehicle_id: int, alias: str | None) -> None:
+        """Rename the vehicle (None: no nickname)."""
         await self._conn.execute(
             update(vehicles).where(vehicles.c.id == vehicle_id).values(alias=alias)
         )

@@ -15,6 +15,7 @@ from fleetlink.domain.webhooks import (
     WebhookFormat,
 )
 from fleetlink.storage.tables import webhook_attempts, webhook_deliveries, webhook_subscriptions
+from fleetlink.storage.text import storable
 
 t = webhook_subscriptions
 
@@ -75,6 +76,8 @@ class SubscriptionRepository:
         self, subscription_id: str, subscriber: Subscriber | None = None
     ) -> Subscription | None:
         """One subscription (of subscriber, when given)."""
+        if not storable(subscription_id):
+            return None
         stmt = select(t).where(t.c.id == subscription_id)
         if subscriber is not None:
             stmt = stmt.where(_owned_by(subscriber))

@@ -1,11 +1,11 @@
 """Device credentials: what each vehicle's telematics unit signs in to the broker with."""
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from fleetlink.api.operator import mappers
 from fleetlink.api.operator import schemas as s
 from fleetlink.api.operator.dependencies import Caller, Services
-from fleetlink.domain.errors import NotFound
+from fleetlink.domain.errors import InvalidInput, NotFound
 from fleetlink.services import devices, registry
 
 router = APIRouter(tags=["Devices"])
@@ -28,8 +28,11 @@ async def issue_device_credential(vin: str, _: Caller, ctx: Services) -> s.Devic
 
 @router.post(f"{PATH}/rotate")
 async def rotate_device_credential(
-    vin: str, _: Caller, ctx: Services, body: s.Rotation | None = None
+    vin: str, request: Request, _: Caller, ctx: Services, body: s.Rotation | None = None
 ) -> s.DeviceCredentialSecret:
+    # The body may be left out, but a JSON null is not a Rotation object.
+    if body is None and (await request.body()).strip():
+        raise InvalidInput("body: must be a Rotation object or left out, not null")
     immediately = body.immediately if body is not None else False
     return mappers.secret(await devices.rotate_device_credential(ctx, vin, immediately=immediately))
 

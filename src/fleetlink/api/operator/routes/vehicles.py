@@ -1,13 +1,15 @@
 """Vehicles: register, list, read, update, assign to an owner, deregister."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from fleetlink.api.datetimes import parse_date_time
 from fleetlink.api.operator import mappers
 from fleetlink.api.operator import schemas as s
 from fleetlink.api.operator.dependencies import Caller, Services
+from fleetlink.domain.errors import InvalidInput
 from fleetlink.domain.listing import DEFAULT_LIMIT, VehicleFilter
 from fleetlink.domain.vehicle import ConnectionState, Powertrain
 from fleetlink.services import registry
@@ -16,9 +18,15 @@ from fleetlink.services.devices import issue_device_credential
 router = APIRouter(tags=["Vehicles"])
 
 
-def _utc(at: datetime | None) -> datetime | None:
-    """A time without an offset is taken as UTC."""
-    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
+def _date_time(name: str, raw: str | None) -> datetime | None:
+    """A `format: date-time` query value with its offset (a number is no date-time), or
+    InvalidInput naming the parameter."""
+    if raw is None:
+        return None
+    try:
+        return parse_date_time(raw)
+    except ValueError as exc:
+        raise InvalidInput(f"{name} {exc}") from None
 
 
 @router.post("/vehicles", status_code=201)
@@ -40,8 +48,8 @@ async def list_vehicles(
     make: str | None = None,
     powertrain: Powertrain | None = None,
     connection: ConnectionState | None = None,
-    lastSeenBefore: datetime | None = None,
-    lastSeenAfter: datetime | None = None,
+    lastSeenBefore: str | None = None,
+    lastSeenAfter: str | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query()] = DEFAULT_LIMIT,
 ) -> s.VehicleList:
@@ -50,8 +58,8 @@ async def list_vehicles(
         make=make,
         powertrain=powertrain,
         connection=connection,
-        seen_before=_utc(lastSeenBefore),
-        seen_after=_utc(lastSeenAfter),
+        seen_before=_date_time("lastSeenBefore", lastSeenBefore),
+        seen_after=_date_time("lastSeenAfter", lastSeenAfter),
     )
     page = await registry.list_fleet(ctx, where, cursor, limit)
     return s.VehicleList(data=[mappers.vehicle(v) for v in page.items], nextCursor=page.next_cursor)
