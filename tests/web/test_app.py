@@ -289,6 +289,15 @@ async def test_ingestion_health_shows_the_figures_metrics_exports(
     assert shown["received"]["web-test"] == float(line.rsplit(" ", 1)[1]) >= 3
 
 
+async def test_a_wrong_method_is_a_405_that_names_the_allowed_ones(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.delete("/")
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET"
+
+
 def test_a_tile_url_must_name_z_x_and_y() -> None:
     with pytest.raises(ValidationError, match=r"\{z\}, \{x\} and \{y\}"):
         Settings(map_tiles_url="https://tiles.example.org/tiles.png")

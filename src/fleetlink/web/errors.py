@@ -5,7 +5,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from fleetlink.api.errors import CatchAll, StatusTable, request_id_of, retry_headers
+from fleetlink.api.errors import CatchAll, StatusTable, http_headers, request_id_of, retry_headers
 from fleetlink.domain.errors import (
     FleetlinkError,
     Forbidden,
@@ -69,7 +69,7 @@ def install_error_translator(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
         title = {404: "Not found", 405: "Not allowed"}.get(exc.status_code, "Error")
-        return _answer(request, exc.status_code, title, str(exc.detail))
+        return _answer(request, exc.status_code, title, str(exc.detail), http_headers(request, exc))
 
     app.add_middleware(CatchAll, respond=_internal_error)
 
