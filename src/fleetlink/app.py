@@ -11,8 +11,8 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.routing import Mount
-from starlette.types import ASGIApp
+from starlette.routing import BaseRoute, Match, Mount, Route
+from starlette.types import ASGIApp, Scope
 
 from fleetlink import __version__
 from fleetlink.api.dependencies import get_container
@@ -50,6 +50,21 @@ class _Mount(Mount):
     def __init__(self, path: str, app: ASGIApp) -> None:
         super().__init__(path, app=app)
         self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
+
+
+class _Fallback(_Mount):
+    """The web app's mount at the root: it takes what no API claimed, but not a path of the
+    root's own routes asked with another method (TRACE /healthz), which is the route's 405
+    with Allow, not the web app's 404."""
+
+    def __init__(self, app: ASGIApp, beside: list[BaseRoute]) -> None:
+        super().__init__("", app)
+        self._beside = [r for r in beside if isinstance(r, Route)]
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if any(r.matches(scope)[0] is not Match.NONE for r in self._beside):
+            return Match.NONE, {}
+        return super().matches(scope)
 
 
 async def _sweep(container: Container) -> None:
@@ -191,6 +206,6 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         _Mount(OPERATOR_PREFIX, create_operator_app(wired)),
         _Mount(WEBHOOKS_PREFIX, create_webhooks_app(wired)),
         # Last: everything no API claimed is the web app's (its pages, /static, /app/api).
-        _Mount("", create_web_app(wired)),
+        _Fallback(create_web_app(wired), app.router.routes),
     ]
     return app

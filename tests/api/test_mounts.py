@@ -6,6 +6,7 @@ contract documents. Schemathesis found it on the owner panel.
 """
 
 import httpx
+import pytest
 
 from tests.conftest import Owner, OwnerFactory
 
@@ -42,3 +43,13 @@ async def test_a_line_break_in_a_vin_gets_toyotas_error(
 
     assert response.status_code in (400, 404)
     assert response.json()["code"] in ("BAD_REQUEST", "NOT_FOUND")
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/metrics", "/.well-known/jwks.json"])
+async def test_a_root_route_asked_with_another_method_is_a_405_not_the_web_apps_404(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    response = await client.request("TRACE", path)
+
+    assert response.status_code == 405, response.text
+    assert response.headers["allow"] == "GET"

@@ -291,6 +291,13 @@ EXTENSION_EXCLUSIONS = (
     ),
     Exclusion(
         "positive_data_acceptance",
+        "GET",
+        "/fleetlink/v1/vehicles/{vin}/charging-sessions",
+        "the contract asks in prose for from before to; two independent date-times often "
+        "are not, and that is refused with a 400",
+    ),
+    Exclusion(
+        "positive_data_acceptance",
         "POST",
         "/fleetlink/v1/webhooks",
         "the contract's prose asks for a public https:// URL and keeps the high-mobility "
@@ -348,6 +355,12 @@ async def _extensions(
                 "/fleetlink/v1/webhooks/{subscriptionId}/replay",
                 "WebhookReplay says in prose 'either event_ids, or start and end', which the "
                 "generator cannot know: most of its valid bodies carry both",
+            ),
+            Refused(
+                "GET",
+                "/fleetlink/v1/vehicles/{vin}/charging-sessions",
+                "the contract asks in prose for from before to, which two generated date-times "
+                "mostly are not",
             ),
         ),
         parameters={

@@ -1,13 +1,13 @@
 """fleetlink's own reads of a vehicle (charging sessions, monthly statistics): parse, call one
 service, map. Owners with their Toyota token, fleets with their own, as for webhooks."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
 from fleetlink.api.webhooks import vehicle_schemas as s
 from fleetlink.api.webhooks.dependencies import Caller, Services
+from fleetlink.api.webhooks.schemas import DateTime
 from fleetlink.domain.charging import ChargingQuery
 from fleetlink.services import charging, statistics
 
@@ -20,8 +20,8 @@ async def list_charging_sessions(
     vin: Vin,
     caller: Caller,
     ctx: Services,
-    start: Annotated[datetime | None, Query(alias="from")] = None,
-    end: Annotated[datetime | None, Query(alias="to")] = None,
+    start: Annotated[DateTime | None, Query(alias="from")] = None,
+    end: Annotated[DateTime | None, Query(alias="to")] = None,
     limit: int = 50,
     offset: int = 0,
 ) -> s.ChargingSessionPage:

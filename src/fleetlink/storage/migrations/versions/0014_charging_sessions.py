@@ -1,5 +1,8 @@
-"""charging_sessions: sessions derived from the reports, and detection's progress per vehicle;
-trips keep the battery's charge and the fuel level at either end (monthly statistics)
+"""charging_sessions: charging sessions, detection's progress, charge and fuel at trip ends
+
+Sessions derived from the reports, and detection's progress per vehicle; trips keep the
+battery's charge and the fuel level at either end (monthly statistics). Alembic logs the
+first line when it runs this, so it stays one line.
 
 Revision ID: 0014_charging_sessions
 Revises: 0013_freshness
