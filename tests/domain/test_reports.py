@@ -3,12 +3,11 @@
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
+from fleetlink.domain.applying import apply_event, apply_report
 from fleetlink.domain.reports import (
     EventKind,
     EventReport,
     StateReport,
-    apply_event,
-    apply_report,
 )
 from fleetlink.domain.state import (
     ChargingStatus,

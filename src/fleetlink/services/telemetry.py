@@ -16,6 +16,7 @@ from typing import Any
 import structlog
 
 from fleetlink.domain.alerts import Alert, alerts_between, command_failed_alert, event_alert
+from fleetlink.domain.applying import apply_event, apply_report
 from fleetlink.domain.commands import Command, CommandStatus
 from fleetlink.domain.errors import InvalidTransition
 from fleetlink.domain.events import (
@@ -35,8 +36,6 @@ from fleetlink.domain.reports import (
     EventReport,
     Report,
     StateReport,
-    apply_event,
-    apply_report,
 )
 from fleetlink.domain.signals import SignalChanges
 from fleetlink.domain.state import VehicleState

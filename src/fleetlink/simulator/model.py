@@ -5,14 +5,12 @@ sent here. The same model feeds the MQTT runner and in-process seeding.
 """
 
 import random
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from fleetlink.domain.catalog import ModelSpec
-from fleetlink.domain.reports import EventKind, ServiceVisit
-from fleetlink.domain.state import WarningLight
+from fleetlink.domain.reports import EventKind
 from fleetlink.domain.vehicle import ConnectionState
 from fleetlink.simulator import commands, health, plans, readings, thermal
 from fleetlink.simulator.body import Body, doors_used, forgets_to_lock
@@ -27,13 +25,8 @@ from fleetlink.simulator.charging import (
 from fleetlink.simulator.metros import Metro
 from fleetlink.simulator.readings import LATITUDE, LONGITUDE
 from fleetlink.simulator.routes import Point, Route, distance_km, offset, road_route
-from fleetlink.telematics.encoding import (
-    Uplink,
-    connection_message,
-    event_message,
-    result_message,
-    telemetry_message,
-)
+from fleetlink.simulator.unit import Stamping
+from fleetlink.telematics.encoding import Uplink, telemetry_message
 
 DRIVING_TICK = timedelta(seconds=5)
 PARKED_REPORT = timedelta(minutes=10)
@@ -52,7 +45,7 @@ FINISHED = 1e-3
 
 
 @dataclass
-class SimVehicle:
+class SimVehicle(Stamping):
     """A vehicle's physical state and plans."""
 
     vin: str
@@ -131,31 +124,6 @@ class SimVehicle:
     @property
     def locked(self) -> bool:
         return self.body.locked
-
-    def _message_id(self, ids: random.Random | None = None) -> str:
-        # From the seeded generator, so lives repeat exactly.
-        return str(uuid.UUID(int=(ids or self.rng).getrandbits(128)))
-
-    def connection(self, state: ConnectionState) -> Uplink:
-        """The unit's connection state, stamped with its clock."""
-        return connection_message(self._message_id(), self.now, state)
-
-    def result(self, command_id: str, *, ok: bool, code: str, reason: str | None = None) -> Uplink:
-        """The unit's answer to a command, stamped with its clock."""
-        return result_message(
-            self._message_id(), self.now, command_id, ok=ok, code=code, reason=reason
-        )
-
-    def event(
-        self,
-        kind: EventKind,
-        light: WarningLight | None = None,
-        *,
-        door: str | None = None,
-        service: ServiceVisit | None = None,
-    ) -> Uplink:
-        """Something that happened to the vehicle, stamped with its clock."""
-        return event_message(self._message_id(), self.now, kind, light, door=door, service=service)
 
     def sample(
         self, *, full: bool = False, moving: bool = False, ids: random.Random | None = None
