@@ -218,6 +218,24 @@ async def test_an_owner_marks_a_notification_read_and_only_their_own(
     assert services.status_code == 200 and "records" in services.json()
 
 
+async def test_a_notification_id_no_database_can_hold_marks_nothing(
+    container: Container, make_client: ClientFactory, make_owner: OwnerFactory
+) -> None:
+    """A NUL or a lone surrogate would fail the whole request on PostgreSQL."""
+    mine = await make_owner(count=1)
+    browser = await _signed_in(make_client, container, mine)
+    token = {"x-csrf-token": _csrf(await browser.get("/"))}
+
+    marked = await browser.post(
+        f"/app/api/vehicles/{mine.vehicles[0].vin}/notifications/read",
+        content='{"ids": ["a\\u0000b", "\\ud800"]}',
+        headers={**token, "content-type": "application/json"},
+    )
+
+    assert marked.status_code == 200, marked.text
+    assert marked.json() == {"marked": 0}
+
+
 async def test_an_operator_signs_in_with_a_token_and_sees_the_fleet_but_no_owners_data(
     container: Container,
     make_client: ClientFactory,

@@ -182,6 +182,20 @@ async def test_a_session_of_another_vehicle_is_not_found_through_mine(
     assert found.status_code == 404
 
 
+@pytest.mark.parametrize("session", ["%00", "a%00b", "%ED%A0%80"])
+async def test_a_session_id_no_database_can_hold_is_not_found(
+    client: httpx.AsyncClient, make_owner: OwnerFactory, session: str
+) -> None:
+    """A NUL in the path would fail the whole request on PostgreSQL."""
+    owner = await make_owner(count=1)
+
+    found = await client.get(
+        f"{sessions_url(owner.vehicles[0].vin)}/{session}", headers=owner.headers
+    )
+
+    assert found.status_code == 404, found.text
+
+
 async def test_a_new_owner_sees_no_session_from_before_they_had_the_car(
     container: Container, client: httpx.AsyncClient, make_owner: OwnerFactory
 ) -> None:

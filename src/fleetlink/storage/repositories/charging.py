@@ -17,6 +17,7 @@ from fleetlink.domain.charging import (
     CurvePoint,
 )
 from fleetlink.storage.tables import charge_progress, charging_sessions
+from fleetlink.storage.text import storable
 
 _SUMMARY_COLUMNS = [c for c in charging_sessions.c if c.name != "curve"]
 _VALUE_COLUMNS = [c for c in charge_progress.c if c.name != "vehicle_id"]
@@ -115,6 +116,8 @@ class ChargingSessionRepository:
 
     async def get(self, vehicle_id: int, session_id: str) -> ChargingSession | None:
         """One of the vehicle's sessions, with its curve."""
+        if not storable(session_id):
+            return None
         stmt = select(charging_sessions).where(
             charging_sessions.c.vehicle_id == vehicle_id, charging_sessions.c.id == session_id
         )

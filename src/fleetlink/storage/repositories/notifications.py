@@ -16,6 +16,7 @@ from fleetlink.domain.notifications import (
 )
 from fleetlink.domain.state import Severity
 from fleetlink.storage.tables import notifications, service_records
+from fleetlink.storage.text import storable
 
 
 def _notification(row: Any) -> Notification:
@@ -78,7 +79,9 @@ class NotificationRepository:
     async def mark_read(
         self, vehicle_id: int, ids: Sequence[str], *, since: datetime | None = None
     ) -> int:
-        """Mark the vehicle's notifications with these ids (created since since) read."""
+        """Mark the vehicle's notifications with these ids (created since since) read; an id
+        no database can hold names none."""
+        ids = [i for i in ids if storable(i)]
         if not ids:
             return 0
         where = [
