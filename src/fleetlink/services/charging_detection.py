@@ -4,7 +4,8 @@ A message is applied once (ingestion drops what the store has seen before), and 
 carries on from the stored progress, which ignores anything older than it took: so MQTT's
 redelivery cannot count a session twice. A session is also named by its vehicle and start,
 and stored only if no session of that name is, should the same reports ever be run again.
-Four statements per batch, however many vehicles and reports.
+Three statements per batch, however many vehicles and reports (the vehicles' models come
+with ingestion's first read).
 """
 
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from fleetlink.storage.uow import UnitOfWork
 async def detect_sessions(
     uow: UnitOfWork,
     ids: dict[str, int],
+    models: dict[int, tuple[str, str]],
     timeline: Sequence[StateReport | EventReport],
     rules: ChargeRules,
 ) -> list[ChargingSession]:
@@ -29,12 +31,11 @@ async def detect_sessions(
     for report in timeline:
         by_vehicle.setdefault(ids[report.vin], []).append(report)
     stored = await uow.charge_progress.get_many(sorted(by_vehicle))
-    # A unit that reports no power has its energy from its charge and the battery's size.
-    models = await uow.vehicles.models(sorted(by_vehicle))
     changed: list[ChargeProgress] = []
     finished: list[ChargingSession] = []
     for vid, reports in by_vehicle.items():
         before = stored.get(vid) or ChargeProgress(vid)
+        # A unit that reports no power has its energy from its charge and the battery's size.
         battery = stores_of(*models[vid]).battery_kwh if vid in models else None
         detection = detect_charging(before, reports, rules, battery)
         if detection.progress != before:

@@ -96,7 +96,8 @@ async def ingest(ctx: ServiceContext, batch: Sequence[Arrival]) -> IngestResult:
     if not batch:
         return result
     async with ctx.store.writing() as uow:
-        ids = await uow.vehicles.existing_ids(sorted({a.report.vin for a in batch}))
+        registered = await uow.vehicles.registered(sorted({a.report.vin for a in batch}))
+        ids = {vin: vid for vin, (vid, _, _) in registered.items()}
         known = [a for a in batch if a.report.vin in ids]
         result.unknown_vehicle = len(batch) - len(known)
         for arrival in batch:
@@ -144,7 +145,8 @@ async def ingest(ctx: ServiceContext, batch: Sequence[Arrival]) -> IngestResult:
         result.trips_finished = await _detect_trips(
             uow, ids, timeline, ctx.trip_rules, ctx.geocoder, result
         )
-        sessions = await detect_sessions(uow, ids, timeline, ctx.charge_rules)
+        models = {vid: (make, model) for vid, make, model in registered.values()}
+        sessions = await detect_sessions(uow, ids, models, timeline, ctx.charge_rules)
         result.charging_sessions = len(sessions)
         vins = {vid: vin for vin, vid in ids.items()}
         result.events.extend(charging_finished(new_id(), vins[s.vehicle_id], s) for s in sessions)

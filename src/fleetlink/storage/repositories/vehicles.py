@@ -114,14 +114,17 @@ class VehicleRepository:
         stmt = select(vehicles.c.id, vehicles.c.vin).where(vehicles.c.vin.in_(list(vins)))
         return {row.vin: row.id for row in await self._conn.execute(stmt)}
 
-    async def models(self, vehicle_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
-        """The make and model of each of the vehicles, by store id."""
-        if not vehicle_ids:
+    async def registered(self, vins: Sequence[str]) -> dict[str, tuple[int, str, str]]:
+        """Of vins, those registered (to anyone): store id, make and model, by VIN.
+
+        Ingestion's first read: which vehicles it may store for, and what each one is.
+        """
+        if not vins:
             return {}
-        stmt = select(vehicles.c.id, vehicles.c.make, vehicles.c.model).where(
-            vehicles.c.id.in_(list(vehicle_ids))
+        stmt = select(vehicles.c.id, vehicles.c.vin, vehicles.c.make, vehicles.c.model).where(
+            vehicles.c.vin.in_(list(vins))
         )
-        return {row.id: (row.make, row.model) for row in await self._conn.execute(stmt)}
+        return {row.vin: (row.id, row.make, row.model) for row in await self._conn.execute(stmt)}
 
     async def add_many(
         self, owner_id: int | None, new: Sequence[Vehicle], now: datetime
