@@ -8,13 +8,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from fleetlink.storage.inline_sqlite import inline_reader
+from fleetlink.storage.inline_sqlite import InlineEngine
 
 WRITE_OPTION = "fleetlink_write"
 # Connections kept open to a SQLite file: more than a server has requests in flight.
 SQLITE_POOL = 32
 # Readers on the event loop's thread finish a statement before another request runs, so a
-# few suffice: one per unit of work that awaits something else while it reads.
+# few stay open: one per unit of work that awaits something else while it reads (more are
+# opened when needed, and closed when given back).
 SQLITE_READ_POOL = 8
 # How long a new connection keeps trying to switch a file to WAL while another does the same.
 _WAL_SWITCH_ATTEMPTS = 40
@@ -60,7 +61,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_read_engine(url: str) -> AsyncEngine | None:
+def create_read_engine(url: str) -> InlineEngine | None:
     """For a SQLite file, an engine whose connections read on the event loop's thread.
 
     Units of work that only read use it (fleetlink.storage.inline_sqlite says why); None
@@ -70,13 +71,7 @@ def create_read_engine(url: str) -> AsyncEngine | None:
     parsed = make_url(url)
     if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
         return None
-    return create_async_engine(
-        url,
-        async_creator=inline_reader(parsed.database),
-        pool_size=SQLITE_READ_POOL,
-        max_overflow=0,
-        pool_reset_on_return=None,
-    )
+    return InlineEngine(parsed.database, SQLITE_READ_POOL)
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from fleetlink.domain.errors import Conflict, Unavailable
 from fleetlink.storage.database import WRITE_OPTION
+from fleetlink.storage.inline_sqlite import InlineEngine
 from fleetlink.storage.outage import Outage, unreachable
 from fleetlink.storage.repositories.accounts import AccountRepository
 from fleetlink.storage.repositories.charging import (
@@ -77,7 +78,7 @@ class UnitOfWork:
 
     def __init__(
         self,
-        engine: AsyncEngine,
+        engine: AsyncEngine | InlineEngine,
         *,
         write: bool,
         outage: Outage | None = None,
@@ -201,10 +202,10 @@ class UnitOfWork:
 class Store:
     """The entry to the store: hands out units of work over one engine."""
 
-    def __init__(self, engine: AsyncEngine, read_engine: AsyncEngine | None = None) -> None:
+    def __init__(self, engine: AsyncEngine, read_engine: InlineEngine | None = None) -> None:
         self.engine = engine
         # Where units of work that only read go (SQLite: on the event loop's thread).
-        self.read_engine = read_engine or engine
+        self.read_engine: AsyncEngine | InlineEngine = read_engine or engine
         # Shared by its units of work, so that an outage is logged once per process.
         self.outage = Outage()
         # SQLite has one writer at a time: writers of this process queue here, in order,
