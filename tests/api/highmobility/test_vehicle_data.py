@@ -1,5 +1,6 @@
 """Vehicle data: only through an approved clearance, mapped from the one shared store."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
@@ -7,9 +8,13 @@ import httpx
 from fleetlink.bootstrap import Container
 from fleetlink.domain.state import ChargingStatus, Doors, Position, VehicleState
 from fleetlink.domain.vehicle import Vehicle
+from fleetlink.services.telemetry import ingest
+from fleetlink.services.vehicles import NewVehicle, register_vehicles
 from tests.api.conftest import Fleet, FleetFactory, with_clearance
+from tests.api.operator.conftest import new_vin
 from tests.conftest import ClientFactory, Owner, OwnerFactory, put_state
 from tests.oauth import bearer, form_posting_to, owner_consent, register_client
+from tests.services.test_telemetry import sample
 
 REPORTED = datetime(2026, 3, 14, 9, 26, 53, tzinfo=UTC)
 
@@ -258,3 +263,40 @@ async def test_an_owners_token_cannot_manage_a_fleet(
     response = await http.get("/v1/fleet/vehicles", headers=bearer(tokens["access_token"]))
 
     assert response.status_code == 403
+
+
+async def test_what_a_unit_never_reported_is_left_out_of_both_apis(
+    container: Container,
+    make_client: ClientFactory,
+    make_fleet: FleetFactory,
+    make_owner: OwnerFactory,
+) -> None:
+    # A car registered as an operator registers one: no state until its unit reports.
+    demo_owner = await make_owner(count=1)
+    template = demo_owner.vehicles[0]
+    vin = new_vin(template.vin[:8], template.vin[9])
+    [car] = await register_vehicles(
+        container.services, demo_owner.account, [NewVehicle(replace(template, vin=vin))]
+    )
+    owner = replace(demo_owner, vehicles=[car])
+    now = datetime.now(UTC).replace(microsecond=0)
+    # A unit written from docs/telematics.md may send any subset of the signals.
+    await ingest(container.services, [sample(car.vin, "only-position", now, lat=35.08, lon=137.16)])
+    http, fleet = await _approved(container, make_client, make_fleet, owner)
+    toyota = f"/connected/v1/vehicles/{car.vin}"
+
+    status = (await http.get(f"{toyota}/status", headers=owner.headers)).json()
+    location = (await http.get(f"{toyota}/location", headers=owner.headers)).json()
+    hm = (await http.get(_url(car.vin), headers=fleet.headers)).json()
+    await ingest(container.services, [sample(car.vin, "then-locks", now, locked=True)])
+    locked = (await http.get(f"{toyota}/status", headers=owner.headers)).json()
+    hm_locked = (await http.get(_url(car.vin), headers=fleet.headers)).json()
+
+    assert status == {"vin": car.vin}
+    assert location["latitude"] == 35.08 and "isParked" not in location
+    assert "doors" not in hm and hm["vehicle_location"] == {"latitude": 35.08, "longitude": 137.16}
+    assert locked["doorsLocked"] is True
+    assert not {"ignition", "doorStatus", "windowStatus"} & set(locked)
+    assert {(d["lock"], "position" in d) for d in hm_locked["doors"]["locks"]} == {
+        ("locked", False)
+    }

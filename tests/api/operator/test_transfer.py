@@ -1,10 +1,15 @@
 """A sold car changes hands: immediate and private, seen by everyone who could read it."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from fleetlink.bootstrap import Container
+from fleetlink.domain.notifications import Notification, NotificationType
+from fleetlink.domain.state import Severity
+from fleetlink.domain.trips import RoutePoint, Trip
+from fleetlink.services.history import record_history
 from fleetlink.services.telemetry import ingest
 from tests.api.conftest import FleetFactory, with_clearance
 from tests.api.operator.conftest import PREFIX, OperatorCaller, new_vin
@@ -115,6 +120,69 @@ async def test_the_new_owner_sees_what_the_car_reports_after_the_transfer(
     assert "latitude" not in hidden
     assert shown["latitude"] == 36.5
     assert car.get("alias") != "Mum's car"
+
+
+async def test_the_buyer_sees_no_trip_or_notification_of_the_seller_and_fleets_may_ask_again(
+    container: Container,
+    make_client: ClientFactory,
+    make_owner: OwnerFactory,
+    make_fleet: FleetFactory,
+    operator: OperatorCaller,
+) -> None:
+    http = await make_client(with_clearance(container, auto_approve=True, delay_s=0))
+    seller = await make_owner(count=1)
+    buyer = await make_owner(count=1)
+    vehicle = seller.vehicles[0]
+    vin = vehicle.vin
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    trip = Trip(
+        id=str(uuid.uuid4()),
+        vehicle_id=vehicle.id,
+        start=RoutePoint(35.0, 137.0, start),
+        end=RoutePoint(35.1, 137.1, start + timedelta(minutes=20)),
+        distance_km=15.0,
+        max_speed_kmh=60.0,
+        route=(RoutePoint(35.0, 137.0, start), RoutePoint(35.1, 137.1, start)),
+    )
+    alert = Notification(
+        id=str(uuid.uuid4()),
+        vehicle_id=vehicle.id,
+        type=NotificationType.ALERT,
+        severity=Severity.WARNING,
+        title="Low tire pressure",
+        message="Tire pressure low on the rear left tire",
+        created_at=start + timedelta(minutes=5),
+        is_read=False,
+    )
+    await record_history(container.services, trips=[trip], notifications=[alert])
+    fleet = await make_fleet(http)
+    clearance = {"vin": vin, "brand": "toyota"}
+    await http.post("/v1/fleet/vehicles", json=clearance, headers=fleet.headers)
+    data = f"/v1/vehicle-data/autoapi-13/{vin}"
+    cleared = await http.get(data, headers=fleet.headers)
+    day = {"fromDate": start.date().isoformat(), "toDate": datetime.now(UTC).date().isoformat()}
+    trips, notes = f"{CONNECTED}/{vin}/trips", f"{CONNECTED}/{vin}/notifications"
+    sellers = (await http.get(trips, params=day, headers=seller.headers)).json()
+    sellers_notes = (await http.get(notes, headers=seller.headers)).json()
+
+    await http.put(
+        f"{PREFIX}/vehicles/{vin}/owner",
+        json={"ownerId": buyer.account.guid},
+        headers=operator.headers,
+    )
+    buyers = (await http.get(trips, params=day, headers=buyer.headers)).json()
+    buyers_notes = (await http.get(notes, headers=buyer.headers)).json()
+    withdrawn = await http.get(data, headers=fleet.headers)
+    asked_again = await http.post("/v1/fleet/vehicles", json=clearance, headers=fleet.headers)
+    cleared_again = await http.get(data, headers=fleet.headers)
+
+    assert [t["id"] for t in sellers["data"]] == [trip.id]
+    assert [n["id"] for n in sellers_notes["data"]] == [alert.id]
+    assert (buyers["total"], buyers["data"]) == (0, [])
+    assert (buyers_notes["total"], buyers_notes["unreadCount"], buyers_notes["data"]) == (0, 0, [])
+    assert cleared.status_code == 200 and withdrawn.status_code == 403
+    assert asked_again.status_code == 201, asked_again.text
+    assert cleared_again.status_code == 200, cleared_again.text
 
 
 async def test_transferring_to_a_disabled_owner_or_an_unknown_vin_is_refused(

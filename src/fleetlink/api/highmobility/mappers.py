@@ -42,8 +42,14 @@ def eligibility(decoded: DecodedVin) -> s.Eligibility:
     )
 
 
-def _doors(state: VehicleState) -> s.Doors:
-    lock: s.LockState = "locked" if state.doors_locked else "unlocked"
+def _doors(state: VehicleState) -> s.Doors | None:
+    """Each door's lock and position, each only once the unit has reported it."""
+    reported = state.times
+    if reported.doors is None and reported.locks is None:
+        return None
+    lock: s.LockState | None = None
+    if reported.locks is not None:
+        lock = "locked" if state.doors_locked else "unlocked"
     doors = state.doors
     open_by_location: dict[s.DoorLocation, bool] = {
         "front_left": doors.front_left_open,
@@ -53,7 +59,11 @@ def _doors(state: VehicleState) -> s.Doors:
     }
     return s.Doors(
         locks=[
-            s.DoorLock(location=location, lock=lock, position="open" if is_open else "closed")
+            s.DoorLock(
+                location=location,
+                lock=lock,
+                position=None if reported.doors is None else "open" if is_open else "closed",
+            )
             for location, is_open in open_by_location.items()
         ]
     )

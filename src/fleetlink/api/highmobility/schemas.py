@@ -51,8 +51,8 @@ class DoorLock(BaseModel):
     """One door."""
 
     location: DoorLocation
-    lock: LockState
-    position: Literal["open", "closed"]
+    lock: LockState | None = None
+    position: Literal["open", "closed"] | None = None
 
 
 class Doors(BaseModel):

@@ -43,20 +43,27 @@ def _open(flag: bool) -> str:
 def vehicle_status(v: Vehicle, st: VehicleState | None) -> s.VehicleStatus:
     if st is None:
         return s.VehicleStatus(vin=v.vin)
+    # A group the unit has never reported (a real unit may send any subset of the signals) is
+    # left out: the state's defaults (locked, closed, off) are no reading of the car.
+    reported = st.times
     return s.VehicleStatus(
         vin=v.vin,
-        ignition="on" if st.ignition_on else "off",
-        doorsLocked=st.doors_locked,
+        ignition=("on" if st.ignition_on else "off") if reported.ignition else None,
+        doorsLocked=st.doors_locked if reported.locks else None,
         doorStatus=s.DoorStatus(
             frontLeft=_open(st.doors.front_left_open),
             frontRight=_open(st.doors.front_right_open),
             rearLeft=_open(st.doors.rear_left_open),
             rearRight=_open(st.doors.rear_right_open),
             trunk=_open(st.doors.trunk_open),
-        ),
+        )
+        if reported.doors
+        else None,
         windowStatus=s.WindowStatus(
             frontLeft=st.windows.front_left.value, frontRight=st.windows.front_right.value
-        ),
+        )
+        if reported.windows
+        else None,
         lastUpdatedAt=newest(st.times.doors, st.times.windows, st.times.locks, st.times.ignition),
     )
 
@@ -84,7 +91,7 @@ def vehicle_position(v: Vehicle, st: VehicleState | None) -> s.VehiclePosition:
         vin=v.vin,
         latitude=st.position.latitude,
         longitude=st.position.longitude,
-        isParked=st.is_parked,
+        isParked=st.is_parked if st.times.motion else None,
         timestamp=st.position.at,
     )
 
