@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from fleetlink.domain.state import Severity
 from fleetlink.domain.trips import RoutePoint, Trip
 from fleetlink.services.history import record_history
 from fleetlink.services.operators import create_operator, operator_token
+from fleetlink.services.telemetry import ingest
+from fleetlink.services.vehicles import NewVehicle, register_vehicles
 from fleetlink.settings import Settings
 from fleetlink.telematics.metrics import RECEIVED
 from fleetlink.web.pages import content_security_policy
@@ -25,6 +28,7 @@ from tests.api.operator.conftest import new_vin
 from tests.api.vehicles.test_charging_sessions import a_session, store
 from tests.conftest import ClientFactory, Owner, OwnerFactory
 from tests.oauth import sign_in
+from tests.services.test_telemetry import sample
 
 
 async def _signed_in(
@@ -393,3 +397,36 @@ async def test_an_owner_reads_their_charging_sessions_and_a_curve_and_no_one_els
     # Their session's id under my VIN is no session of mine.
     crossed = await browser.get(f"/app/api/vehicles/{car.vin}/charging-sessions/{their_session}")
     assert crossed.status_code == 404
+
+
+async def test_what_a_unit_never_reported_is_shown_as_not_reported(
+    container: Container, make_client: ClientFactory, make_owner: OwnerFactory
+) -> None:
+    # A real unit may send any subset of the signals: one that sent only its position has
+    # told nothing of its locks, doors, windows, ignition or motion.
+    owner = await make_owner(count=1)
+    template = owner.vehicles[0]
+    vin = new_vin(template.vin[:8], template.vin[9])
+    [car] = await register_vehicles(
+        container.services, owner.account, [NewVehicle(replace(template, vin=vin))]
+    )
+    now = datetime.now(UTC).replace(microsecond=0)
+    await ingest(container.services, [sample(car.vin, "only-position", now, lat=35.08, lon=137.16)])
+    browser = await _signed_in(make_client, container, owner)
+
+    detail = (await browser.get(f"/app/api/vehicles/{car.vin}")).json()
+    listed = (await browser.get("/app/api/vehicles")).json()
+
+    status = detail["state"]["status"]
+    assert {
+        k: status[k] for k in ("locked", "ignitionOn", "parked", "doorsOpen", "windowsOpen")
+    } == {
+        "locked": None,
+        "ignitionOn": None,
+        "parked": None,
+        "doorsOpen": None,
+        "windowsOpen": None,
+    }
+    assert detail["position"]["lat"] == 35.08
+    [summary] = [v for v in listed["vehicles"] if v["vin"] == car.vin]
+    assert summary["locked"] is None

@@ -58,7 +58,9 @@ def vehicle_summary(vehicle: Vehicle, state: VehicleState | None) -> dict[str, A
         "reportedAt": _iso(state.reported_at) if state is not None else None,
         "socPct": state.battery_soc_pct if state is not None else None,
         "fuelPct": state.fuel_level_pct if state is not None else None,
-        "locked": state.doors_locked if state is not None else None,
+        "locked": state.doors_locked
+        if state is not None and state.times.locks is not None
+        else None,
     }
 
 
@@ -86,13 +88,17 @@ def _state(state: VehicleState) -> dict[str, Any]:
     def at(*groups: datetime | None) -> str | None:
         return _iso(newest(*groups) or state.reported_at)
 
+    # A group the unit never reported is None: the state's defaults (locked, closed, off,
+    # parked) are no reading of the car, as in both APIs.
     return {
         "status": {
             "at": at(t.doors, t.windows, t.locks, t.ignition, t.motion),
-            "locked": state.doors_locked,
-            "ignitionOn": state.ignition_on,
-            "parked": state.is_parked,
-            "doorsOpen": [
+            "locked": state.doors_locked if t.locks is not None else None,
+            "ignitionOn": state.ignition_on if t.ignition is not None else None,
+            "parked": state.is_parked if t.motion is not None else None,
+            "doorsOpen": None
+            if t.doors is None
+            else [
                 name
                 for name, is_open in (
                     ("front left", doors.front_left_open),
@@ -103,7 +109,9 @@ def _state(state: VehicleState) -> dict[str, Any]:
                 )
                 if is_open
             ],
-            "windowsOpen": [
+            "windowsOpen": None
+            if t.windows is None
+            else [
                 f"{name} {position!s}"
                 for name, position in (
                     ("front left", windows.front_left),

@@ -177,15 +177,17 @@
       const s = v.state;
       if (!s) { parts.replaceChildren(el("p", {}, "This vehicle has not reported yet.")); return; }
       const locked = s.status.locked;
-      const lock = el("span", { class: "lock-icon", id: "lock-state", "data-locked": String(locked) }, padlock(locked), locked ? " Locked" : " Unlocked");
+      const lock = locked == null ? el("span", { id: "lock-state", "data-locked": "unknown" }, "not reported")
+        : el("span", { class: "lock-icon", id: "lock-state", "data-locked": String(locked) }, padlock(locked), locked ? " Locked" : " Unlocked");
+      const listed = (names) => names == null ? "not reported" : names.join(", ") || "none";
       const e = s.energy;
       const energyRows = [];
       if (e.socPct != null) energyRows.push(["Battery", pct(e.socPct)], ["Electric range", dist(e.batteryRangeKm)]);
       if (e.fuelPct != null) energyRows.push(["Fuel", pct(e.fuelPct)], ["Fuel range", dist(e.fuelRangeKm)]);
       if (e.totalRangeKm != null) energyRows.push(["Total range", dist(e.totalRangeKm)]);
       const sections = [
-        part("Status", s.status.at, [["Doors", lock], ["Open doors", s.status.doorsOpen.join(", ") || "none"],
-          ["Open windows", s.status.windowsOpen.join(", ") || "none"], ["Ignition", s.status.ignitionOn ? "on" : "off"],
+        part("Status", s.status.at, [["Doors", lock], ["Open doors", listed(s.status.doorsOpen)],
+          ["Open windows", listed(s.status.windowsOpen)], ["Ignition", s.status.ignitionOn == null ? "not reported" : s.status.ignitionOn ? "on" : "off"],
           ["Speed", speed(s.status.speedKmh)], ["Odometer", dist(s.status.odometerKm)]]),
         part("Battery and fuel", e.at, energyRows.length ? energyRows : [["Energy", "not reported"]]),
       ];
