@@ -3,6 +3,7 @@ attempt once, and a server killed mid-delivery leaves nothing stuck (its leases 
 the other server delivers)."""
 
 import asyncio
+import json
 import signal
 from collections import Counter
 from datetime import UTC, datetime
@@ -33,6 +34,7 @@ SENDING = {
     "FLEETLINK_WEBHOOKS_TIMEOUT_SECONDS": "2",
     "FLEETLINK_WEBHOOKS_PER_ENDPOINT": str(PER_ENDPOINT),
     "FLEETLINK_LOG_LEVEL": "info",
+    "FLEETLINK_LOG_JSON": "true",  # every attempt a line of JSON, read back below
 }
 
 
@@ -79,6 +81,17 @@ async def _cloud_password(container: Container) -> str:
 
 def _sent_by(server: LiveServer) -> int:
     return sum("webhook.attempt" in line for line in server.stderr + server.stdout)
+
+
+def _failed_by(server: LiveServer) -> int:
+    """Attempts the server logged as failed: each may have reached the receiver all the same
+    (a receiver slow past the timeout on a loaded machine), and is then sent again."""
+    failed = 0
+    for line in server.stderr + server.stdout:
+        if "webhook.attempt" in line and line.lstrip().startswith("{"):
+            entry = json.loads(line)
+            failed += entry.get("error") is not None or not 200 <= (entry.get("status") or 0) < 300
+    return failed
 
 
 async def test_two_servers_deliver_each_event_once_and_a_killed_one_leaves_nothing_stuck(
@@ -137,5 +150,7 @@ async def test_two_servers_deliver_each_event_once_and_a_killed_one_leaves_nothi
 
     ids = Counter(h["webhook-id"] for h in receiver.headers)
     assert len(ids) == 400 and receiver.unverified == 0
-    # Sent twice at most: what the killed server had in flight, unrecorded (at least once).
-    assert sum(n - 1 for n in ids.values()) <= PER_ENDPOINT
+    # Sent again only what the killed server had in flight, unrecorded (at least once), and
+    # what an attempt that failed (a timeout) may have delivered after all.
+    retried = _failed_by(first) + _failed_by(second)
+    assert sum(n - 1 for n in ids.values()) <= PER_ENDPOINT + retried
