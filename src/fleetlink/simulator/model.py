@@ -35,6 +35,9 @@ PARKED_REPORT = timedelta(minutes=10)
 FAST_CHARGING_REPORT = timedelta(minutes=1)
 SLEEP_AFTER = timedelta(minutes=30)
 KWH_PER_KM = {"bev": 0.17, "phev": 0.19}
+# What a parked, unplugged car's traction battery gives to standby (modem, battery
+# management, 12 V top-ups): about 0.6 kWh a day, a percent or so of a BEV's charge.
+STANDBY_KW = 0.025
 LITRES_PER_KM = {"ice": 0.08, "hybrid": 0.045, "phev": 0.06}
 # Seconds from opening the door to driving off, and from parking to walking away.
 BOARDING_S = (10.0, 40.0)
@@ -175,6 +178,13 @@ class SimVehicle(Stamping):
             self.fuel_pct = max(0.0, self.fuel_pct - LITRES_PER_KM[p] * km / tank * 100)
         if p == "hybrid":
             self.soc_pct = min(80.0, max(40.0, self.soc_pct + self.rng.uniform(-2, 2)))
+
+    def _stand(self, step: timedelta) -> None:
+        """Parked and unplugged, the battery slowly gives to standby (vampire drain)."""
+        if self.plugged or self.powertrain not in KWH_PER_KM or not self.spec.battery_kwh:
+            return
+        drained = STANDBY_KW * step.total_seconds() / 3600 / self.spec.battery_kwh * 100
+        self.soc_pct = max(0.0, self.soc_pct - drained)
 
     def _charge(self, step: timedelta) -> list[Uplink]:
         if not self.charging or self.session is None or not self.spec.battery_kwh:
@@ -346,6 +356,7 @@ class SimVehicle(Stamping):
             if self.driving:
                 out += self._drive(step)
                 continue
+            self._stand(step)
             out += self._charge(step)
             if self.chore is not None and self.now >= self.chore[1]:
                 action, self.chore = self.chore[0], None
