@@ -207,7 +207,7 @@ class TelematicsLink:
     async def _write(self, client: aiomqtt.Client, queue: "asyncio.Queue[_Received]") -> None:
         while True:
             batch = [await queue.get()]
-            await self._take_in(queue, self._batch_size - 1)
+            await self._take_in(queue, self._batch_size - 1, self._window)
             while len(batch) < self._batch_size and not queue.empty():
                 batch.append(queue.get_nowait())
             # Wait for more only when traffic is light; under load the queue refills
@@ -227,16 +227,19 @@ class TelematicsLink:
                     client._client.ack(received.mid, received.qos)
 
     @staticmethod
-    async def _take_in(queue: "asyncio.Queue[_Received]", room: int) -> None:
-        """Let the messages on their way arrive before a batch leaves, up to room of them.
+    async def _take_in(queue: "asyncio.Queue[_Received]", room: int, most_s: float) -> None:
+        """Let the messages on their way arrive before a batch leaves: up to room, most_s.
 
         Under load the broker sends the next messages as the last batch's acknowledgements
         reach it, and the reader takes them in one packet per turn of the loop, none while
         a batch is stored on the loop's own thread (SQLite). A batch that left at once
         would hold the first few; it costs much the same for a vehicle's one message as for
-        its ten. So it waits while messages keep coming, TAKE_IN_S at a time.
+        its ten. So it waits while messages keep coming, TAKE_IN_S at a time, and no longer
+        than the light-load window, so that a steady trickle cannot hold a batch back.
         """
-        while queue.qsize() < room:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + most_s
+        while queue.qsize() < room and loop.time() < deadline:
             before = queue.qsize()
             await asyncio.sleep(TAKE_IN_S)
             if queue.qsize() == before:
