@@ -13,7 +13,7 @@ from fleetlink.services.webhook_delivery import WebhookDelivery
 from fleetlink.services.webhook_sender import HttpSender
 from fleetlink.services.webhook_urls import WebhookPolicy
 from fleetlink.settings import Settings
-from fleetlink.storage.database import create_engine, create_read_engine
+from fleetlink.storage.database import create_engine, create_read_engine, create_write_engine
 from fleetlink.storage.migrate import upgrade
 from fleetlink.storage.uow import Store
 from fleetlink.telematics.broker import EmbeddedBroker
@@ -98,7 +98,8 @@ def build(settings: Settings, *, primary: bool = True) -> Container:
     A container that is not primary serves requests only: its MQTT session publishes
     commands and reads nothing, and it runs no sweep.
     """
-    store = Store(create_engine(settings.database_url), create_read_engine(settings.database_url))
+    url = settings.database_url
+    store = Store(create_engine(url), create_read_engine(url), create_write_engine(url))
     services = ServiceContext(
         store=store,
         command_timeout=settings.command_timeout,

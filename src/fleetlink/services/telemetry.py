@@ -95,7 +95,7 @@ async def ingest(ctx: ServiceContext, batch: Sequence[Arrival]) -> IngestResult:
     result = IngestResult()
     if not batch:
         return result
-    async with ctx.store.writing() as uow:
+    async with ctx.store.writing(brief=True) as uow:
         registered = await uow.vehicles.registered(sorted({a.report.vin for a in batch}))
         ids = {vin: vid for vin, (vid, _, _) in registered.items()}
         known = [a for a in batch if a.report.vin in ids]

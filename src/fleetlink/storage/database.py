@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from fleetlink.storage.inline_sqlite import InlineEngine
+from fleetlink.storage.inline_sqlite import InlineEngine, InlineWriteEngine
 
 WRITE_OPTION = "fleetlink_write"
 # Connections kept open to a SQLite file: more than a server has requests in flight.
@@ -17,6 +17,11 @@ SQLITE_POOL = 32
 # few stay open: one per unit of work that awaits something else while it reads (more are
 # opened when needed, and closed when given back).
 SQLITE_READ_POOL = 8
+# How long a writer waits for another's write lock (SQLite's busy handler) before it gives up.
+SQLITE_BUSY_TIMEOUT_MS = 10000
+# Inline writers (brief units of work) go one at a time behind the store's writer lock: one
+# connection stays open (more are opened when needed, and closed when given back).
+SQLITE_INLINE_WRITE_POOL = 1
 # How long a new connection keeps trying to switch a file to WAL while another does the same.
 _WAL_SWITCH_ATTEMPTS = 40
 
@@ -39,17 +44,22 @@ def _switch_to_wal(cursor: Any) -> None:
             time.sleep(0.005 * (attempt + 1))
 
 
+def set_up_sqlite(dbapi_connection: Any) -> None:
+    """What every connection to a SQLite file gets, whichever thread runs its statements."""
+    # Take over BEGIN from the driver so that writers can ask for IMMEDIATE below.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    _switch_to_wal(cursor)
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
 def _tune_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Take over BEGIN from the driver so that writers can ask for IMMEDIATE below.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout=10000")
-        _switch_to_wal(cursor)
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+        set_up_sqlite(dbapi_connection)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
@@ -72,6 +82,18 @@ def create_read_engine(url: str) -> InlineEngine | None:
     if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
         return None
     return InlineEngine(parsed.database, SQLITE_READ_POOL)
+
+
+def create_write_engine(url: str) -> InlineWriteEngine | None:
+    """For a SQLite file, an engine whose connections write on the event loop's thread.
+
+    For brief writers (ingestion's batches); fleetlink.storage.inline_sqlite says how the
+    lock and checkpoints are waited for off the loop. None where create_read_engine is.
+    """
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return InlineWriteEngine(parsed.database, SQLITE_INLINE_WRITE_POOL, set_up_sqlite)
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from fleetlink.domain.errors import Conflict, Unavailable
 from fleetlink.storage.database import WRITE_OPTION
-from fleetlink.storage.inline_sqlite import InlineEngine
+from fleetlink.storage.inline_sqlite import InlineEngine, InlineWriteEngine
 from fleetlink.storage.outage import Outage, unreachable
 from fleetlink.storage.repositories.accounts import AccountRepository
 from fleetlink.storage.repositories.charging import (
@@ -78,7 +78,7 @@ class UnitOfWork:
 
     def __init__(
         self,
-        engine: AsyncEngine | InlineEngine,
+        engine: AsyncEngine | InlineEngine | InlineWriteEngine,
         *,
         write: bool,
         outage: Outage | None = None,
@@ -202,10 +202,17 @@ class UnitOfWork:
 class Store:
     """The entry to the store: hands out units of work over one engine."""
 
-    def __init__(self, engine: AsyncEngine, read_engine: InlineEngine | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        read_engine: InlineEngine | None = None,
+        brief_write_engine: InlineWriteEngine | None = None,
+    ) -> None:
         self.engine = engine
         # Where units of work that only read go (SQLite: on the event loop's thread).
         self.read_engine: AsyncEngine | InlineEngine = read_engine or engine
+        # Where brief writers go (SQLite: on the event loop's thread, waits off it).
+        self.brief_write_engine: AsyncEngine | InlineWriteEngine = brief_write_engine or engine
         # Shared by its units of work, so that an outage is logged once per process.
         self.outage = Outage()
         # SQLite has one writer at a time: writers of this process queue here, in order,
@@ -217,10 +224,19 @@ class Store:
         """A unit of work that only reads."""
         return UnitOfWork(self.read_engine, write=False, outage=self.outage)
 
-    def writing(self) -> UnitOfWork:
-        """A unit of work that writes (on SQLite it takes the write lock up front)."""
+    def writing(self, *, brief: bool = False) -> UnitOfWork:
+        """A unit of work that writes (on SQLite it takes the write lock up front).
+
+        brief: its statements are few and each quick (indexed), and it awaits nothing else
+        while it holds the lock, so on SQLite it runs them on the event loop's thread
+        (storage/inline_sqlite.py). A bulk delete is not brief: it would stall the loop.
+        Both kinds queue on one writer lock, so neither ever waits for the other in SQLite.
+        """
         return UnitOfWork(
-            self.engine, write=True, outage=self.outage, writer_lock=self._writer_lock
+            self.brief_write_engine if brief else self.engine,
+            write=True,
+            outage=self.outage,
+            writer_lock=self._writer_lock,
         )
 
     async def ping(self) -> None:
@@ -233,3 +249,5 @@ class Store:
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
+        if self.brief_write_engine is not self.engine:
+            await self.brief_write_engine.dispose()

@@ -33,6 +33,8 @@ log = structlog.get_logger(__name__)
 RECONNECT_DELAY_S = 1.0
 SUBACK_FAILURE = 0x80
 _LIGHT_LOAD = 50
+# Before a batch leaves, how long a pause in arriving messages ends the wait for more.
+TAKE_IN_S = 0.002
 MAX_RECONNECT_DELAY_S = 30.0
 # A publish waits for the broker's PUBACK; a frozen broker must not hold a command for long.
 PUBLISH_TIMEOUT_S = 10.0
@@ -205,6 +207,7 @@ class TelematicsLink:
     async def _write(self, client: aiomqtt.Client, queue: "asyncio.Queue[_Received]") -> None:
         while True:
             batch = [await queue.get()]
+            await self._take_in(queue, self._batch_size - 1, self._window)
             while len(batch) < self._batch_size and not queue.empty():
                 batch.append(queue.get_nowait())
             # Wait for more only when traffic is light; under load the queue refills
@@ -222,6 +225,25 @@ class TelematicsLink:
             for received in batch:
                 if received.qos > 0:
                     client._client.ack(received.mid, received.qos)
+
+    @staticmethod
+    async def _take_in(queue: "asyncio.Queue[_Received]", room: int, most_s: float) -> None:
+        """Let the messages on their way arrive before a batch leaves: up to room, most_s.
+
+        Under load the broker sends the next messages as the last batch's acknowledgements
+        reach it, and the reader takes them in one packet per turn of the loop, none while
+        a batch is stored on the loop's own thread (SQLite). A batch that left at once
+        would hold the first few; it costs much the same for a vehicle's one message as for
+        its ten. So it waits while messages keep coming, TAKE_IN_S at a time, and no longer
+        than the light-load window, so that a steady trickle cannot hold a batch back.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + most_s
+        while queue.qsize() < room and loop.time() < deadline:
+            before = queue.qsize()
+            await asyncio.sleep(TAKE_IN_S)
+            if queue.qsize() == before:
+                break
 
     async def _store(self, batch: Sequence[_Received]) -> None:
         """Store until it works: an unacknowledged message is worth waiting for.
