@@ -203,12 +203,16 @@ def counted_statements(container: Container) -> Iterator[list[str]]:
     def count(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
         seen.append(statement)
 
-    engine = container.store.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
+    # Every engine of the store: on SQLite, ingestion writes through the inline one.
+    store = container.store
+    engines = {e.sync_engine for e in (store.engine, store.read_engine, store.brief_write_engine)}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
 
 
 async def test_a_batch_costs_the_same_few_statements_however_many_reports_it_carries(
