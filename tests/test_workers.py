@@ -28,6 +28,11 @@ def _workers(server: LiveServer) -> dict[int, int]:
     return found
 
 
+def _listening(server: LiveServer, number: int) -> int:
+    """How many times worker number said it was ready, that is listening on its socket."""
+    return sum("server.ready" in line and f"worker={number}" in line for line in server.stderr)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -87,10 +92,19 @@ async def test_two_workers_serve_publish_commands_and_replace_a_dead_one(
             # Each worker in turn is killed: the other answers meanwhile (the second time,
             # the one started again), so both serve, and each comes back under its number.
             for number in (1, 2):
-                os.kill(_workers(server)[number], signal.SIGKILL)
+                killed = _workers(server)[number]
+                os.kill(killed, signal.SIGKILL)
+                # Each worker listens on a socket of its own: what waits on a dying one's is
+                # reset with it, as what it had accepted is. Once it is gone, the other answers.
+                await _until(f"worker {number} gone", lambda pid=killed: not _alive(pid))
                 assert (await api.get("/connected/v1/vehicles")).status_code == 200
                 await _until(
                     f"worker {number} back", lambda n=number: _workers(server)[n] != first[n]
+                )
+                # Started is not listening: the next one killed before this one listens
+                # would leave no socket to connect to.
+                await _until(
+                    f"worker {number} listening", lambda n=number: _listening(server, n) == 2
                 )
             await _command_succeeds(api, vin, "lock")
             replaced = _workers(server)
