@@ -78,8 +78,7 @@ def broker_url(address: BrokerAddress) -> str:
 BALANCED = sys.platform == "linux" and hasattr(socket, "SO_REUSEPORT")
 
 
-def _socket(host: str, port: int, *, balanced: bool) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+def _socket(family: int, address: Any, *, balanced: bool) -> socket.socket:
     # Named TCP, not left 0: asyncio sets TCP_NODELAY only on connections whose socket says
     # IPPROTO_TCP, and without it a response's body waited 40 ms behind its headers (Nagle
     # against the client's delayed ACK) on every request a worker answered.
@@ -87,7 +86,7 @@ def _socket(host: str, port: int, *, balanced: bool) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if balanced:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
+    sock.bind(address)
     return sock
 
 
@@ -105,7 +104,8 @@ def listen(host: str, port: int, *, balanced: bool = BALANCED) -> socket.socket:
     left them to the others; and while no worker listens (all of them starting), a
     connection is refused rather than queued.
     """
-    sock = _socket(host, port, balanced=balanced)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = _socket(family, (host, port), balanced=balanced)
     if not balanced:
         sock.listen(BACKLOG)
     sock.set_inheritable(True)
@@ -116,9 +116,10 @@ def worker_socket(parent: socket.socket, *, balanced: bool = BALANCED) -> socket
     """What a worker accepts on: its own socket on the parent's port, or the parent's."""
     if not balanced:
         return parent
-    host, port = parent.getsockname()[:2]
+    # The whole address: an IPv6 one keeps its scope (a link-local host names its interface).
+    family, address = parent.family, parent.getsockname()
     parent.close()  # this process's copy: the parent keeps its own
-    sock = _socket(host, port, balanced=True)
+    sock = _socket(family, address, balanced=True)
     sock.listen(BACKLOG)
     return sock
 
@@ -127,17 +128,19 @@ def worker_main(data: dict[str, Any], index: int, sock: socket.socket) -> None:
     """A worker process: the app, not primary, serving on the parent's port."""
     settings = Settings.model_validate(data)
     configure_logging(settings.log_level, json=settings.log_json, process={"worker": index})
-    asyncio.run(_serve(settings, worker_socket(sock)))
+    asyncio.run(_serve(settings, sock))
 
 
-async def _serve(settings: Settings, sock: socket.socket) -> None:
+async def _serve(settings: Settings, parent: socket.socket) -> None:
     container = build(settings, primary=False)
     try:
         await container.start()
         config = uvicorn.Config(create_app(container=container), log_config=None, lifespan="on")
         gc.collect()
         gc.freeze()
-        await Server(config, container).serve(sockets=[sock])
+        # Listening only once it can answer: the kernel gives a listening socket its share
+        # of new connections, which would wait out (or, should it fail, die with) its start.
+        await Server(config, container).serve(sockets=[worker_socket(parent)])
     finally:
         await container.close()
 

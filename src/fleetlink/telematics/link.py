@@ -207,12 +207,14 @@ class TelematicsLink:
     async def _write(self, client: aiomqtt.Client, queue: "asyncio.Queue[_Received]") -> None:
         while True:
             batch = [await queue.get()]
+            # One window from the batch's first message: taking in what is on its way and
+            # waiting for more under light load share it, so no batch waits longer.
+            deadline = asyncio.get_running_loop().time() + self._window
             await self._take_in(queue, self._batch_size - 1, self._window)
             while len(batch) < self._batch_size and not queue.empty():
                 batch.append(queue.get_nowait())
             # Wait for more only when traffic is light; under load the queue refills
             # while a batch is being stored, and waiting would only add idle time.
-            deadline = asyncio.get_running_loop().time() + self._window
             while len(batch) < min(self._batch_size, _LIGHT_LOAD):
                 timeout = deadline - asyncio.get_running_loop().time()
                 if timeout <= 0:
