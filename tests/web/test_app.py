@@ -5,7 +5,6 @@ import re
 import subprocess
 import sys
 import uuid
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,11 +19,10 @@ from fleetlink.domain.trips import RoutePoint, Trip
 from fleetlink.services.history import record_history
 from fleetlink.services.operators import create_operator, operator_token
 from fleetlink.services.telemetry import ingest
-from fleetlink.services.vehicles import NewVehicle, register_vehicles
 from fleetlink.settings import Settings
 from fleetlink.telematics.metrics import RECEIVED
 from fleetlink.web.pages import content_security_policy
-from tests.api.operator.conftest import new_vin
+from tests.api.operator.conftest import a_new_car, new_vin
 from tests.api.vehicles.test_charging_sessions import a_session, store
 from tests.conftest import ClientFactory, Owner, OwnerFactory
 from tests.oauth import sign_in
@@ -405,11 +403,7 @@ async def test_what_a_unit_never_reported_is_shown_as_not_reported(
     # A real unit may send any subset of the signals: one that sent only its position has
     # told nothing of its locks, doors, windows, ignition or motion.
     owner = await make_owner(count=1)
-    template = owner.vehicles[0]
-    vin = new_vin(template.vin[:8], template.vin[9])
-    [car] = await register_vehicles(
-        container.services, owner.account, [NewVehicle(replace(template, vin=vin))]
-    )
+    car = await a_new_car(container, owner.account, owner.vehicles[0])
     now = datetime.now(UTC).replace(microsecond=0)
     await ingest(container.services, [sample(car.vin, "only-position", now, lat=35.08, lon=137.16)])
     browser = await _signed_in(make_client, container, owner)

@@ -9,9 +9,8 @@ from fleetlink.bootstrap import Container
 from fleetlink.domain.state import ChargingStatus, Doors, Position, VehicleState
 from fleetlink.domain.vehicle import Vehicle
 from fleetlink.services.telemetry import ingest
-from fleetlink.services.vehicles import NewVehicle, register_vehicles
 from tests.api.conftest import Fleet, FleetFactory, with_clearance
-from tests.api.operator.conftest import new_vin
+from tests.api.operator.conftest import a_new_car
 from tests.conftest import ClientFactory, Owner, OwnerFactory, put_state
 from tests.oauth import bearer, form_posting_to, owner_consent, register_client
 from tests.services.test_telemetry import sample
@@ -271,13 +270,8 @@ async def test_what_a_unit_never_reported_is_left_out_of_both_apis(
     make_fleet: FleetFactory,
     make_owner: OwnerFactory,
 ) -> None:
-    # A car registered as an operator registers one: no state until its unit reports.
     demo_owner = await make_owner(count=1)
-    template = demo_owner.vehicles[0]
-    vin = new_vin(template.vin[:8], template.vin[9])
-    [car] = await register_vehicles(
-        container.services, demo_owner.account, [NewVehicle(replace(template, vin=vin))]
-    )
+    car = await a_new_car(container, demo_owner.account, demo_owner.vehicles[0])
     owner = replace(demo_owner, vehicles=[car])
     now = datetime.now(UTC).replace(microsecond=0)
     # A unit written from docs/telematics.md may send any subset of the signals.

@@ -2,14 +2,17 @@
 
 import itertools
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import pytest
 
 from fleetlink.bootstrap import Container
+from fleetlink.domain.accounts import Account
+from fleetlink.domain.vehicle import Vehicle
 from fleetlink.domain.vin import with_check_digit
 from fleetlink.services.operators import create_operator, operator_token
+from fleetlink.services.vehicles import NewVehicle, register_vehicles
 
 PREFIX = "/operator/v1"
 _SERIALS = itertools.count(900_001)
@@ -28,6 +31,14 @@ class OperatorCaller:
 def new_vin(wmi_and_vds: str = "JTMAAAAA", year_code: str = "R") -> str:
     """A valid VIN no other test uses: a bZ4X of 2024 by default (the catalog's pattern)."""
     return with_check_digit(f"{wmi_and_vds}0{year_code}A{next(_SERIALS):06d}")
+
+
+async def a_new_car(container: Container, owner: Account, like: Vehicle) -> Vehicle:
+    """A car like another, on a VIN of its own, registered to owner as an operator registers
+    one: no state until its unit reports."""
+    vin = new_vin(like.vin[:8], like.vin[9])
+    [car] = await register_vehicles(container.services, owner, [NewVehicle(replace(like, vin=vin))])
+    return car
 
 
 @pytest.fixture
