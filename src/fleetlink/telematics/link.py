@@ -210,7 +210,7 @@ class TelematicsLink:
             # One window from the batch's first message: taking in what is on its way and
             # waiting for more under light load share it, so no batch waits longer.
             deadline = asyncio.get_running_loop().time() + self._window
-            await self._take_in(queue, self._batch_size - 1, self._window)
+            await self._take_in(queue, self._batch_size - 1, deadline)
             while len(batch) < self._batch_size and not queue.empty():
                 batch.append(queue.get_nowait())
             # Wait for more only when traffic is light; under load the queue refills
@@ -229,8 +229,9 @@ class TelematicsLink:
                     client._client.ack(received.mid, received.qos)
 
     @staticmethod
-    async def _take_in(queue: "asyncio.Queue[_Received]", room: int, most_s: float) -> None:
-        """Let the messages on their way arrive before a batch leaves: up to room, most_s.
+    async def _take_in(queue: "asyncio.Queue[_Received]", room: int, deadline: float) -> None:
+        """Let the messages on their way arrive before a batch leaves: up to room, until
+        deadline (the loop's time).
 
         Under load the broker sends the next messages as the last batch's acknowledgements
         reach it, and the reader takes them in one packet per turn of the loop, none while
@@ -240,7 +241,6 @@ class TelematicsLink:
         than the light-load window, so that a steady trickle cannot hold a batch back.
         """
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + most_s
         while queue.qsize() < room and loop.time() < deadline:
             before = queue.qsize()
             await asyncio.sleep(TAKE_IN_S)
