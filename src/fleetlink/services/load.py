@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 # Busy time counts for about this long: the gauge answers for the last second or so.
-WINDOW_S = 0.25
+WINDOW_S = 0.1
 
 
 class BusyGauge:

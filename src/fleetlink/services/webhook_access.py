@@ -8,6 +8,7 @@ access ends, events stop, those already queued included; the live stream asks fo
 batch it reads. Two queries however many pairs.
 """
 
+from collections import defaultdict
 from collections.abc import Sequence
 
 from fleetlink.domain.events import Event, EventType
@@ -17,25 +18,36 @@ from fleetlink.storage.uow import UnitOfWork
 
 async def readable(uow: UnitOfWork, pairs: Sequence[tuple[Subscriber, Event]]) -> list[bool]:
     """For each (subscriber, event), whether it may be told now."""
-    vehicle_ids = sorted({e.vehicle_id for _, e in pairs if e.vehicle_id is not None})
-    client_ids = sorted({s.client_id for s, _ in pairs if s.client_id})
-    cleared = await uow.deliveries.cleared(client_ids, vehicle_ids)
+    told = list({e.id: e for _, e in pairs}.values())
+    who = await readers(uow, told, sorted({s for s, _ in pairs}, key=str))
+    allowed = {e.id: w for e, w in zip(told, who, strict=True)}
+    return [s in allowed[e.id] for s, e in pairs]
+
+
+async def readers(
+    uow: UnitOfWork, told: Sequence[Event], candidates: Sequence[Subscriber]
+) -> list[set[Subscriber]]:
+    """For each event, which of the candidates may be told of it now: linear in events and
+    candidates, where asking for every pair would be their product (fan-out's case)."""
+    vehicle_ids = sorted({e.vehicle_id for e in told if e.vehicle_id is not None})
+    client_ids = sorted({c.client_id for c in candidates if c.client_id})
+    cleared: dict[int, set[str]] = defaultdict(set)
+    for client, vehicle_id in await uow.deliveries.cleared(client_ids, vehicle_ids):
+        cleared[vehicle_id].add(client)
     owners = await uow.deliveries.owners(vehicle_ids)
-    out = []
-    for who, event in pairs:
-        client, account = who.client_id, who.account_id
+    known = set(candidates)
+    out: list[set[Subscriber]] = []
+    for event in told:
+        who: set[Subscriber] = set()
         if event.type is EventType.CLEARANCE_CHANGED:
-            out.append(client is not None and client == event.client_id)
-            continue
-        if event.vehicle_id is None:
-            out.append(False)
-            continue
-        owner, since = owners.get(event.vehicle_id, (None, None))
-        # Whoever reads for the present owner is told nothing from before they had the car.
-        if since is not None and event.occurred_at < since:
-            out.append(False)
-        elif client is not None:
-            out.append((client, event.vehicle_id) in cleared)
-        else:
-            out.append(owner == account)
+            if event.client_id is not None:
+                who.add(Subscriber(client_id=event.client_id))
+        elif event.vehicle_id is not None:
+            owner, since = owners.get(event.vehicle_id, (None, None))
+            # Whoever reads for the present owner is told nothing from before they had the car.
+            if since is None or event.occurred_at >= since:
+                if owner is not None:
+                    who.add(Subscriber(account_id=owner))
+                who.update(Subscriber(client_id=c) for c in cleared[event.vehicle_id])
+        out.append(who & known)
     return out

@@ -106,18 +106,23 @@ class DeliveryRepository:
     ) -> list[tuple[Delivery, Event]]:
         """Take due deliveries of enabled endpoints until lease_until, at most free(endpoint)
         of each and none of those in busy. Rows locked but not taken are left at commit."""
+        s = webhook_subscriptions
+        # The endpoint's status as a subquery per row rather than a join: so the plan walks
+        # the (status, next_attempt_at) index in order and stops at the limit, and never
+        # joins every due row to every endpoint first (which stale statistics on a queue
+        # that grew fast made PostgreSQL do: 0.6 s a claim at 18,000 due rows).
+        endpoint_status = select(s.c.status).where(s.c.id == d.c.subscription_id)
         due = (
             select(d)
-            .join(webhook_subscriptions, webhook_subscriptions.c.id == d.c.subscription_id)
             .where(
                 d.c.status == DeliveryStatus.PENDING.value,
                 d.c.next_attempt_at <= now,
                 or_(d.c.leased_until.is_(None), d.c.leased_until <= now),
-                webhook_subscriptions.c.status == SubscriptionStatus.ENABLED.value,
+                endpoint_status.scalar_subquery() == SubscriptionStatus.ENABLED.value,
             )
             .order_by(d.c.next_attempt_at)
             .limit(limit)
-            .with_for_update(of=d, skip_locked=True)
+            .with_for_update(skip_locked=True)
         )
         if busy:
             due = due.where(d.c.subscription_id.not_in(list(busy)))

@@ -4,9 +4,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from fleetlink.domain.clearance import ClearanceStatus
 from fleetlink.domain.events import EventType
 from fleetlink.domain.webhooks import (
     Subscriber,
@@ -14,7 +15,13 @@ from fleetlink.domain.webhooks import (
     SubscriptionStatus,
     WebhookFormat,
 )
-from fleetlink.storage.tables import webhook_attempts, webhook_deliveries, webhook_subscriptions
+from fleetlink.storage.tables import (
+    fleet_vehicles,
+    vehicles,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_subscriptions,
+)
 from fleetlink.storage.text import storable
 
 t = webhook_subscriptions
@@ -95,6 +102,35 @@ class SubscriptionRepository:
         """Every subscription that is sent events."""
         rows = await self._conn.execute(
             select(t).where(t.c.status == SubscriptionStatus.ENABLED.value)
+        )
+        return [_subscription(r) for r in rows]
+
+    async def enabled_for(
+        self, vehicle_ids: Sequence[int], client_ids: Sequence[str]
+    ) -> list[Subscription]:
+        """The enabled subscriptions that may hear of these vehicles or these clients: their
+        present owners', those of fleets with an approved clearance for one of them, and
+        the clients' own. A superset of who may be told (the access check decides per event),
+        found by index however many subscriptions there are."""
+        f = fleet_vehicles
+        whose = []
+        if vehicle_ids:
+            ids = list(vehicle_ids)
+            whose.append(
+                t.c.account_id.in_(select(vehicles.c.owner_id).where(vehicles.c.id.in_(ids)))
+            )
+            cleared = select(f.c.client_id).where(
+                f.c.vehicle_id.in_(ids),
+                f.c.status == ClearanceStatus.APPROVED.value,
+                f.c.removed_at.is_(None),
+            )
+            whose.append(t.c.client_id.in_(cleared))
+        if client_ids:
+            whose.append(t.c.client_id.in_(list(client_ids)))
+        if not whose:
+            return []
+        rows = await self._conn.execute(
+            select(t).where(and_(t.c.status == SubscriptionStatus.ENABLED.value, or_(*whose)))
         )
         return [_subscription(r) for r in rows]
 
