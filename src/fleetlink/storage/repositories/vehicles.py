@@ -1,9 +1,9 @@
 """Vehicles in the store, always looked up through their owner."""
 
+from collections import namedtuple
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, or_, select, update
@@ -21,15 +21,36 @@ from fleetlink.domain.vehicle import (
 from fleetlink.storage.repositories.state import state_from_row
 from fleetlink.storage.tables import accounts, vehicle_state, vehicles
 
-# An outer join: a vehicle registered without an owner yet is still a vehicle.
-SELECT_VEHICLE = select(vehicles, accounts.c.guid.label("owner_guid")).outerjoin(
-    accounts, accounts.c.id == vehicles.c.owner_id
+# The columns a Vehicle is made of, in the order vehicle_from_row takes them: the hot reads
+# build it from the row's tuple by position rather than by name, and fetch nothing else.
+_VEHICLE_COLUMNS = (
+    vehicles.c.id,
+    vehicles.c.vin,
+    vehicles.c.owner_id,
+    accounts.c.guid.label("owner_guid"),
+    vehicles.c.make,
+    vehicles.c.model,
+    vehicles.c.year,
+    vehicles.c.powertrain,
+    vehicles.c.color,
+    vehicles.c.trim,
+    vehicles.c.alias,
+    vehicles.c.connection,
+    vehicles.c.last_connected_at,
+    vehicles.c.climate_target_c,
+    vehicles.c.climate_fan_speed,
+    vehicles.c.climate_mode,
+    vehicles.c.license_plate,
+    vehicles.c.owner_since,
 )
-# A vehicle with its latest state in one query: the hot reads of both APIs.
-_STATE_PREFIX = "state_"
-_STATE_NAMES = tuple(c.name for c in vehicle_state.c)
+_VEHICLE_WIDTH = len(_VEHICLE_COLUMNS)
+# An outer join: a vehicle registered without an owner yet is still a vehicle.
+SELECT_VEHICLE = select(*_VEHICLE_COLUMNS).outerjoin(accounts, accounts.c.id == vehicles.c.owner_id)
+# A vehicle with its latest state in one query: the hot reads of both APIs. The state's
+# columns follow the vehicle's, named as in vehicle_state.
+_StateRow = namedtuple("_StateRow", [c.name for c in vehicle_state.c])  # type: ignore[misc]
 _WITH_STATE = SELECT_VEHICLE.add_columns(
-    *(c.label(f"{_STATE_PREFIX}{c.name}") for c in vehicle_state.c)
+    *(c.label(f"state_{c.name}") for c in vehicle_state.c)
 ).outerjoin(vehicle_state, vehicle_state.c.vehicle_id == vehicles.c.id)
 
 
@@ -38,38 +59,65 @@ _OWNED_WITH_STATE = _WITH_STATE.where(
     vehicles.c.vin == bindparam("vin"), vehicles.c.owner_id == bindparam("owner")
 )
 _BY_ID_WITH_STATE = _WITH_STATE.where(vehicles.c.id == bindparam("id"))
+_OWNED = SELECT_VEHICLE.where(
+    vehicles.c.vin == bindparam("vin"), vehicles.c.owner_id == bindparam("owner")
+)
+_LIST_OWNED = SELECT_VEHICLE.where(vehicles.c.owner_id == bindparam("owner")).order_by(
+    vehicles.c.vin
+)
 
 
 def _with_state(row: Any) -> tuple[Vehicle, VehicleState | None]:
-    if row.state_vehicle_id is None:
-        return vehicle_from_row(row), None
-    columns = row._mapping
-    state = SimpleNamespace(**{name: columns[f"{_STATE_PREFIX}{name}"] for name in _STATE_NAMES})
-    return vehicle_from_row(row), state_from_row(state)
+    vehicle = vehicle_from_row(row)
+    if row[_VEHICLE_WIDTH] is None:  # the state's vehicle_id: it never reported
+        return vehicle, None
+    # A named tuple of the row's tail: state_from_row reads it by attribute, at tuple cost.
+    return vehicle, state_from_row(_StateRow._make(row[_VEHICLE_WIDTH:]))
 
 
 def vehicle_from_row(row: Any) -> Vehicle:
+    """A vehicle from a row whose first columns are SELECT_VEHICLE's."""
+    (
+        id_,
+        vin,
+        owner_id,
+        owner_guid,
+        make,
+        model,
+        year,
+        powertrain,
+        color,
+        trim,
+        alias,
+        connection,
+        last_connected_at,
+        climate_target_c,
+        climate_fan_speed,
+        climate_mode,
+        license_plate,
+        owner_since,
+    ) = row[:_VEHICLE_WIDTH]
     return Vehicle(
-        id=row.id,
-        vin=row.vin,
-        owner_id=row.owner_id,
-        owner_guid=row.owner_guid,
-        make=row.make,
-        model=row.model,
-        year=row.year,
-        powertrain=Powertrain(row.powertrain),
-        color=row.color,
-        trim=row.trim,
-        alias=row.alias,
-        connection=ConnectionState(row.connection),
-        last_connected_at=row.last_connected_at,
+        id=id_,
+        vin=vin,
+        owner_id=owner_id,
+        owner_guid=owner_guid,
+        make=make,
+        model=model,
+        year=year,
+        powertrain=Powertrain(powertrain),
+        color=color,
+        trim=trim,
+        alias=alias,
+        connection=ConnectionState(connection),
+        last_connected_at=last_connected_at,
         climate=ClimateSettings(
-            target_c=row.climate_target_c,
-            fan_speed=row.climate_fan_speed,
-            mode=ClimateMode(row.climate_mode),
+            target_c=climate_target_c,
+            fan_speed=climate_fan_speed,
+            mode=ClimateMode(climate_mode),
         ),
-        license_plate=row.license_plate,
-        owner_since=row.owner_since,
+        license_plate=license_plate,
+        owner_since=owner_since,
     )
 
 
@@ -81,8 +129,7 @@ class VehicleRepository:
 
     async def owned(self, owner_id: int, vin: str) -> Vehicle | None:
         """The vehicle with this VIN if owner_id owns it; None for unknown and foreign alike."""
-        stmt = SELECT_VEHICLE.where(vehicles.c.vin == vin, vehicles.c.owner_id == owner_id)
-        row = (await self._conn.execute(stmt)).first()
+        row = (await self._conn.execute(_OWNED, {"vin": vin, "owner": owner_id})).first()
         return vehicle_from_row(row) if row else None
 
     async def owned_with_state(
@@ -104,8 +151,8 @@ class VehicleRepository:
 
     async def list_owned(self, owner_id: int) -> list[Vehicle]:
         """Every vehicle of owner_id, in VIN order."""
-        stmt = SELECT_VEHICLE.where(vehicles.c.owner_id == owner_id).order_by(vehicles.c.vin)
-        return [vehicle_from_row(row) for row in await self._conn.execute(stmt)]
+        rows = await self._conn.execute(_LIST_OWNED, {"owner": owner_id})
+        return [vehicle_from_row(row) for row in rows]
 
     async def existing_ids(self, vins: Sequence[str]) -> dict[str, int]:
         """The store ids of those of vins that are registered, to anyone."""
