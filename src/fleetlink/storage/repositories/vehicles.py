@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from fleetlink.domain.accounts import Account
 from fleetlink.domain.brands import brand_slug
+from fleetlink.domain.clearance import FleetVehicle
 from fleetlink.domain.state import VehicleState
 from fleetlink.domain.vehicle import (
     ClimateMode,
@@ -18,8 +20,9 @@ from fleetlink.domain.vehicle import (
     Powertrain,
     Vehicle,
 )
+from fleetlink.storage.repositories.fleet import fleet_vehicle_from_row
 from fleetlink.storage.repositories.state import state_from_row
-from fleetlink.storage.tables import accounts, vehicle_state, vehicles
+from fleetlink.storage.tables import accounts, fleet_vehicles, vehicle_state, vehicles
 
 # The columns a Vehicle is made of, in the order vehicle_from_row takes them: the hot reads
 # build it from the row's tuple by position rather than by name, and fetch nothing else.
@@ -67,12 +70,76 @@ _LIST_OWNED = SELECT_VEHICLE.where(vehicles.c.owner_id == bindparam("owner")).or
 )
 
 
+_STATE_END = _VEHICLE_WIDTH + len(_StateRow._fields)
+# A caller's account, and the vehicle with this VIN if it is theirs, with its state, in one
+# query: every Toyota state read checks the account and reads the vehicle. The vehicle's
+# columns are null where the account owns no such vehicle, foreign and unknown alike.
+_ACCOUNT_COLUMNS = (accounts.c.id, accounts.c.guid, accounts.c.email, accounts.c.password_hash)
+_ACCOUNT_TIMES = (accounts.c.created_at, accounts.c.disabled_at)
+_ACCOUNT_WITH_OWNED = (
+    select(
+        *_VEHICLE_COLUMNS,
+        *(c.label(f"state_{c.name}") for c in vehicle_state.c),
+        *(c.label(f"account_{c.name}") for c in (*_ACCOUNT_COLUMNS, *_ACCOUNT_TIMES)),
+    )
+    .select_from(accounts)
+    .outerjoin(
+        vehicles, (vehicles.c.owner_id == accounts.c.id) & (vehicles.c.vin == bindparam("vin"))
+    )
+    .outerjoin(vehicle_state, vehicle_state.c.vehicle_id == vehicles.c.id)
+    .where(accounts.c.guid == bindparam("guid"))
+)
+# The same for the account's whole list, in VIN order (one row, all null past the account's
+# columns, for an account with no vehicle).
+_ACCOUNT_WITH_ALL_OWNED = (
+    select(
+        *(c.label(f"account_{c.name}") for c in (*_ACCOUNT_COLUMNS, *_ACCOUNT_TIMES)),
+        *_VEHICLE_COLUMNS,
+    )
+    .select_from(accounts)
+    .outerjoin(vehicles, vehicles.c.owner_id == accounts.c.id)
+    .where(accounts.c.guid == bindparam("guid"))
+    .order_by(vehicles.c.vin)
+)
+_ACCOUNT_WIDTH = len(_ACCOUNT_COLUMNS) + len(_ACCOUNT_TIMES)
+
+
+# A fleet's entry for a VIN and the vehicle it was cleared for, with its state, in one query:
+# a fleet's every vehicle-data read. The vehicle's columns follow the entry's.
+_EntryRow = namedtuple("_EntryRow", [c.name for c in fleet_vehicles.c])  # type: ignore[misc]
+_ENTRY_WIDTH = len(_EntryRow._fields)
+_ENTRY_WITH_STATE = (
+    select(*fleet_vehicles.c, *_WITH_STATE.selected_columns)
+    .select_from(fleet_vehicles)
+    .outerjoin(vehicles, vehicles.c.id == fleet_vehicles.c.vehicle_id)
+    .outerjoin(accounts, accounts.c.id == vehicles.c.owner_id)
+    .outerjoin(vehicle_state, vehicle_state.c.vehicle_id == vehicles.c.id)
+    .where(
+        fleet_vehicles.c.client_id == bindparam("client"),
+        fleet_vehicles.c.vin == bindparam("vin"),
+    )
+)
+
+
+def _account(columns: Sequence[Any]) -> Account:
+    id_, guid, email, password_hash, created_at, disabled_at = columns
+    return Account(
+        id=id_,
+        guid=guid,
+        email=email,
+        password_hash=password_hash,
+        created_at=created_at,
+        disabled_at=disabled_at,
+    )
+
+
 def _with_state(row: Any) -> tuple[Vehicle, VehicleState | None]:
     vehicle = vehicle_from_row(row)
     if row[_VEHICLE_WIDTH] is None:  # the state's vehicle_id: it never reported
         return vehicle, None
-    # A named tuple of the row's tail: state_from_row reads it by attribute, at tuple cost.
-    return vehicle, state_from_row(_StateRow._make(row[_VEHICLE_WIDTH:]))
+    # A named tuple of the row's state columns: state_from_row reads it by attribute, at
+    # tuple cost.
+    return vehicle, state_from_row(_StateRow._make(row[_VEHICLE_WIDTH:_STATE_END]))
 
 
 def vehicle_from_row(row: Any) -> Vehicle:
@@ -138,6 +205,42 @@ class VehicleRepository:
         """Like owned, with the vehicle's latest state (None if it never reported)."""
         row = (await self._conn.execute(_OWNED_WITH_STATE, {"vin": vin, "owner": owner_id})).first()
         return _with_state(row) if row else None
+
+    async def account_with_owned(
+        self, guid: str, vin: str
+    ) -> tuple[Account, tuple[Vehicle, VehicleState | None] | None] | None:
+        """The account with this guid (None if there is none) and its vehicle with this VIN,
+        with its latest state (None for an unknown and a foreign VIN alike), in one query."""
+        row = (await self._conn.execute(_ACCOUNT_WITH_OWNED, {"guid": guid, "vin": vin})).first()
+        if row is None:
+            return None
+        return _account(row[_STATE_END:]), (_with_state(row) if row[0] is not None else None)
+
+    async def account_with_all_owned(self, guid: str) -> tuple[Account, list[Vehicle]] | None:
+        """The account with this guid (None if there is none) and every vehicle it owns, in
+        VIN order, in one query."""
+        rows = (await self._conn.execute(_ACCOUNT_WITH_ALL_OWNED, {"guid": guid})).all()
+        if not rows:
+            return None
+        owned = [
+            vehicle_from_row(row[_ACCOUNT_WIDTH:])
+            for row in rows
+            if row[_ACCOUNT_WIDTH] is not None  # the vehicle's id: null when it owns none
+        ]
+        return _account(rows[0][:_ACCOUNT_WIDTH]), owned
+
+    async def cleared_with_state(
+        self, client_id: str, vin: str
+    ) -> tuple[FleetVehicle, tuple[Vehicle, VehicleState | None] | None] | None:
+        """The fleet's entry for vin, removed or not (None if it has none), and the vehicle it
+        names with its latest state (None if it names none), in one query."""
+        parameters = {"client": client_id, "vin": vin}
+        row = (await self._conn.execute(_ENTRY_WITH_STATE, parameters)).first()
+        if row is None:
+            return None
+        entry = fleet_vehicle_from_row(_EntryRow._make(row[:_ENTRY_WIDTH]))
+        rest = row[_ENTRY_WIDTH:]
+        return entry, (_with_state(rest) if rest[0] is not None else None)
 
     async def by_id_with_state(self, vehicle_id: int) -> tuple[Vehicle, VehicleState | None] | None:
         """A vehicle by its store id with its latest state (None if it never reported)."""
