@@ -7,12 +7,13 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "x-request-id"
+_HEADER = REQUEST_ID_HEADER.encode()
 log = structlog.get_logger("fleetlink.http")
 
 
 def _incoming_id(scope: Scope) -> str | None:
     for name, value in scope.get("headers", []):
-        if name == REQUEST_ID_HEADER.encode():
+        if name == _HEADER:
             try:
                 return str(uuid.UUID(value.decode("latin-1")))
             except ValueError:
@@ -42,7 +43,7 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
-                headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+                headers.append((_HEADER, request_id.encode()))
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -1,5 +1,7 @@
 """Vehicle Identification Numbers (ISO 3779), validated once, here."""
 
+from functools import lru_cache
+
 from vininfo import ValidationError as _VininfoError
 from vininfo import Vin
 
@@ -9,6 +11,13 @@ _CHECK_DIGIT_POSITION = 8
 _CHECK_DIGITS = "0123456789X"
 
 
+# Every read of a vehicle checks its VIN, and an app asks about the same few again and
+# again: the checksum costs more than a cache hit. Only valid VINs are kept (lru_cache does
+# not keep what raised), at most this many, so no input can grow it.
+_KEPT = 4096
+
+
+@lru_cache(maxsize=_KEPT)
 def normalize_vin(raw: str) -> str:
     """Return the canonical VIN, or raise InvalidInput saying what is wrong with it."""
     try:

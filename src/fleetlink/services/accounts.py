@@ -54,6 +54,11 @@ async def authenticate(
     claims = await tokens.verify(token, audience, ctx.clock())
     async with ctx.store.reading() as uow:
         account = await uow.accounts.by_guid(claims.subject)
+    return usable_account(account)
+
+
+def usable_account(account: Account | None) -> Account:
+    """The account a verified token named, if it still exists and is active."""
     if account is None:
         raise Unauthenticated("token's account no longer exists")
     # Looked up on every request, cached token or not: disabling an account ends its tokens.

@@ -1,15 +1,17 @@
 """Vehicles as their owner sees them: list, look up, rename, read the latest state."""
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 
 from fleetlink.domain.accounts import Account
-from fleetlink.domain.errors import Conflict, InvalidInput
+from fleetlink.domain.errors import Conflict, InvalidInput, VehicleNotFound
 from fleetlink.domain.state import VehicleState
 from fleetlink.domain.vehicle import Vehicle, validate_alias
 from fleetlink.domain.vin import normalize_vin
+from fleetlink.services.accounts import usable_account
 from fleetlink.services.context import ServiceContext
 from fleetlink.services.ownership import owned_vehicle, owned_vehicle_with_state, owners_view
+from fleetlink.services.tokens import TokenService
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,51 @@ async def get_snapshot(ctx: ServiceContext, account: Account, vin: str) -> Vehic
     """One vehicle of the account and its latest reported state."""
     async with ctx.store.reading() as uow:
         return VehicleSnapshot(*await owned_vehicle_with_state(uow, account, vin))
+
+
+async def read_own_snapshot(
+    ctx: ServiceContext,
+    tokens: TokenService,
+    token: str,
+    audience: str,
+    vin: str,
+    admit: Callable[[Account], Awaitable[None]],
+) -> VehicleSnapshot:
+    """The snapshot of the bearer's vehicle with this VIN, with the account in one query.
+
+    As authenticate then get_snapshot would answer, in that order: the token and its
+    account are checked first, then admit (the caller's rate limit) is awaited, outside the
+    unit of work; only then is an unknown, foreign or malformed VIN the same 404.
+    """
+    claims = await tokens.verify(token, audience, ctx.clock())
+    try:
+        canonical = normalize_vin(vin)
+    except InvalidInput:
+        canonical = ""  # no stored VIN: the account is still checked first
+    async with ctx.store.reading() as uow:
+        found = await uow.vehicles.account_with_owned(claims.subject, canonical)
+    account = usable_account(found[0] if found is not None else None)
+    await admit(account)
+    if found is None or found[1] is None:
+        raise VehicleNotFound(vin)
+    return VehicleSnapshot(*owners_view(*found[1]))
+
+
+async def list_own_vehicles(
+    ctx: ServiceContext,
+    tokens: TokenService,
+    token: str,
+    audience: str,
+    admit: Callable[[Account], Awaitable[None]],
+) -> list[Vehicle]:
+    """Every vehicle of the bearer's account, read with the account in one query; the
+    token and account are checked, then admit awaited, as authenticate then list_vehicles."""
+    claims = await tokens.verify(token, audience, ctx.clock())
+    async with ctx.store.reading() as uow:
+        found = await uow.vehicles.account_with_all_owned(claims.subject)
+    await admit(usable_account(found[0] if found is not None else None))
+    assert found is not None  # usable_account raised otherwise
+    return found[1]
 
 
 async def rename_vehicle(

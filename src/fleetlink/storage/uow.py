@@ -1,9 +1,10 @@
 """The unit of work: one transaction, the repositories that share it, commit or roll back."""
 
 import asyncio
+from collections.abc import Callable
 from contextlib import suppress
 from types import TracebackType
-from typing import Self
+from typing import Generic, Self, TypeVar, overload
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -44,37 +45,67 @@ from fleetlink.storage.repositories.trips import TripRepository
 from fleetlink.storage.repositories.vehicles import VehicleRepository
 from fleetlink.storage.repositories.webhooks import SubscriptionRepository
 
+_R = TypeVar("_R")
+
+
+class _Repository(Generic[_R]):
+    """A repository of the unit of work, made on first use over its connection.
+
+    A read uses one or two of the two dozen, and every request opens a unit of work: making
+    all of them each time cost more than some of the reads.
+    """
+
+    def __init__(self, make: Callable[[AsyncConnection], _R]) -> None:
+        self._make = make
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, uow: None, owner: type) -> Self: ...
+    @overload
+    def __get__(self, uow: "UnitOfWork", owner: type) -> _R: ...
+    def __get__(self, uow: "UnitOfWork | None", owner: type) -> "Self | _R":
+        if uow is None:
+            return self
+        assert uow._conn is not None, "a repository outside the unit of work"
+        repository = self._make(uow._conn)
+        # Kept in the instance, which Python looks in before this (non-data) descriptor.
+        uow.__dict__[self._name] = repository
+        return repository
+
 
 class UnitOfWork:
     """One transaction. Leaving the block without commit() rolls it back."""
 
-    accounts: AccountRepository
-    keys: SigningKeyRepository
-    vehicles: VehicleRepository
-    states: VehicleStateRepository
-    commands: CommandRepository
-    trips: TripRepository
-    trip_progress: TripProgressRepository
-    charging_sessions: ChargingSessionRepository
-    charge_progress: ChargeProgressRepository
-    notifications: NotificationRepository
-    service_records: ServiceRecordRepository
-    messages: MessageRepository
-    dead_letters: DeadLetterRepository
-    clients: ClientRepository
-    grants: GrantRepository
-    codes: CodeRepository
-    refresh_tokens: RefreshTokenRepository
-    fleet: FleetRepository
-    operators: OperatorRepository
-    password_links: PasswordLinkRepository
-    registry: RegistryRepository
-    owner_history: OwnerHistoryRepository
-    devices: DeviceCredentialRepository
-    events: EventRepository
-    webhooks: SubscriptionRepository
-    deliveries: DeliveryRepository
-    erasure: ErasureRepository
+    accounts = _Repository(AccountRepository)
+    keys = _Repository(SigningKeyRepository)
+    vehicles = _Repository(VehicleRepository)
+    states = _Repository(VehicleStateRepository)
+    commands = _Repository(CommandRepository)
+    trips = _Repository(TripRepository)
+    trip_progress = _Repository(TripProgressRepository)
+    charging_sessions = _Repository(ChargingSessionRepository)
+    charge_progress = _Repository(ChargeProgressRepository)
+    notifications = _Repository(NotificationRepository)
+    service_records = _Repository(ServiceRecordRepository)
+    messages = _Repository(MessageRepository)
+    dead_letters = _Repository(DeadLetterRepository)
+    clients = _Repository(ClientRepository)
+    grants = _Repository(GrantRepository)
+    codes = _Repository(CodeRepository)
+    refresh_tokens = _Repository(RefreshTokenRepository)
+    fleet = _Repository(FleetRepository)
+    operators = _Repository(OperatorRepository)
+    password_links = _Repository(PasswordLinkRepository)
+    registry = _Repository(RegistryRepository)
+    owner_history = _Repository(OwnerHistoryRepository)
+    devices = _Repository(DeviceCredentialRepository)
+    events = _Repository(EventRepository)
+    webhooks = _Repository(SubscriptionRepository)
+    deliveries = _Repository(DeliveryRepository)
+    erasure = _Repository(ErasureRepository)
 
     def __init__(
         self,
@@ -118,33 +149,6 @@ class UnitOfWork:
                 raise self._outage.failed(exc) from exc
             raise
         self._conn = conn
-        self.accounts = AccountRepository(conn)
-        self.keys = SigningKeyRepository(conn)
-        self.vehicles = VehicleRepository(conn)
-        self.states = VehicleStateRepository(conn)
-        self.commands = CommandRepository(conn)
-        self.trips = TripRepository(conn)
-        self.trip_progress = TripProgressRepository(conn)
-        self.charging_sessions = ChargingSessionRepository(conn)
-        self.charge_progress = ChargeProgressRepository(conn)
-        self.notifications = NotificationRepository(conn)
-        self.service_records = ServiceRecordRepository(conn)
-        self.messages = MessageRepository(conn)
-        self.dead_letters = DeadLetterRepository(conn)
-        self.clients = ClientRepository(conn)
-        self.grants = GrantRepository(conn)
-        self.codes = CodeRepository(conn)
-        self.refresh_tokens = RefreshTokenRepository(conn)
-        self.fleet = FleetRepository(conn)
-        self.operators = OperatorRepository(conn)
-        self.password_links = PasswordLinkRepository(conn)
-        self.registry = RegistryRepository(conn)
-        self.owner_history = OwnerHistoryRepository(conn)
-        self.devices = DeviceCredentialRepository(conn)
-        self.events = EventRepository(conn)
-        self.webhooks = SubscriptionRepository(conn)
-        self.deliveries = DeliveryRepository(conn)
-        self.erasure = ErasureRepository(conn)
         return self
 
     async def commit(self) -> None:

@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import bindparam, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fleetlink.domain.clearance import ClearanceChange, ClearanceStatus, FleetVehicle, can_move
@@ -17,7 +17,8 @@ from fleetlink.storage.tables import (
 )
 
 
-def _fleet_vehicle(row: Any) -> FleetVehicle:
+def fleet_vehicle_from_row(row: Any) -> FleetVehicle:
+    """An entry from a row of fleet_vehicles (or anything with its columns as attributes)."""
     return FleetVehicle(
         id=row.id,
         client_id=row.client_id,
@@ -42,11 +43,8 @@ class FleetRepository:
 
     async def get(self, client_id: str, vin: str) -> FleetVehicle | None:
         """The fleet's entry for vin, removed or not."""
-        stmt = select(fleet_vehicles).where(
-            fleet_vehicles.c.client_id == client_id, fleet_vehicles.c.vin == vin
-        )
-        row = (await self._conn.execute(stmt)).first()
-        return _fleet_vehicle(row) if row else None
+        row = (await self._conn.execute(_ENTRY, {"client": client_id, "vin": vin})).first()
+        return fleet_vehicle_from_row(row) if row else None
 
     async def in_fleet(self, client_id: str) -> list[FleetVehicle]:
         """The fleet's vehicles, oldest registration first."""
@@ -55,7 +53,7 @@ class FleetRepository:
             .where(fleet_vehicles.c.client_id == client_id, fleet_vehicles.c.removed_at.is_(None))
             .order_by(fleet_vehicles.c.created_at, fleet_vehicles.c.vin)
         )
-        return [_fleet_vehicle(row) for row in await self._conn.execute(stmt)]
+        return [fleet_vehicle_from_row(row) for row in await self._conn.execute(stmt)]
 
     async def add(self, vehicle: FleetVehicle) -> FleetVehicle:
         """Insert a new entry; a clash on (client, VIN) means another request won the race."""
@@ -77,8 +75,11 @@ class FleetRepository:
 
     async def has_due(self, client_id: str | None, now: datetime) -> bool:
         """Whether any pending clearance (of client_id, or of anyone) is due to settle."""
-        stmt = select(exists().where(*_due(client_id, now)))
-        return bool((await self._conn.execute(stmt)).scalar())
+        if client_id is None:
+            stmt = select(exists().where(*_due(client_id, now)))
+            return bool((await self._conn.execute(stmt)).scalar())
+        # A fleet's vehicle-data read asks this every time: one statement, cached once.
+        return bool(await self._conn.scalar(_CLIENT_HAS_DUE, {"client": client_id, "now": now}))
 
     async def due(
         self, client_id: str | None, now: datetime, limit: int | None = None
@@ -87,7 +88,7 @@ class FleetRepository:
         stmt = select(fleet_vehicles).where(*_due(client_id, now)).order_by(fleet_vehicles.c.id)
         if limit is not None:
             stmt = stmt.limit(limit)
-        return [_fleet_vehicle(row) for row in await self._conn.execute(stmt)]
+        return [fleet_vehicle_from_row(row) for row in await self._conn.execute(stmt)]
 
     async def move(
         self,
@@ -192,7 +193,8 @@ class FleetRepository:
             )
             .order_by(fleet_vehicles.c.created_at, fleet_vehicles.c.id)
         )
-        return [(_fleet_vehicle(row), row.client_name) for row in await self._conn.execute(stmt)]
+        rows = await self._conn.execute(stmt)
+        return [(fleet_vehicle_from_row(row), row.client_name) for row in rows]
 
     async def approved_of(self, vehicle_ids: Sequence[int]) -> list[int]:
         """The ids of the entries of every fleet holding an approved clearance of the vehicles."""
@@ -209,7 +211,21 @@ class FleetRepository:
         """One entry by its store id."""
         stmt = select(fleet_vehicles).where(fleet_vehicles.c.id == fleet_vehicle_id)
         row = (await self._conn.execute(stmt)).first()
-        return _fleet_vehicle(row) if row else None
+        return fleet_vehicle_from_row(row) if row else None
+
+
+# The hot reads of a fleet's vehicle data, as one statement object each (keyed in
+# SQLAlchemy's compiled cache once, rather than built and keyed on every request).
+_ENTRY = select(fleet_vehicles).where(
+    fleet_vehicles.c.client_id == bindparam("client"), fleet_vehicles.c.vin == bindparam("vin")
+)
+_CLIENT_HAS_DUE = select(
+    exists().where(
+        fleet_vehicles.c.status == ClearanceStatus.PENDING.value,
+        fleet_vehicles.c.settle_at <= bindparam("now"),
+        fleet_vehicles.c.client_id == bindparam("client"),
+    )
+)
 
 
 def _due(client_id: str | None, now: datetime) -> list[Any]:

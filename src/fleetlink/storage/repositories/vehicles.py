@@ -1,15 +1,17 @@
 """Vehicles in the store, always looked up through their owner."""
 
+from collections import namedtuple
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from fleetlink.domain.accounts import Account
 from fleetlink.domain.brands import brand_slug
+from fleetlink.domain.clearance import FleetVehicle
 from fleetlink.domain.state import VehicleState
 from fleetlink.domain.vehicle import (
     ClimateMode,
@@ -18,18 +20,40 @@ from fleetlink.domain.vehicle import (
     Powertrain,
     Vehicle,
 )
+from fleetlink.storage.repositories.fleet import fleet_vehicle_from_row
 from fleetlink.storage.repositories.state import state_from_row
-from fleetlink.storage.tables import accounts, vehicle_state, vehicles
+from fleetlink.storage.tables import accounts, fleet_vehicles, vehicle_state, vehicles
 
-# An outer join: a vehicle registered without an owner yet is still a vehicle.
-SELECT_VEHICLE = select(vehicles, accounts.c.guid.label("owner_guid")).outerjoin(
-    accounts, accounts.c.id == vehicles.c.owner_id
+# The columns a Vehicle is made of, in the order vehicle_from_row takes them: the hot reads
+# build it from the row's tuple by position rather than by name, and fetch nothing else.
+_VEHICLE_COLUMNS = (
+    vehicles.c.id,
+    vehicles.c.vin,
+    vehicles.c.owner_id,
+    accounts.c.guid.label("owner_guid"),
+    vehicles.c.make,
+    vehicles.c.model,
+    vehicles.c.year,
+    vehicles.c.powertrain,
+    vehicles.c.color,
+    vehicles.c.trim,
+    vehicles.c.alias,
+    vehicles.c.connection,
+    vehicles.c.last_connected_at,
+    vehicles.c.climate_target_c,
+    vehicles.c.climate_fan_speed,
+    vehicles.c.climate_mode,
+    vehicles.c.license_plate,
+    vehicles.c.owner_since,
 )
-# A vehicle with its latest state in one query: the hot reads of both APIs.
-_STATE_PREFIX = "state_"
-_STATE_NAMES = tuple(c.name for c in vehicle_state.c)
+_VEHICLE_WIDTH = len(_VEHICLE_COLUMNS)
+# An outer join: a vehicle registered without an owner yet is still a vehicle.
+SELECT_VEHICLE = select(*_VEHICLE_COLUMNS).outerjoin(accounts, accounts.c.id == vehicles.c.owner_id)
+# A vehicle with its latest state in one query: the hot reads of both APIs. The state's
+# columns follow the vehicle's, named as in vehicle_state.
+_StateRow = namedtuple("_StateRow", [c.name for c in vehicle_state.c])  # type: ignore[misc]
 _WITH_STATE = SELECT_VEHICLE.add_columns(
-    *(c.label(f"{_STATE_PREFIX}{c.name}") for c in vehicle_state.c)
+    *(c.label(f"state_{c.name}") for c in vehicle_state.c)
 ).outerjoin(vehicle_state, vehicle_state.c.vehicle_id == vehicles.c.id)
 
 
@@ -38,38 +62,136 @@ _OWNED_WITH_STATE = _WITH_STATE.where(
     vehicles.c.vin == bindparam("vin"), vehicles.c.owner_id == bindparam("owner")
 )
 _BY_ID_WITH_STATE = _WITH_STATE.where(vehicles.c.id == bindparam("id"))
+_OWNED = SELECT_VEHICLE.where(
+    vehicles.c.vin == bindparam("vin"), vehicles.c.owner_id == bindparam("owner")
+)
+_LIST_OWNED = SELECT_VEHICLE.where(vehicles.c.owner_id == bindparam("owner")).order_by(
+    vehicles.c.vin
+)
+
+
+_STATE_END = _VEHICLE_WIDTH + len(_StateRow._fields)
+# A caller's account, and the vehicle with this VIN if it is theirs, with its state, in one
+# query: every Toyota state read checks the account and reads the vehicle. The vehicle's
+# columns are null where the account owns no such vehicle, foreign and unknown alike.
+_ACCOUNT_COLUMNS = (accounts.c.id, accounts.c.guid, accounts.c.email, accounts.c.password_hash)
+_ACCOUNT_TIMES = (accounts.c.created_at, accounts.c.disabled_at)
+_ACCOUNT_WITH_OWNED = (
+    select(
+        *_VEHICLE_COLUMNS,
+        *(c.label(f"state_{c.name}") for c in vehicle_state.c),
+        *(c.label(f"account_{c.name}") for c in (*_ACCOUNT_COLUMNS, *_ACCOUNT_TIMES)),
+    )
+    .select_from(accounts)
+    .outerjoin(
+        vehicles, (vehicles.c.owner_id == accounts.c.id) & (vehicles.c.vin == bindparam("vin"))
+    )
+    .outerjoin(vehicle_state, vehicle_state.c.vehicle_id == vehicles.c.id)
+    .where(accounts.c.guid == bindparam("guid"))
+)
+# The same for the account's whole list, in VIN order (one row, all null past the account's
+# columns, for an account with no vehicle).
+_ACCOUNT_WITH_ALL_OWNED = (
+    select(
+        *(c.label(f"account_{c.name}") for c in (*_ACCOUNT_COLUMNS, *_ACCOUNT_TIMES)),
+        *_VEHICLE_COLUMNS,
+    )
+    .select_from(accounts)
+    .outerjoin(vehicles, vehicles.c.owner_id == accounts.c.id)
+    .where(accounts.c.guid == bindparam("guid"))
+    .order_by(vehicles.c.vin)
+)
+_ACCOUNT_WIDTH = len(_ACCOUNT_COLUMNS) + len(_ACCOUNT_TIMES)
+
+
+# A fleet's entry for a VIN and the vehicle it was cleared for, with its state, in one query:
+# a fleet's every vehicle-data read. The vehicle's columns follow the entry's.
+_EntryRow = namedtuple("_EntryRow", [c.name for c in fleet_vehicles.c])  # type: ignore[misc]
+_ENTRY_WIDTH = len(_EntryRow._fields)
+_ENTRY_WITH_STATE = (
+    select(*fleet_vehicles.c, *_WITH_STATE.selected_columns)
+    .select_from(fleet_vehicles)
+    .outerjoin(vehicles, vehicles.c.id == fleet_vehicles.c.vehicle_id)
+    .outerjoin(accounts, accounts.c.id == vehicles.c.owner_id)
+    .outerjoin(vehicle_state, vehicle_state.c.vehicle_id == vehicles.c.id)
+    .where(
+        fleet_vehicles.c.client_id == bindparam("client"),
+        fleet_vehicles.c.vin == bindparam("vin"),
+    )
+)
+
+
+def _account(columns: Sequence[Any]) -> Account:
+    id_, guid, email, password_hash, created_at, disabled_at = columns
+    return Account(
+        id=id_,
+        guid=guid,
+        email=email,
+        password_hash=password_hash,
+        created_at=created_at,
+        disabled_at=disabled_at,
+    )
 
 
 def _with_state(row: Any) -> tuple[Vehicle, VehicleState | None]:
-    if row.state_vehicle_id is None:
-        return vehicle_from_row(row), None
-    columns = row._mapping
-    state = SimpleNamespace(**{name: columns[f"{_STATE_PREFIX}{name}"] for name in _STATE_NAMES})
-    return vehicle_from_row(row), state_from_row(state)
+    vehicle = vehicle_from_row(row)
+    if row[_VEHICLE_WIDTH] is None:  # the state's vehicle_id: it never reported
+        return vehicle, None
+    # A named tuple of the row's state columns: state_from_row reads it by attribute, at
+    # tuple cost.
+    return vehicle, state_from_row(_StateRow._make(row[_VEHICLE_WIDTH:_STATE_END]))
+
+
+# Stored values to members by a dict: an Enum's own call costs a few times more, 3 a vehicle,
+# 25 vehicles a list. A value not stored by us still goes through the Enum, and fails there.
+_POWERTRAINS = {m.value: m for m in Powertrain}
+_CONNECTIONS = {m.value: m for m in ConnectionState}
+_CLIMATE_MODES = {m.value: m for m in ClimateMode}
 
 
 def vehicle_from_row(row: Any) -> Vehicle:
+    """A vehicle from a row whose first columns are SELECT_VEHICLE's."""
+    (
+        id_,
+        vin,
+        owner_id,
+        owner_guid,
+        make,
+        model,
+        year,
+        powertrain,
+        color,
+        trim,
+        alias,
+        connection,
+        last_connected_at,
+        climate_target_c,
+        climate_fan_speed,
+        climate_mode,
+        license_plate,
+        owner_since,
+    ) = row[:_VEHICLE_WIDTH]
     return Vehicle(
-        id=row.id,
-        vin=row.vin,
-        owner_id=row.owner_id,
-        owner_guid=row.owner_guid,
-        make=row.make,
-        model=row.model,
-        year=row.year,
-        powertrain=Powertrain(row.powertrain),
-        color=row.color,
-        trim=row.trim,
-        alias=row.alias,
-        connection=ConnectionState(row.connection),
-        last_connected_at=row.last_connected_at,
+        id=id_,
+        vin=vin,
+        owner_id=owner_id,
+        owner_guid=owner_guid,
+        make=make,
+        model=model,
+        year=year,
+        powertrain=_POWERTRAINS.get(powertrain) or Powertrain(powertrain),
+        color=color,
+        trim=trim,
+        alias=alias,
+        connection=_CONNECTIONS.get(connection) or ConnectionState(connection),
+        last_connected_at=last_connected_at,
         climate=ClimateSettings(
-            target_c=row.climate_target_c,
-            fan_speed=row.climate_fan_speed,
-            mode=ClimateMode(row.climate_mode),
+            target_c=climate_target_c,
+            fan_speed=climate_fan_speed,
+            mode=_CLIMATE_MODES.get(climate_mode) or ClimateMode(climate_mode),
         ),
-        license_plate=row.license_plate,
-        owner_since=row.owner_since,
+        license_plate=license_plate,
+        owner_since=owner_since,
     )
 
 
@@ -81,8 +203,7 @@ class VehicleRepository:
 
     async def owned(self, owner_id: int, vin: str) -> Vehicle | None:
         """The vehicle with this VIN if owner_id owns it; None for unknown and foreign alike."""
-        stmt = SELECT_VEHICLE.where(vehicles.c.vin == vin, vehicles.c.owner_id == owner_id)
-        row = (await self._conn.execute(stmt)).first()
+        row = (await self._conn.execute(_OWNED, {"vin": vin, "owner": owner_id})).first()
         return vehicle_from_row(row) if row else None
 
     async def owned_with_state(
@@ -91,6 +212,42 @@ class VehicleRepository:
         """Like owned, with the vehicle's latest state (None if it never reported)."""
         row = (await self._conn.execute(_OWNED_WITH_STATE, {"vin": vin, "owner": owner_id})).first()
         return _with_state(row) if row else None
+
+    async def account_with_owned(
+        self, guid: str, vin: str
+    ) -> tuple[Account, tuple[Vehicle, VehicleState | None] | None] | None:
+        """The account with this guid (None if there is none) and its vehicle with this VIN,
+        with its latest state (None for an unknown and a foreign VIN alike), in one query."""
+        row = (await self._conn.execute(_ACCOUNT_WITH_OWNED, {"guid": guid, "vin": vin})).first()
+        if row is None:
+            return None
+        return _account(row[_STATE_END:]), (_with_state(row) if row[0] is not None else None)
+
+    async def account_with_all_owned(self, guid: str) -> tuple[Account, list[Vehicle]] | None:
+        """The account with this guid (None if there is none) and every vehicle it owns, in
+        VIN order, in one query."""
+        rows = (await self._conn.execute(_ACCOUNT_WITH_ALL_OWNED, {"guid": guid})).all()
+        if not rows:
+            return None
+        owned = [
+            vehicle_from_row(row[_ACCOUNT_WIDTH:])
+            for row in rows
+            if row[_ACCOUNT_WIDTH] is not None  # the vehicle's id: null when it owns none
+        ]
+        return _account(rows[0][:_ACCOUNT_WIDTH]), owned
+
+    async def cleared_with_state(
+        self, client_id: str, vin: str
+    ) -> tuple[FleetVehicle, tuple[Vehicle, VehicleState | None] | None] | None:
+        """The fleet's entry for vin, removed or not (None if it has none), and the vehicle it
+        names with its latest state (None if it names none), in one query."""
+        parameters = {"client": client_id, "vin": vin}
+        row = (await self._conn.execute(_ENTRY_WITH_STATE, parameters)).first()
+        if row is None:
+            return None
+        entry = fleet_vehicle_from_row(_EntryRow._make(row[:_ENTRY_WIDTH]))
+        rest = row[_ENTRY_WIDTH:]
+        return entry, (_with_state(rest) if rest[0] is not None else None)
 
     async def by_id_with_state(self, vehicle_id: int) -> tuple[Vehicle, VehicleState | None] | None:
         """A vehicle by its store id with its latest state (None if it never reported)."""
@@ -104,8 +261,8 @@ class VehicleRepository:
 
     async def list_owned(self, owner_id: int) -> list[Vehicle]:
         """Every vehicle of owner_id, in VIN order."""
-        stmt = SELECT_VEHICLE.where(vehicles.c.owner_id == owner_id).order_by(vehicles.c.vin)
-        return [vehicle_from_row(row) for row in await self._conn.execute(stmt)]
+        rows = await self._conn.execute(_LIST_OWNED, {"owner": owner_id})
+        return [vehicle_from_row(row) for row in rows]
 
     async def existing_ids(self, vins: Sequence[str]) -> dict[str, int]:
         """The store ids of those of vins that are registered, to anyone."""

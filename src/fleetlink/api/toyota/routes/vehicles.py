@@ -4,15 +4,14 @@ from fastapi import APIRouter
 
 from fleetlink.api.toyota import mappers
 from fleetlink.api.toyota import schemas as s
-from fleetlink.api.toyota.dependencies import Caller, Services
+from fleetlink.api.toyota.dependencies import Caller, OwnVehicles, Services
 from fleetlink.services import vehicles
 
 router = APIRouter(tags=["Vehicles"])
 
 
 @router.get("/vehicles", response_model_exclude_none=True)
-async def list_connected_vehicles(caller: Caller, ctx: Services) -> s.ConnectedVehicleList:
-    found = await vehicles.list_vehicles(ctx, caller)
+async def list_connected_vehicles(found: OwnVehicles) -> s.ConnectedVehicleList:
     return s.ConnectedVehicleList(data=[mappers.connected_vehicle(v) for v in found])
 
 
