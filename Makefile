@@ -44,18 +44,20 @@ fuzz: $(VENV)/.installed-dev
 
 # Every bench of issue 10 in one run (bench/README.md): reads through the ASGI app; reads over
 # HTTP beside the floor apps and Prism, the trips, --workers 1 beside 2, the servers' sizes and
-# a soak; ingestion beside the bare broker. A part that fails does not stop the others; the
-# status is the last failure's. Longer runs: make bench BENCH_HTTP_ARGS="--backend all
+# a soak; ingestion beside the bare broker; ingestion with webhooks on and off. A part that
+# fails does not stop the others; the status is the last failure's. Longer runs: make bench BENCH_HTTP_ARGS="--backend all
 # --soak-seconds 600 --history-days 365". `make bench-http` runs the HTTP bench alone.
 BENCH_API_ARGS ?=
 BENCH_HTTP_ARGS ?= --backend all
 BENCH_INGEST_ARGS ?=
+BENCH_WEBHOOKS_ARGS ?= --messages 1000 --rounds 3
 bench: $(VENV)/.installed-dev bench-tools
 	@echo "make bench: started $$(date -u '+%F %T UTC'), load $$(cut -d' ' -f1-3 /proc/loadavg), $$(nproc) CPUs"
 	@status=0; \
 	$(BIN)/python -m bench.api_reads $(BENCH_API_ARGS) || status=$$?; \
 	$(BIN)/python -m bench.http_reads $(BENCH_HTTP_ARGS) || status=$$?; \
 	$(BIN)/python -m bench.ingest $(BENCH_INGEST_ARGS) || status=$$?; \
+	$(BIN)/python -m bench.webhooks $(BENCH_WEBHOOKS_ARGS) 2>/dev/null || status=$$?; \
 	echo "make bench: ended $$(date -u '+%F %T UTC'), load $$(cut -d' ' -f1-3 /proc/loadavg), status $$status"; \
 	exit $$status
 
