@@ -45,8 +45,9 @@ fuzz: $(VENV)/.installed-dev
 # Every bench of issue 10 in one run (bench/README.md): reads through the ASGI app; reads over
 # HTTP beside the floor apps and Prism, the trips, --workers 1 beside 2, the servers' sizes and
 # a soak; ingestion beside the bare broker; ingestion with webhooks on and off. A part that
-# fails does not stop the others; the status is the last failure's. Longer runs: make bench BENCH_HTTP_ARGS="--backend all
-# --soak-seconds 600 --history-days 365". `make bench-http` runs the HTTP bench alone.
+# fails does not stop the others; the status is the last failure's. Longer runs: make bench
+# BENCH_HTTP_ARGS="--backend all --soak-seconds 600 --history-days 365". `make bench-http`
+# runs the HTTP bench alone.
 BENCH_API_ARGS ?=
 BENCH_HTTP_ARGS ?= --backend all
 BENCH_INGEST_ARGS ?=

@@ -41,7 +41,7 @@ POLL_S = 0.5
 # which leaves ingestion at least 0.8 of what it does alone (bench/webhooks.py measures it).
 GIVE_WAY_ABOVE = 0.3
 GIVE_WAY_BATCH = 20
-GIVE_WAY_SHARE = 0.15
+GIVE_WAY_SHARE = 0.1
 ACCESS_ENDED = "not sent: the subscriber may no longer read this vehicle"
 
 
