@@ -41,12 +41,16 @@ def _alive(pid: int) -> bool:
     return True
 
 
-async def _until(what: str, check: Any, seconds: float = 30.0) -> None:
+async def _until(
+    what: str, check: Any, seconds: float = 30.0, server: LiveServer | None = None
+) -> None:
     for _ in range(int(seconds * 10)):
         if check():
             return
         await asyncio.sleep(0.1)
-    raise AssertionError(f"{what} did not happen within {seconds} s")
+    # What the server said last is what tells why it did not happen.
+    said = "\n".join(server.stderr[-40:]) if server is not None else ""
+    raise AssertionError(f"{what} did not happen within {seconds} s\n{said}")
 
 
 async def _command_succeeds(api: httpx.AsyncClient, vin: str, command: str) -> None:
@@ -104,7 +108,9 @@ async def test_two_workers_serve_publish_commands_and_replace_a_dead_one(
                 # Started is not listening: the next one killed before this one listens
                 # would leave no socket to connect to.
                 await _until(
-                    f"worker {number} listening", lambda n=number: _listening(server, n) == 2
+                    f"worker {number} listening",
+                    lambda n=number: _listening(server, n) == 2,
+                    server=server,
                 )
             await _command_succeeds(api, vin, "lock")
             replaced = _workers(server)
