@@ -51,6 +51,8 @@ class _Outcome:
     subscription: Subscription
     attempt: Attempt
     retry_after: timedelta | None
+    # Sent: it held one of its endpoint's slots, until its attempt is recorded.
+    sent: bool = False
 
 
 def _by_subscriber_and_type(
@@ -160,11 +162,13 @@ class WebhookDelivery:
         now = self._ctx.clock()
         try:
             sent = await self._sender.send(sub.url, sub.secrets(now), event, sub.format)
+        except asyncio.CancelledError:
+            # Never recorded: its lease lapses and it is claimed again.
+            self._in_flight[sub.id] -= 1
+            raise
         except Exception as exc:  # a sender's bug costs this attempt, not the loop
             log.exception("webhook.send_failed", vin=event.vin, subscription_id=sub.id)
             sent = Sent(None, 0.0, error=f"{type(exc).__name__}: {exc}"[:500])
-        finally:
-            self._in_flight[sub.id] -= 1
         attempt = Attempt(
             delivery.id, sub.id, event.id, now, sent.status_code, sent.latency_ms, sent.error
         )
@@ -177,7 +181,7 @@ class WebhookDelivery:
             latency_ms=round(sent.latency_ms, 1),
             error=sent.error,
         )
-        self._done.append(_Outcome(delivery, sub, attempt, sent.retry_after))
+        self._done.append(_Outcome(delivery, sub, attempt, sent.retry_after, sent=True))
 
     async def record(self) -> int:
         """Write the attempts finished so far, and what each delivery does next: one commit."""
@@ -209,6 +213,24 @@ class WebhookDelivery:
             )
             status = DeliveryStatus.PENDING if retry is not None else DeliveryStatus.FAILED
             settled.append((o.delivery.id, status, attempts, retry or now))
+        try:
+            await self._write_down(done, settled, failing, disabled, now)
+        finally:
+            # A send holds its endpoint's slot until its attempt is written down: what a
+            # server killed now would send again is at most its slots' worth per endpoint.
+            for o in done:
+                if o.sent:
+                    self._in_flight[o.subscription.id] -= 1
+        return len(done)
+
+    async def _write_down(
+        self,
+        done: list[_Outcome],
+        settled: list[tuple[str, DeliveryStatus, int, datetime]],
+        failing: dict[str, bool],
+        disabled: dict[str, str],
+        now: datetime,
+    ) -> None:
         async with self._ctx.store.writing(brief=True) as uow:
             await uow.deliveries.add_attempts([o.attempt for o in done])
             await uow.deliveries.settle(settled)
@@ -221,7 +243,6 @@ class WebhookDelivery:
                 await uow.webhooks.disable(sub_id, reason)
                 log.warning("webhook.disabled", subscription_id=sub_id, reason=reason)
             await uow.commit()
-        return len(done)
 
     async def drain(self) -> None:
         """Wait for the sends under way and record them (tests; shutdown)."""
