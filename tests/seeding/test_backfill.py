@@ -21,8 +21,8 @@ COUNT = 8
 
 
 LIFE_START = datetime(2026, 11, 18, 6, 0, tzinfo=UTC)
-# Seed 11's fleet has a car on the road when a backfill ends at this instant.
-MID_TRIP_END = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
+# Seed 11's fleet has two cars on the road when a backfill ends at this instant.
+MID_TRIP_END = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("end", [None, MID_TRIP_END], ids=["ending-now", "ending-mid-trip"])

@@ -225,6 +225,9 @@ class SimVehicle(Stamping):
         self.parked_since = None
         self.body.locked = False
         out = [self.connection(ConnectionState.ONLINE), *self._unplug()]
+        # Awake, the unit says what changed while it slept (the charge standby took), so a
+        # trip starts from what the car held when it set off, not when it last spoke.
+        out += self.sample()
         out += self._open_doors(doors_used(self.rng, arriving=False))
         self.chore = ("set_off", self.now + timedelta(seconds=self.rng.uniform(*BOARDING_S)))
         return out
