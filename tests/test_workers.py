@@ -80,6 +80,13 @@ async def test_two_workers_serve_publish_commands_and_replace_a_dead_one(
     )
     try:
         await _until("two workers' start", lambda: len(_workers(server)) == 2)
+        # Started is not listening: under load a worker may take seconds to say it is ready,
+        # and one killed before then is ready once, not twice, when it is back.
+        await _until(
+            "both workers listening",
+            lambda: _listening(server, 1) == _listening(server, 2) == 1,
+            server=server,
+        )
         first = _workers(server)
         async with httpx.AsyncClient(
             base_url=server.base_url,
