@@ -215,14 +215,25 @@ async def authenticate_api_token(
     One query answers whether the client stands and, for an owner's token, whether its
     grant does: revoking either ends the token at once, though its signature is still good.
     """
-    access = access_from(await tokens.verify(token, HIGH_MOBILITY_AUDIENCE, ctx.clock()))
+    access = await verified_access(tokens, token, ctx.clock())
     async with ctx.store.reading() as uow:
         active = await uow.grants.access_active(access.client_id, access.grant_id)
+    ensure_standing(access, active)
+    return access
+
+
+async def verified_access(tokens: TokenService, token: str, now: datetime) -> ApiAccess:
+    """What a High Mobility bearer token says it grants, once its signature and claims are
+    checked; whether its client and grant still stand is ensure_standing's to say."""
+    return access_from(await tokens.verify(token, HIGH_MOBILITY_AUDIENCE, now))
+
+
+def ensure_standing(access: ApiAccess, active: bool) -> None:
+    """Refuse a token whose client, or grant, has been revoked since it was signed."""
     if not active:
         if access.grant_id is not None:
             raise Unauthenticated("token's grant or client has been revoked")
         raise Unauthenticated("token's client has been revoked")
-    return access
 
 
 async def granted_vehicle_ids(ctx: ServiceContext, access: ApiAccess) -> frozenset[int]:

@@ -8,6 +8,7 @@ import httpx
 from fleetlink.bootstrap import Container
 from fleetlink.domain.state import ChargingStatus, Doors, Position, VehicleState
 from fleetlink.domain.vehicle import Vehicle
+from fleetlink.services.clients import revoke_client
 from fleetlink.services.telemetry import ingest
 from tests.api.conftest import Fleet, FleetFactory, with_clearance
 from tests.api.operator.conftest import a_new_car
@@ -294,3 +295,22 @@ async def test_what_a_unit_never_reported_is_left_out_of_both_apis(
     assert {(d["lock"], "position" in d) for d in hm_locked["doors"]["locks"]} == {
         ("locked", False)
     }
+
+
+async def test_a_revoked_fleets_token_is_401_before_any_vehicle_is_looked_at(
+    container: Container,
+    make_client: ClientFactory,
+    make_fleet: FleetFactory,
+    make_owner: OwnerFactory,
+) -> None:
+    owner, stranger = await make_owner(count=1), await make_owner(count=1)
+    http, fleet = await _approved(container, make_client, make_fleet, owner)
+    vin = owner.vehicles[0].vin
+    assert (await http.get(_url(vin), headers=fleet.headers)).status_code == 200
+
+    await revoke_client(container.services, fleet.client_id)
+
+    for path in (_url(vin), _url("NOT-A-VIN"), _url(stranger.vehicles[0].vin)):
+        refused = await http.get(path, headers=fleet.headers)
+        assert refused.status_code == 401, (path, refused.text)
+        assert refused.json()["errors"][0]["detail"] == "token's client has been revoked"

@@ -78,7 +78,7 @@ class FleetRepository:
         if client_id is None:
             stmt = select(exists().where(*_due(client_id, now)))
             return bool((await self._conn.execute(stmt)).scalar())
-        # A fleet's vehicle-data read asks this every time: one statement, cached once.
+        # Asked on a fleet's charging and settling reads: one statement, cached once.
         return bool(await self._conn.scalar(_CLIENT_HAS_DUE, {"client": client_id, "now": now}))
 
     async def due(

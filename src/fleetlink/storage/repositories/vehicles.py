@@ -2,16 +2,16 @@
 
 from collections import namedtuple
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fleetlink.domain.accounts import Account
 from fleetlink.domain.brands import brand_slug
-from fleetlink.domain.clearance import FleetVehicle
+from fleetlink.domain.clearance import ClearanceStatus, FleetVehicle
 from fleetlink.domain.state import VehicleState
 from fleetlink.domain.vehicle import (
     ClimateMode,
@@ -22,7 +22,13 @@ from fleetlink.domain.vehicle import (
 )
 from fleetlink.storage.repositories.fleet import fleet_vehicle_from_row
 from fleetlink.storage.repositories.state import state_from_row
-from fleetlink.storage.tables import accounts, fleet_vehicles, vehicle_state, vehicles
+from fleetlink.storage.tables import (
+    accounts,
+    fleet_vehicles,
+    oauth_clients,
+    vehicle_state,
+    vehicles,
+)
 
 # The columns a Vehicle is made of, in the order vehicle_from_row takes them: the hot reads
 # build it from the row's tuple by position rather than by name, and fetch nothing else.
@@ -104,21 +110,54 @@ _ACCOUNT_WITH_ALL_OWNED = (
 _ACCOUNT_WIDTH = len(_ACCOUNT_COLUMNS) + len(_ACCOUNT_TIMES)
 
 
-# A fleet's entry for a VIN and the vehicle it was cleared for, with its state, in one query:
-# a fleet's every vehicle-data read. The vehicle's columns follow the entry's.
+# A fleet's entry for a VIN, then the vehicle it was cleared for and its state, as one
+# row of _FLEET_READ.
 _EntryRow = namedtuple("_EntryRow", [c.name for c in fleet_vehicles.c])  # type: ignore[misc]
 _ENTRY_WIDTH = len(_EntryRow._fields)
-_ENTRY_WITH_STATE = (
-    select(*fleet_vehicles.c, *_WITH_STATE.selected_columns)
-    .select_from(fleet_vehicles)
+_ENTRY_COLUMNS = (*fleet_vehicles.c, *_WITH_STATE.selected_columns)
+
+# Due clearances of the client, in a query whose FROM holds fleet_vehicles too: an alias of
+# its own, or the subquery would correlate with the outer entry.
+_DUE = fleet_vehicles.alias("due")
+# A fleet's vehicle-data read: whether the client stands, whether any of its clearances is
+# due to settle, and its entry for the VIN with the vehicle and state, in one query. One row
+# if the client exists, its entry's columns null if it has none for the VIN.
+_FLEET_READ = (
+    select(
+        oauth_clients.c.revoked_at.is_(None),
+        exists()
+        .where(
+            _DUE.c.client_id == oauth_clients.c.client_id,
+            _DUE.c.status == ClearanceStatus.PENDING.value,
+            _DUE.c.settle_at <= bindparam("now"),
+        )
+        .correlate(oauth_clients),
+        *_ENTRY_COLUMNS,
+    )
+    .select_from(oauth_clients)
+    .outerjoin(
+        fleet_vehicles,
+        and_(
+            fleet_vehicles.c.client_id == oauth_clients.c.client_id,
+            fleet_vehicles.c.vin == bindparam("vin"),
+        ),
+    )
     .outerjoin(vehicles, vehicles.c.id == fleet_vehicles.c.vehicle_id)
     .outerjoin(accounts, accounts.c.id == vehicles.c.owner_id)
     .outerjoin(vehicle_state, vehicle_state.c.vehicle_id == vehicles.c.id)
-    .where(
-        fleet_vehicles.c.client_id == bindparam("client"),
-        fleet_vehicles.c.vin == bindparam("vin"),
-    )
+    .where(oauth_clients.c.client_id == bindparam("client"))
 )
+
+
+@dataclass(frozen=True, slots=True)
+class FleetRead:
+    """What a fleet's vehicle-data read needs, read together."""
+
+    client_active: bool
+    clearance_due: bool
+    # The fleet's entry for the VIN, removed or not, and the vehicle it names with its
+    # latest state (None if it names none); None if the fleet has no entry for the VIN.
+    cleared: tuple[FleetVehicle, tuple[Vehicle, VehicleState | None] | None] | None
 
 
 def _account(columns: Sequence[Any]) -> Account:
@@ -236,18 +275,23 @@ class VehicleRepository:
         ]
         return _account(rows[0][:_ACCOUNT_WIDTH]), owned
 
-    async def cleared_with_state(
-        self, client_id: str, vin: str
-    ) -> tuple[FleetVehicle, tuple[Vehicle, VehicleState | None] | None] | None:
-        """The fleet's entry for vin, removed or not (None if it has none), and the vehicle it
-        names with its latest state (None if it names none), in one query."""
-        parameters = {"client": client_id, "vin": vin}
-        row = (await self._conn.execute(_ENTRY_WITH_STATE, parameters)).first()
+    async def fleet_read(self, client_id: str, vin: str, now: datetime) -> FleetRead | None:
+        """A fleet's standing, whether it has clearances due to settle, and its entry for
+        vin with the vehicle it names and its latest state, in one query; None if there is
+        no such client."""
+        parameters = {"client": client_id, "vin": vin, "now": now}
+        row = (await self._conn.execute(_FLEET_READ, parameters)).first()
         if row is None:
             return None
-        entry = fleet_vehicle_from_row(_EntryRow._make(row[:_ENTRY_WIDTH]))
-        rest = row[_ENTRY_WIDTH:]
-        return entry, (_with_state(rest) if rest[0] is not None else None)
+        entry_row = row[2 : 2 + _ENTRY_WIDTH]
+        cleared = None
+        if entry_row[0] is not None:
+            rest = row[2 + _ENTRY_WIDTH :]
+            cleared = (
+                fleet_vehicle_from_row(_EntryRow._make(entry_row)),
+                _with_state(rest) if rest[0] is not None else None,
+            )
+        return FleetRead(bool(row[0]), bool(row[1]), cleared)
 
     async def by_id_with_state(self, vehicle_id: int) -> tuple[Vehicle, VehicleState | None] | None:
         """A vehicle by its store id with its latest state (None if it never reported)."""
