@@ -231,9 +231,14 @@ async def verified_access(tokens: TokenService, token: str, now: datetime) -> Ap
 def ensure_standing(access: ApiAccess, active: bool) -> None:
     """Refuse a token whose client, or grant, has been revoked since it was signed."""
     if not active:
-        if access.grant_id is not None:
-            raise Unauthenticated("token's grant or client has been revoked")
-        raise Unauthenticated("token's client has been revoked")
+        raise revoked(access)
+
+
+def revoked(access: ApiAccess) -> Unauthenticated:
+    """The refusal of a token whose client, or grant, no longer stands."""
+    if access.grant_id is not None:
+        return Unauthenticated("token's grant or client has been revoked")
+    return Unauthenticated("token's client has been revoked")
 
 
 async def granted_vehicle_ids(ctx: ServiceContext, access: ApiAccess) -> frozenset[int]:

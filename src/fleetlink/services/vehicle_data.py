@@ -8,7 +8,7 @@ from fleetlink.domain.errors import Forbidden, InvalidInput, VehicleNotFound
 from fleetlink.domain.state import VehicleState
 from fleetlink.domain.vehicle import Vehicle
 from fleetlink.domain.vin import normalize_vin
-from fleetlink.services.api_tokens import ensure_standing, verified_access
+from fleetlink.services.api_tokens import ensure_standing, revoked, verified_access
 from fleetlink.services.context import ServiceContext
 from fleetlink.services.fleet import settle_due
 from fleetlink.services.ownership import owners_view
@@ -44,10 +44,10 @@ async def read_vehicle_data(
     while True:
         async with ctx.store.reading() as uow:
             read = await uow.vehicles.fleet_read(access.client_id, canonical, ctx.clock())
+        if read is None or not read.client_active:
+            raise revoked(access)
         if not settled:
-            ensure_standing(access, read is not None and read.client_active)
             await admit(access)
-        assert read is not None  # ensure_standing raised otherwise
         if not canonical:
             raise VehicleNotFound(vin)
         if read.clearance_due and not settled:
@@ -88,9 +88,11 @@ async def _granted(
     async with ctx.store.reading() as uow:
         ensure_standing(access, await uow.grants.access_active(access.client_id, access.grant_id))
     await admit(access)
+    if not canonical or access.grant_id is None:
+        raise VehicleNotFound(vin)
     async with ctx.store.reading() as uow:
         vehicle_id = (await uow.vehicles.existing_ids([canonical])).get(canonical)
-        if vehicle_id is None or access.grant_id is None:
+        if vehicle_id is None:
             raise VehicleNotFound(vin)
         if not await uow.grants.grant_covers(access.grant_id, vehicle_id):
             raise VehicleNotFound(vin)

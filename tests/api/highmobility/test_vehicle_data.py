@@ -297,7 +297,7 @@ async def test_what_a_unit_never_reported_is_left_out_of_both_apis(
     }
 
 
-async def test_a_revoked_fleets_token_is_401_before_any_vehicle_is_looked_at(
+async def test_a_revoked_fleets_token_is_401_whatever_the_vin(
     container: Container,
     make_client: ClientFactory,
     make_fleet: FleetFactory,

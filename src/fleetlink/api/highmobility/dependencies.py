@@ -46,7 +46,7 @@ def requiring(scope: Scope) -> Callable[[Request], Awaitable[ApiAccess]]:
     return dependency
 
 
-async def vehicle_data(request: Request) -> Snapshot:
+async def readable_vehicle(request: Request) -> Snapshot:
     """The path's vehicle with its latest state, as requiring(VEHICLE_DATA) and then
     read_vehicle_data would give it, checked in the same order: the hot read of a fleet."""
     vin: str = request.path_params["vin"]
@@ -80,6 +80,6 @@ def fleet_operator(scope: Scope) -> Callable[[Request], Awaitable[ApiAccess]]:
 
 
 Services = Annotated[ServiceContext, Depends(services)]
-VehicleData = Annotated[Snapshot, Depends(vehicle_data)]
+ReadableVehicle = Annotated[Snapshot, Depends(readable_vehicle)]
 ClearanceAccess = Annotated[ApiAccess, Depends(fleet_operator(Scope.FLEET_CLEARANCE))]
 EligibilityAccess = Annotated[ApiAccess, Depends(requiring(Scope.ELIGIBILITY_CHECK))]
