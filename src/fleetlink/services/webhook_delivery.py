@@ -109,16 +109,19 @@ class WebhookDelivery:
                 sorted({e.vehicle_id for e in told if e.vehicle_id is not None}),
                 sorted({e.client_id for e in told if e.client_id is not None}),
             )
-            wanting = _by_subscriber_and_type(candidates)
-            who = await readers(uow, told, sorted({s.subscriber for s in candidates}, key=str))
-            await uow.deliveries.add_many(
-                [
-                    Delivery(new_id(), s.id, e.id, DeliveryStatus.PENDING, 0, now, now)
-                    for e, allowed in zip(told, who, strict=True)
-                    for subscriber in allowed
-                    for s in wanting.get((subscriber, e.type), ())
-                ]
-            )
+            # With no subscription that could hear of these vehicles (a deployment without
+            # webhooks, a burst from unwatched cars), the turn only marks them fanned out.
+            if candidates:
+                wanting = _by_subscriber_and_type(candidates)
+                who = await readers(uow, told, sorted({s.subscriber for s in candidates}, key=str))
+                await uow.deliveries.add_many(
+                    [
+                        Delivery(new_id(), s.id, e.id, DeliveryStatus.PENDING, 0, now, now)
+                        for e, allowed in zip(told, who, strict=True)
+                        for subscriber in allowed
+                        for s in wanting.get((subscriber, e.type), ())
+                    ]
+                )
             await uow.deliveries.mark_dispatched([p for p, _ in pending])
             await uow.commit()
         return len(pending)
