@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 import pytest
@@ -36,6 +36,7 @@ from fleetlink.services.vehicles import register_vehicles
 from fleetlink.settings import Settings
 from fleetlink.simulator.fleetgen import generate_fleet
 from fleetlink.storage.tables import metadata
+from fleetlink.storage.uow import Store
 from fleetlink.telematics.payload import TimeWindow
 from tests.contract import ContractValidator
 
@@ -135,6 +136,18 @@ def service_unavailable(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{reason} (CI=true: the service must be running)", pytrace=False)
     pytest.skip(reason)
+
+
+def listened_engines(store: Store) -> list[Any]:
+    """The store's engines a statement listener must be put on to hear each statement once.
+
+    An engine made with execution_options (PostgreSQL's reads, in autocommit) shares its
+    parent's pool and its events: a listener on both would hear its statements twice.
+    """
+    found: dict[int, Any] = {}
+    for engine in (store.engine, store.read_engine, store.brief_write_engine):
+        found.setdefault(id(engine.sync_engine.pool), engine.sync_engine)
+    return list(found.values())
 
 
 class Clock:

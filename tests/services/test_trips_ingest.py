@@ -25,7 +25,7 @@ from fleetlink.storage.uow import Store
 from fleetlink.telematics.codec import decode
 from fleetlink.telematics.encoding import encode_event, encode_telemetry
 from fleetlink.telematics.topics import Channel, topic
-from tests.conftest import ANY_TIME, OwnerFactory
+from tests.conftest import ANY_TIME, OwnerFactory, listened_engines
 
 # After the generated starting state, which the vehicles reported minutes ago.
 T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
@@ -204,8 +204,7 @@ def counted_statements(container: Container) -> Iterator[list[str]]:
         seen.append(statement)
 
     # Every engine of the store: on SQLite, ingestion writes through the inline one.
-    store = container.store
-    engines = {e.sync_engine for e in (store.engine, store.read_engine, store.brief_write_engine)}
+    engines = listened_engines(container.store)
     for engine in engines:
         event.listen(engine, "before_cursor_execute", count)
     try:

@@ -27,7 +27,7 @@ from fleetlink.simulator.fleetgen import generate_fleet
 from fleetlink.telematics import metrics
 from fleetlink.telematics.credentials import password_for
 from fleetlink.telematics.topics import Channel, topic
-from tests.conftest import Databases
+from tests.conftest import Databases, listened_engines
 from tests.live import free_port
 
 # Short, so that what another process changes is seen within a test's patience.
@@ -216,8 +216,7 @@ async def test_sign_ins_within_the_cache_expiry_ask_the_store_nothing(cloud: Clo
             queries.append(statement)
 
     # Reads and writes go through different engines on SQLite (storage/inline_sqlite.py).
-    store = cloud.container.store
-    engines = {store.engine.sync_engine, store.read_engine.sync_engine}
+    engines = listened_engines(cloud.container.store)
     for engine in engines:
         event.listen(engine, "before_cursor_execute", count)
     try:
