@@ -43,7 +43,7 @@ async def read_vehicle_data(
     settled = False
     while True:
         async with ctx.store.reading() as uow:
-            read = await uow.vehicles.fleet_read(access.client_id, canonical, ctx.clock())
+            read = await uow.fleet_reads.read(access.client_id, canonical, ctx.clock())
         if read is None or not read.client_active:
             raise revoked(access)
         if not settled:

@@ -27,6 +27,7 @@ from fleetlink.storage.repositories.devices import DeviceCredentialRepository
 from fleetlink.storage.repositories.erasure import ErasureRepository
 from fleetlink.storage.repositories.events import EventRepository
 from fleetlink.storage.repositories.fleet import FleetRepository
+from fleetlink.storage.repositories.fleet_reads import FleetReadRepository
 from fleetlink.storage.repositories.grants import GrantRepository
 from fleetlink.storage.repositories.keys import SigningKeyRepository
 from fleetlink.storage.repositories.messages import MessageRepository
@@ -106,6 +107,7 @@ class UnitOfWork:
     webhooks = _Repository(SubscriptionRepository)
     deliveries = _Repository(DeliveryRepository)
     erasure = _Repository(ErasureRepository)
+    fleet_reads = _Repository(FleetReadRepository)
 
     def __init__(
         self,

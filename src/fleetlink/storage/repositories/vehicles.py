@@ -2,16 +2,15 @@
 
 from collections import namedtuple
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fleetlink.domain.accounts import Account
 from fleetlink.domain.brands import brand_slug
-from fleetlink.domain.clearance import ClearanceStatus, FleetVehicle
 from fleetlink.domain.state import VehicleState
 from fleetlink.domain.vehicle import (
     ClimateMode,
@@ -20,12 +19,9 @@ from fleetlink.domain.vehicle import (
     Powertrain,
     Vehicle,
 )
-from fleetlink.storage.repositories.fleet import fleet_vehicle_from_row
 from fleetlink.storage.repositories.state import state_from_row
 from fleetlink.storage.tables import (
     accounts,
-    fleet_vehicles,
-    oauth_clients,
     vehicle_state,
     vehicles,
 )
@@ -58,16 +54,16 @@ SELECT_VEHICLE = select(*_VEHICLE_COLUMNS).outerjoin(accounts, accounts.c.id == 
 # A vehicle with its latest state in one query: the hot reads of both APIs. The state's
 # columns follow the vehicle's, named as in vehicle_state.
 _StateRow = namedtuple("_StateRow", [c.name for c in vehicle_state.c])  # type: ignore[misc]
-_WITH_STATE = SELECT_VEHICLE.add_columns(
+SELECT_WITH_STATE = SELECT_VEHICLE.add_columns(
     *(c.label(f"state_{c.name}") for c in vehicle_state.c)
 ).outerjoin(vehicle_state, vehicle_state.c.vehicle_id == vehicles.c.id)
 
 
 # The hot reads as one statement object each, keyed in SQLAlchemy's compiled cache once.
-_OWNED_WITH_STATE = _WITH_STATE.where(
+_OWNED_WITH_STATE = SELECT_WITH_STATE.where(
     vehicles.c.vin == bindparam("vin"), vehicles.c.owner_id == bindparam("owner")
 )
-_BY_ID_WITH_STATE = _WITH_STATE.where(vehicles.c.id == bindparam("id"))
+_BY_ID_WITH_STATE = SELECT_WITH_STATE.where(vehicles.c.id == bindparam("id"))
 _OWNED = SELECT_VEHICLE.where(
     vehicles.c.vin == bindparam("vin"), vehicles.c.owner_id == bindparam("owner")
 )
@@ -110,56 +106,6 @@ _ACCOUNT_WITH_ALL_OWNED = (
 _ACCOUNT_WIDTH = len(_ACCOUNT_COLUMNS) + len(_ACCOUNT_TIMES)
 
 
-# A fleet's entry for a VIN, then the vehicle it was cleared for and its state, as one
-# row of _FLEET_READ.
-_EntryRow = namedtuple("_EntryRow", [c.name for c in fleet_vehicles.c])  # type: ignore[misc]
-_ENTRY_WIDTH = len(_EntryRow._fields)
-_ENTRY_COLUMNS = (*fleet_vehicles.c, *_WITH_STATE.selected_columns)
-
-# Due clearances of the client, in a query whose FROM holds fleet_vehicles too: an alias of
-# its own, or the subquery would correlate with the outer entry.
-_DUE = fleet_vehicles.alias("due")
-# A fleet's vehicle-data read: whether the client stands, whether any of its clearances is
-# due to settle, and its entry for the VIN with the vehicle and state, in one query. One row
-# if the client exists, its entry's columns null if it has none for the VIN.
-_FLEET_READ = (
-    select(
-        oauth_clients.c.revoked_at.is_(None),
-        exists()
-        .where(
-            _DUE.c.client_id == oauth_clients.c.client_id,
-            _DUE.c.status == ClearanceStatus.PENDING.value,
-            _DUE.c.settle_at <= bindparam("now"),
-        )
-        .correlate(oauth_clients),
-        *_ENTRY_COLUMNS,
-    )
-    .select_from(oauth_clients)
-    .outerjoin(
-        fleet_vehicles,
-        and_(
-            fleet_vehicles.c.client_id == oauth_clients.c.client_id,
-            fleet_vehicles.c.vin == bindparam("vin"),
-        ),
-    )
-    .outerjoin(vehicles, vehicles.c.id == fleet_vehicles.c.vehicle_id)
-    .outerjoin(accounts, accounts.c.id == vehicles.c.owner_id)
-    .outerjoin(vehicle_state, vehicle_state.c.vehicle_id == vehicles.c.id)
-    .where(oauth_clients.c.client_id == bindparam("client"))
-)
-
-
-@dataclass(frozen=True, slots=True)
-class FleetRead:
-    """What a fleet's vehicle-data read needs, read together."""
-
-    client_active: bool
-    clearance_due: bool
-    # The fleet's entry for the VIN, removed or not, and the vehicle it names with its
-    # latest state (None if it names none); None if the fleet has no entry for the VIN.
-    cleared: tuple[FleetVehicle, tuple[Vehicle, VehicleState | None] | None] | None
-
-
 def _account(columns: Sequence[Any]) -> Account:
     id_, guid, email, password_hash, created_at, disabled_at = columns
     return Account(
@@ -172,7 +118,7 @@ def _account(columns: Sequence[Any]) -> Account:
     )
 
 
-def _with_state(row: Any) -> tuple[Vehicle, VehicleState | None]:
+def with_state_from_row(row: Any) -> tuple[Vehicle, VehicleState | None]:
     vehicle = vehicle_from_row(row)
     if row[_VEHICLE_WIDTH] is None:  # the state's vehicle_id: it never reported
         return vehicle, None
@@ -250,7 +196,7 @@ class VehicleRepository:
     ) -> tuple[Vehicle, VehicleState | None] | None:
         """Like owned, with the vehicle's latest state (None if it never reported)."""
         row = (await self._conn.execute(_OWNED_WITH_STATE, {"vin": vin, "owner": owner_id})).first()
-        return _with_state(row) if row else None
+        return with_state_from_row(row) if row else None
 
     async def account_with_owned(
         self, guid: str, vin: str
@@ -260,7 +206,9 @@ class VehicleRepository:
         row = (await self._conn.execute(_ACCOUNT_WITH_OWNED, {"guid": guid, "vin": vin})).first()
         if row is None:
             return None
-        return _account(row[_STATE_END:]), (_with_state(row) if row[0] is not None else None)
+        return _account(row[_STATE_END:]), (
+            with_state_from_row(row) if row[0] is not None else None
+        )
 
     async def account_with_all_owned(self, guid: str) -> tuple[Account, list[Vehicle]] | None:
         """The account with this guid (None if there is none) and every vehicle it owns, in
@@ -275,28 +223,10 @@ class VehicleRepository:
         ]
         return _account(rows[0][:_ACCOUNT_WIDTH]), owned
 
-    async def fleet_read(self, client_id: str, vin: str, now: datetime) -> FleetRead | None:
-        """A fleet's standing, whether it has clearances due to settle, and its entry for
-        vin with the vehicle it names and its latest state, in one query; None if there is
-        no such client."""
-        parameters = {"client": client_id, "vin": vin, "now": now}
-        row = (await self._conn.execute(_FLEET_READ, parameters)).first()
-        if row is None:
-            return None
-        entry_row = row[2 : 2 + _ENTRY_WIDTH]
-        cleared = None
-        if entry_row[0] is not None:
-            rest = row[2 + _ENTRY_WIDTH :]
-            cleared = (
-                fleet_vehicle_from_row(_EntryRow._make(entry_row)),
-                _with_state(rest) if rest[0] is not None else None,
-            )
-        return FleetRead(bool(row[0]), bool(row[1]), cleared)
-
     async def by_id_with_state(self, vehicle_id: int) -> tuple[Vehicle, VehicleState | None] | None:
         """A vehicle by its store id with its latest state (None if it never reported)."""
         row = (await self._conn.execute(_BY_ID_WITH_STATE, {"id": vehicle_id})).first()
-        return _with_state(row) if row else None
+        return with_state_from_row(row) if row else None
 
     async def by_id(self, vehicle_id: int) -> Vehicle | None:
         """A vehicle by its store id, for callers that reached it through a clearance or grant."""
