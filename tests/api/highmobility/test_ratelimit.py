@@ -4,6 +4,8 @@ and where they stand among the other refusals."""
 from dataclasses import replace
 from datetime import timedelta
 
+import httpx
+
 from fleetlink.auth.scopes import ALL_SCOPES
 from fleetlink.bootstrap import Container
 from fleetlink.domain.oauth import Scope
@@ -15,6 +17,15 @@ from tests.conftest import ClientFactory, Clock, OwnerFactory
 from tests.oauth import bearer, owner_consent, register_client
 
 
+async def _sandbox(
+    container: Container, make_client: ClientFactory, *, client: Rate, vehicle: Rate
+) -> httpx.AsyncClient:
+    """A client of a sandbox that clears at once, with these rate limits."""
+    limiter = Limiter(MemoryBucketStore(), client=client, vehicle=vehicle)
+    sandbox = with_clearance(container, auto_approve=True, delay_s=0)
+    return await make_client(replace(sandbox, limiter=limiter))
+
+
 async def test_a_fleets_burst_gets_429_with_a_usable_retry_after(
     clocked: Container,
     clock: Clock,
@@ -22,10 +33,7 @@ async def test_a_fleets_burst_gets_429_with_a_usable_retry_after(
     make_fleet: FleetFactory,
     make_owner: OwnerFactory,
 ) -> None:
-    limiter = Limiter(MemoryBucketStore(), client=Rate(60, 5), vehicle=Rate(600, 100))
-    http = await make_client(
-        replace(with_clearance(clocked, auto_approve=True, delay_s=0), limiter=limiter)
-    )
+    http = await _sandbox(clocked, make_client, client=Rate(60, 5), vehicle=Rate(600, 100))
     fleet, other = await make_fleet(http, "busy"), await make_fleet(http, "quiet")
     vin = (await make_owner(count=1)).vehicles[0].vin
     url = f"/v1/vehicle-data/autoapi-13/{vin}"
@@ -56,10 +64,7 @@ async def test_a_vehicle_budget_is_per_vin(
     make_fleet: FleetFactory,
     make_owner: OwnerFactory,
 ) -> None:
-    limiter = Limiter(MemoryBucketStore(), client=Rate(600, 100), vehicle=Rate(6, 2))
-    http = await make_client(
-        replace(with_clearance(clocked, auto_approve=True, delay_s=0), limiter=limiter)
-    )
+    http = await _sandbox(clocked, make_client, client=Rate(600, 100), vehicle=Rate(6, 2))
     fleet = await make_fleet(http)
     busy, quiet = (v.vin for v in (await make_owner(count=2)).vehicles)
     for vin in (busy, quiet):
@@ -86,10 +91,7 @@ async def test_vehicle_data_refuses_a_revoked_token_then_a_spent_budget_then_a_m
     make_fleet: FleetFactory,
     make_owner: OwnerFactory,
 ) -> None:
-    limiter = Limiter(MemoryBucketStore(), client=Rate(60, 3), vehicle=Rate(600, 100))
-    http = await make_client(
-        replace(with_clearance(clocked, auto_approve=True, delay_s=0), limiter=limiter)
-    )
+    http = await _sandbox(clocked, make_client, client=Rate(60, 3), vehicle=Rate(600, 100))
     unscoped = await make_fleet(http, "unscoped", ALL_SCOPES - {Scope.VEHICLE_DATA})
     gone = await make_fleet(http, "gone")
     vin = (await make_owner(count=1)).vehicles[0].vin
