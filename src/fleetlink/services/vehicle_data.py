@@ -51,8 +51,8 @@ async def read_vehicle_data(
         if not canonical:
             raise VehicleNotFound(vin)
         if read.clearance_due and not settled:
-            # The hot path reads in one transaction; only a fleet with clearances due to
-            # settle takes a writing one, then reads again.
+            # The hot path is the one query above; only a fleet with clearances due to
+            # settle takes a writing transaction, then reads again.
             await settle_due(ctx, access.client_id)
             settled = True
             continue
