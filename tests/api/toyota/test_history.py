@@ -1,11 +1,14 @@
 """getTrips, getVehicleNotifications and getServiceHistory over stored history."""
 
+import json
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
 
+from fleetlink.api.contracts import parse_yaml
 from fleetlink.bootstrap import Container
 from fleetlink.domain.notifications import Notification, NotificationType, ServiceRecord
 from fleetlink.domain.state import Severity
@@ -13,6 +16,7 @@ from fleetlink.domain.trips import RoutePoint, Trip
 from fleetlink.domain.vehicle import Vehicle
 from fleetlink.services.history import record_history
 from tests.conftest import Owner, OwnerFactory
+from tests.contract import SPECS
 
 DAY = datetime(2026, 5, 1, tzinfo=UTC)
 
@@ -106,6 +110,29 @@ async def test_the_route_comes_only_when_asked_and_summaries_can_be_left_out(
     for summary in ("distanceMiles", "durationMinutes", "averageSpeedMph", "maxSpeedMph"):
         assert summary not in only
     assert only["startTime"] and only["endCoordinates"]
+
+
+async def test_a_trip_lists_its_fields_in_the_contracts_order(
+    client: httpx.AsyncClient, container: Container, make_owner: OwnerFactory
+) -> None:
+    # The page is written from plain dicts (api/toyota/mappers.py): its keys keep the order
+    # of the contract's properties, as the models it replaced wrote them.
+    spec = parse_yaml((SPECS / "toyota-connected-services.openapi.yaml").read_text())
+    schemas = spec["components"]["schemas"]
+    owner = await make_owner(count=1)
+    vehicle = owner.vehicles[0]
+    trip = _trip(vehicle, DAY + timedelta(hours=9), minutes=3)
+    await record_history(container.services, trips=[replace(trip, end_address="Nagoya, Japan")])
+
+    response = await _trips(
+        client, owner, vehicle.vin, fromDate="2026-05-01", toDate="2026-05-01", includeRoute="true"
+    )
+
+    (only,) = json.loads(response.content)["data"]
+    assert list(only) == list(schemas["TripHistory"]["properties"])
+    point = list(schemas["Coordinates"]["properties"])
+    assert [list(p) for p in only["route"]] == [point] * 4
+    assert list(only["startCoordinates"]) == list(only["endCoordinates"]) == point
 
 
 async def test_trips_are_paged_within_the_date_range_with_a_true_total(

@@ -161,42 +161,63 @@ def command_state(c: Command) -> s.CommandState:
 
 
 def _coordinates(p: RoutePoint) -> s.Coordinates:
-    return s.Coordinates(latitude=p.latitude, longitude=p.longitude, timestamp=p.at)
+    return {"latitude": p.latitude, "longitude": p.longitude, "timestamp": p.at}
+
+
+def _trip_summary(t: Trip) -> s.TripSummary:
+    return {
+        "distanceMiles": round(km_to_miles(t.distance_km), 2),
+        "durationMinutes": round(t.duration.total_seconds() / 60),
+        "averageSpeedMph": round(kmh_to_mph(t.average_speed_kmh), 1),
+        "maxSpeedMph": round(kmh_to_mph(t.max_speed_kmh), 1),
+    }
+
+
+def _trip_addresses(t: Trip) -> s.TripAddresses:
+    out: s.TripAddresses = {}
+    if t.start_address is not None:
+        out["startAddress"] = t.start_address
+    if t.end_address is not None:
+        out["endAddress"] = t.end_address
+    return out
+
+
+def _trip_route(t: Trip) -> s.TripRoute:
+    return {
+        "route": [
+            {"latitude": latitude, "longitude": longitude, "timestamp": at}
+            for latitude, longitude, at in t.route
+        ]
+    }
 
 
 def trip(t: Trip, vin: str, *, include_summary: bool, include_route: bool) -> s.TripHistory:
-    out = s.TripHistory(
-        id=t.id,
-        vin=vin,
-        startTime=t.start.at,
-        endTime=t.end.at,
-        startAddress=t.start_address,
-        endAddress=t.end_address,
-        startCoordinates=_coordinates(t.start),
-        endCoordinates=_coordinates(t.end),
-    )
-    if include_summary:
-        out.distanceMiles = round(km_to_miles(t.distance_km), 2)
-        out.durationMinutes = round(t.duration.total_seconds() / 60)
-        out.averageSpeedMph = round(kmh_to_mph(t.average_speed_kmh), 1)
-        out.maxSpeedMph = round(kmh_to_mph(t.max_speed_kmh), 1)
-    if include_route:
-        out.route = [_coordinates(p) for p in t.route]
-    return out
+    # Keys in the contract's order: the answer is written as the dict holds them.
+    return {
+        "id": t.id,
+        "vin": vin,
+        "startTime": t.start.at,
+        "endTime": t.end.at,
+        **(_trip_summary(t) if include_summary else s.TripSummary()),
+        **_trip_addresses(t),
+        "startCoordinates": _coordinates(t.start),
+        "endCoordinates": _coordinates(t.end),
+        **(_trip_route(t) if include_route else s.TripRoute()),
+    }
 
 
 def trip_list(
     page: TripPage, vin: str, *, limit: int, offset: int, include_summary: bool, include_route: bool
 ) -> s.TripHistoryList:
-    return s.TripHistoryList(
-        data=[
+    return {
+        "data": [
             trip(t, vin, include_summary=include_summary, include_route=include_route)
             for t in page.trips
         ],
-        total=page.total,
-        limit=limit,
-        offset=offset,
-    )
+        "total": page.total,
+        "limit": limit,
+        "offset": offset,
+    }
 
 
 def notification(n: Notification) -> s.NotificationOut:

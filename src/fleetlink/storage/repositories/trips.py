@@ -95,7 +95,7 @@ class TripRepository:
             .limit(query.limit)
             .offset(query.offset)
         )
-        rows = await self._conn.execute(stmt)
+        rows = (await self._conn.execute(stmt)).all()
         return TripPage(tuple(_trip(r, query.include_route) for r in rows), int(total))
 
     async def between(self, vehicle_id: int, start: datetime, end: datetime) -> list[Trip]:

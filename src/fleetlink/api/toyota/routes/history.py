@@ -1,6 +1,6 @@
 """getTrips, getVehicleNotifications, getServiceHistory."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from fleetlink.api.toyota import mappers
 from fleetlink.api.toyota import schemas as s
@@ -11,7 +11,7 @@ from fleetlink.services import history
 router = APIRouter(tags=["History"])
 
 
-@router.get("/vehicles/{vin}/trips", response_model_exclude_none=True)
+@router.get("/vehicles/{vin}/trips")
 async def get_trips(
     vin: str,
     fromDate: str,
@@ -22,7 +22,7 @@ async def get_trips(
     offset: int = 0,
     includeRoute: bool = False,
     includeSummary: bool = True,
-) -> s.TripHistoryList:
+) -> Response:
     query = TripQuery(
         s.iso_date("fromDate", fromDate),
         s.iso_date("toDate", toDate),
@@ -31,7 +31,7 @@ async def get_trips(
         include_route=includeRoute,
     )
     vehicle, page = await history.list_trips(ctx, caller, vin, query)
-    return mappers.trip_list(
+    answer = mappers.trip_list(
         page,
         vehicle.vin,
         limit=limit,
@@ -39,6 +39,8 @@ async def get_trips(
         include_summary=includeSummary,
         include_route=includeRoute,
     )
+    # Built from typed dicts and serialized once, not validated again (schemas.TripHistory).
+    return Response(s.TRIP_HISTORY_LIST.dump_json(answer), media_type="application/json")
 
 
 @router.get("/vehicles/{vin}/notifications", response_model_exclude_none=True)
