@@ -148,3 +148,15 @@ def die_with_parent() -> None:
     if sys.platform == "linux":
         with suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+async def terminate(process: asyncio.subprocess.Process, grace_s: float = 10.0) -> None:
+    """Stop a child: SIGTERM, then SIGKILL if it has not exited within grace_s."""
+    if process.returncode is not None:
+        return
+    process.terminate()
+    try:
+        await asyncio.wait_for(process.wait(), grace_s)
+    except TimeoutError:
+        process.kill()
+        await process.wait()

@@ -1,21 +1,24 @@
 """Ingestion throughput from the broker to the store: `python -m bench.ingest`.
 
 Starts a real `fleetlink serve --demo` process on a temporary SQLite file (and on a PostgreSQL
-database of its own when one is reachable), connected to the MQTT broker at --mqtt-url (the
-machine's Mosquitto by default). Publisher clients then send telemetry for the 25 demo
-vehicles at QoS 1, as fast as the broker acknowledges it (or, with --max-backlog, as fast as
-the server keeps up), and the bench times how long it takes until every message is a row of
-`vehicle_messages`. It then re-publishes messages already stored and times how long the
-server takes to recognise them as duplicates. See bench/README.md.
+database of its own when one is reachable), connected to a Mosquitto of the bench's own,
+configured as docs/telematics.md asks of a deployment's broker (or to the broker at
+--mqtt-url). Publisher clients then send telemetry for the 25 demo vehicles at QoS 1, as fast
+as the broker acknowledges it (or, with --max-backlog, as fast as the server keeps up), and
+the bench times how long it takes until every message is a row of `vehicle_messages`. It then
+re-publishes messages already stored and times how long the server takes to recognise them as
+duplicates. See bench/README.md.
 """
 
 import argparse
 import asyncio
 import ctypes
+import getpass
 import logging
 import math
 import os
 import random
+import shutil
 import signal
 import socket
 import sqlite3
@@ -24,8 +27,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
-from contextlib import AsyncExitStack, suppress
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,10 +46,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from bench.common import (
     POSTGRES_URL,
     fleetlink_revision,
+    free_port,
     load_average,
     machine_table,
     postgres_database,
     server_version,
+    terminate,
     until_stopped,
 )
 from bench.procs import child_env
@@ -65,6 +70,12 @@ START_TIMEOUT_S = 60.0
 _DEGREES_PER_KM = 1 / 111.0
 PR_SET_PDEATHSIG = 1  # prctl(2)
 LOG_TAIL = 15  # lines of the server's log shown when a run fails
+# The bench's own broker, as docs/telematics.md asks of a deployment's: room for the cloud's
+# session (Mosquitto's default of 1000 queued messages drops a burst it cannot take at once).
+OWN_BROKER_QUEUE = 1_000_000
+OWN_BROKER_BACKLOG = 0  # publishers are never held back: the broker's queue holds the burst
+SHARED_BROKER_BACKLOG = 500  # --mqtt-url: a broker of default limits needs the publishers held
+_MOSQUITTO_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin"])
 
 # Written to a file or a pipe, the tables keep their width rather than Rich's 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 132)
@@ -93,6 +104,7 @@ class Options:
     broker: BrokerAddress
     mqtt_url: str
     backends: tuple[str, ...]
+    own_broker: bool = False  # a Mosquitto of the bench's own (no --mqtt-url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1281,7 +1293,70 @@ def _summary_table(runs: Sequence[Run]) -> Table:
     return table
 
 
+@asynccontextmanager
+async def _own_mosquitto(directory: Path) -> AsyncIterator[str]:
+    """A Mosquitto of the bench's own on a free port, as docs/telematics.md asks of a
+    deployment's broker: its URL. Its log (drops included) is directory/mosquitto.log."""
+    executable = shutil.which("mosquitto", path=_MOSQUITTO_PATH)
+    if executable is None:
+        raise BenchError(
+            "mosquitto is not installed (Debian: `apt-get install mosquitto`); or pass "
+            "--mqtt-url to use a broker that runs already"
+        )
+    port = free_port()
+    config = directory / "mosquitto.conf"
+    config.write_text(
+        f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+        # Started as root, Mosquitto would become user mosquitto, who may not write its log
+        # into this directory: it stays whoever runs the bench.
+        f"user {getpass.getuser()}\n"
+        f"max_queued_messages {OWN_BROKER_QUEUE}\n"
+        f"log_dest file {directory / 'mosquitto.log'}\n"
+        + "".join(f"log_type {kind}\n" for kind in ("error", "warning", "notice", "information"))
+    )
+    errors = directory / "mosquitto.err"
+    with errors.open("wb") as err:
+        process = await asyncio.create_subprocess_exec(
+            executable,
+            "-c",
+            str(config),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=err,
+            preexec_fn=_die_with_parent,
+        )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            with suppress(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            if process.returncode is not None or time.monotonic() > deadline:
+                raise BenchError(f"mosquitto did not start: {errors.read_text()[-500:]}")
+            await asyncio.sleep(0.05)
+        yield f"mqtt://127.0.0.1:{port}"
+    finally:
+        await terminate(process)
+
+
 async def main(options: Options) -> int:
+    if not options.own_broker:
+        return await _main(options)
+    with tempfile.TemporaryDirectory(prefix="fleetlink-bench-broker-") as tmp:
+        try:
+            async with _own_mosquitto(Path(tmp)) as url:
+                own = replace(
+                    options,
+                    broker=BrokerAddress.parse(url),
+                    mqtt_url=url,
+                    broker_log=Path(tmp) / "mosquitto.log",
+                )
+                return await _main(own)
+        except BenchError as exc:
+            console.print(f"[red bold]error:[/] {exc}")
+            return 2
+
+
+async def _main(options: Options) -> int:
     unreachable = _broker_reachable(options)
     if unreachable is not None:
         console.print(
@@ -1291,9 +1366,12 @@ async def main(options: Options) -> int:
         )
         return 2
     version = await _mosquitto_version(options)
-    broker = f"reachable at {options.broker.host}:{options.broker.port}" + (
-        f" ({version})" if version else ""
-    )
+    broker = (
+        f"the bench's own, on port {options.broker.port}, max_queued_messages "
+        f"{OWN_BROKER_QUEUE:,} (docs/telematics.md)"
+        if options.own_broker
+        else f"reachable at {options.broker.host}:{options.broker.port}"
+    ) + (f" ({version})" if version else "")
     console.print(await _machine_table(options, broker))
     runs: list[Run] = []
     failed = False
@@ -1362,10 +1440,12 @@ def _parse(argv: list[str]) -> Options:
     parser.add_argument(
         "--max-backlog",
         type=int,
-        default=500,
+        default=None,
         help="hold publishers back while the server (or the counting subscriber) has not yet "
         "received this many of the messages published (0: never, publish as fast as the "
-        "broker takes them, which overflows Mosquitto's queue for the server)",
+        f"broker takes them). Default: {OWN_BROKER_BACKLOG} on the bench's own broker, "
+        f"{SHARED_BROKER_BACKLOG} with --mqtt-url (a broker of Mosquitto's default limits "
+        "drops what its queue for the server cannot hold)",
     )
     parser.add_argument(
         "--broker-log",
@@ -1390,7 +1470,12 @@ def _parse(argv: list[str]) -> Options:
         help="runs per store, each on a fresh server and store, the stores interleaved",
     )
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--mqtt-url", default="mqtt://127.0.0.1:1883", help="the broker")
+    parser.add_argument(
+        "--mqtt-url",
+        default=None,
+        help="a broker that runs already (the machine's: mqtt://127.0.0.1:1883); without it, "
+        "the bench starts a Mosquitto of its own",
+    )
     parser.add_argument(
         "--backend", choices=["sqlite", "postgresql", "all"], default="all", help="what to run on"
     )
@@ -1398,12 +1483,16 @@ def _parse(argv: list[str]) -> Options:
     for name in ("messages", "publishers", "in_flight", "rounds"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    own_broker = args.mqtt_url is None
+    if args.max_backlog is None:
+        args.max_backlog = OWN_BROKER_BACKLOG if own_broker else SHARED_BROKER_BACKLOG
     if args.max_backlog < 0:
         parser.error("--max-backlog must be 0 (no limit) or more")
     if args.duplicates < 0 or args.duplicates > args.messages:
         parser.error("--duplicates must be between 0 and --messages")
     try:
-        broker = BrokerAddress.parse(args.mqtt_url)
+        # The own broker's address is known once it runs (main): a placeholder until then.
+        broker = BrokerAddress.parse(args.mqtt_url or "mqtt://127.0.0.1:1883")
     except ValueError as exc:
         parser.error(str(exc))
     backends = ("sqlite", "postgresql") if args.backend == "all" else (args.backend,)
@@ -1419,8 +1508,9 @@ def _parse(argv: list[str]) -> Options:
         rounds=args.rounds,
         broker_log=args.broker_log,
         broker=broker,
-        mqtt_url=args.mqtt_url,
+        mqtt_url=args.mqtt_url or "",
         backends=backends,
+        own_broker=own_broker,
     )
 
 

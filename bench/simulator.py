@@ -38,7 +38,7 @@ import aiomqtt
 from rich.console import Console
 from rich.table import Table
 
-from bench.common import fleetlink_revision, until_stopped
+from bench.common import fleetlink_revision, terminate, until_stopped
 from fleetlink.domain.vin import is_valid_vin
 from fleetlink.logging import configure_logging
 from fleetlink.simulator.fleet import simulate_generated
@@ -337,13 +337,7 @@ async def embedded_subprocess(workdir: Path) -> AsyncIterator[Broker]:
             cpu=lambda: proc_cpu_seconds(pid),
         )
     finally:
-        if process.returncode is None:
-            process.terminate()
-            try:
-                await asyncio.wait_for(process.wait(), 10)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await terminate(process)
 
 
 async def serve_broker(port: int) -> None:
