@@ -13,7 +13,6 @@ duplicates. See bench/README.md.
 import argparse
 import asyncio
 import ctypes
-import getpass
 import logging
 import math
 import os
@@ -1305,13 +1304,13 @@ async def _own_mosquitto(directory: Path) -> AsyncIterator[str]:
         )
     port = free_port()
     config = directory / "mosquitto.conf"
+    log = directory / "mosquitto.log"
     config.write_text(
         f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
         # Started as root, Mosquitto would become user mosquitto, who may not write its log
-        # into this directory: it stays whoever runs the bench.
-        f"user {getpass.getuser()}\n"
-        f"max_queued_messages {OWN_BROKER_QUEUE}\n"
-        f"log_dest file {directory / 'mosquitto.log'}\n"
+        # into this directory: it stays root.
+        + ("user root\n" if os.geteuid() == 0 else "")
+        + f"max_queued_messages {OWN_BROKER_QUEUE}\nlog_dest file {log}\n"
         + "".join(f"log_type {kind}\n" for kind in ("error", "warning", "notice", "information"))
     )
     errors = directory / "mosquitto.err"
@@ -1324,6 +1323,12 @@ async def _own_mosquitto(directory: Path) -> AsyncIterator[str]:
             stderr=err,
             preexec_fn=_die_with_parent,
         )
+
+    def failed() -> BenchError:
+        # Once it has read its configuration, Mosquitto says why in its log.
+        said = errors.read_text() + (log.read_text() if log.exists() else "")
+        return BenchError(f"mosquitto did not start: {said[-500:]}")
+
     try:
         deadline = time.monotonic() + 10
         while True:
@@ -1331,8 +1336,12 @@ async def _own_mosquitto(directory: Path) -> AsyncIterator[str]:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             if process.returncode is not None or time.monotonic() > deadline:
-                raise BenchError(f"mosquitto did not start: {errors.read_text()[-500:]}")
+                raise failed()
             await asyncio.sleep(0.05)
+        # What answered may be another process that took the port first: ours then exits.
+        with suppress(TimeoutError):
+            await asyncio.wait_for(process.wait(), 0.3)
+            raise failed()
         yield f"mqtt://127.0.0.1:{port}"
     finally:
         await terminate(process)

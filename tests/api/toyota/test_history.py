@@ -128,7 +128,9 @@ async def test_a_trip_lists_its_fields_in_the_contracts_order(
         client, owner, vehicle.vin, fromDate="2026-05-01", toDate="2026-05-01", includeRoute="true"
     )
 
-    (only,) = json.loads(response.content)["data"]
+    page = json.loads(response.content)
+    assert list(page) == list(schemas["TripHistoryList"]["properties"])
+    (only,) = page["data"]
     assert list(only) == list(schemas["TripHistory"]["properties"])
     point = list(schemas["Coordinates"]["properties"])
     assert [list(p) for p in only["route"]] == [point] * 4
