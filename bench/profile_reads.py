@@ -1,7 +1,8 @@
 """Where a status read's time goes: `python -m bench.profile_reads`.
 
 Builds a container on a temporary SQLite file with the demo fleet, sends `--requests` Toyota
-status reads through the real ASGI app under cProfile, and prints the time per request (with
+status reads (or, with `--read list`, vehicle lists) through the real ASGI app under cProfile,
+and prints the CPU time per request without the profiler, the time per request (with
 the profiler's overhead), the hand-offs to SQLite's driver thread per request (aiosqlite puts
 one call on its queue for each), and the functions that took the most time. Compare two
 commits by running it on each, on the same machine, one after the other.
@@ -13,6 +14,7 @@ import cProfile
 import pstats
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,7 +31,19 @@ UNLIMITED = 1_000_000_000
 _HAND_OFF = "'put_nowait' of '_queue.SimpleQueue'"  # aiosqlite's queue of calls for its thread
 
 
-async def _profile(requests: int, top: int) -> None:
+def _status(vin: str) -> str:
+    return f"/connected/v1/vehicles/{vin}/status"
+
+
+def _list(vin: str) -> str:
+    return "/connected/v1/vehicles"
+
+
+_READS: dict[str, Callable[[str], str]] = {"status": _status, "list": _list}
+
+
+async def _profile(read: str, requests: int, top: int, sort: str) -> None:
+    path = _READS[read]
     configure_logging("warning")
     with tempfile.TemporaryDirectory() as folder:
         container = build(
@@ -53,18 +67,18 @@ async def _profile(requests: int, top: int) -> None:
             transport = httpx.ASGITransport(app=create_app(container=container))
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
                 for i in range(50):  # warm-up: caches, pool, compiled statements
-                    await client.get(
-                        f"/connected/v1/vehicles/{vins[i % 25]}/status", headers=headers
-                    )
+                    await client.get(path(vins[i % 25]), headers=headers)
+                cpu = time.process_time()
+                for i in range(requests):
+                    await client.get(path(vins[i % 25]), headers=headers)
+                cpu = time.process_time() - cpu
                 profiler = cProfile.Profile()
                 started = time.perf_counter()
                 profiler.enable()
                 for i in range(requests):
-                    response = await client.get(
-                        f"/connected/v1/vehicles/{vins[i % 25]}/status", headers=headers
-                    )
+                    response = await client.get(path(vins[i % 25]), headers=headers)
                     if response.status_code != 200:
-                        raise SystemExit(f"status read answered {response.status_code}")
+                        raise SystemExit(f"{read} read answered {response.status_code}")
                 profiler.disable()
                 elapsed = time.perf_counter() - started
         finally:
@@ -75,17 +89,22 @@ async def _profile(requests: int, top: int) -> None:
         for (_, _, name), (calls, *_rest) in stats.stats.items()  # type: ignore[attr-defined]
         if _HAND_OFF in name
     )
-    print(f"{requests} status reads: {elapsed / requests * 1000:.2f} ms each under cProfile")
+    print(
+        f"{requests} {read} reads: {cpu / requests * 1e6:,.0f} µs of CPU each through the ASGI"
+        f" app and httpx, {elapsed / requests * 1000:.2f} ms each under cProfile"
+    )
     print(f"hand-offs to the SQLite thread: {hand_offs / requests:.1f} per request")
-    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats(sort).print_stats(top)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--read", choices=sorted(_READS), default="status")
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--sort", choices=("tottime", "cumulative"), default="tottime")
     parser.add_argument("--top", type=int, default=25, help="functions to list")
     options = parser.parse_args()
-    asyncio.run(_profile(options.requests, options.top))
+    asyncio.run(_profile(options.read, options.requests, options.top, options.sort))
 
 
 if __name__ == "__main__":
