@@ -14,7 +14,6 @@ import cProfile
 import pstats
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,19 +30,11 @@ UNLIMITED = 1_000_000_000
 _HAND_OFF = "'put_nowait' of '_queue.SimpleQueue'"  # aiosqlite's queue of calls for its thread
 
 
-def _status(vin: str) -> str:
-    return f"/connected/v1/vehicles/{vin}/status"
-
-
-def _list(vin: str) -> str:
-    return "/connected/v1/vehicles"
-
-
-_READS: dict[str, Callable[[str], str]] = {"status": _status, "list": _list}
+_READS = {"status": "/connected/v1/vehicles/{vin}/status", "list": "/connected/v1/vehicles"}
 
 
 async def _profile(read: str, requests: int, top: int, sort: str) -> None:
-    path = _READS[read]
+    path = _READS[read].format
     configure_logging("warning")
     with tempfile.TemporaryDirectory() as folder:
         container = build(
@@ -67,16 +58,16 @@ async def _profile(read: str, requests: int, top: int, sort: str) -> None:
             transport = httpx.ASGITransport(app=create_app(container=container))
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
                 for i in range(50):  # warm-up: caches, pool, compiled statements
-                    await client.get(path(vins[i % 25]), headers=headers)
+                    await client.get(path(vin=vins[i % 25]), headers=headers)
                 cpu = time.process_time()
                 for i in range(requests):
-                    await client.get(path(vins[i % 25]), headers=headers)
+                    await client.get(path(vin=vins[i % 25]), headers=headers)
                 cpu = time.process_time() - cpu
                 profiler = cProfile.Profile()
                 started = time.perf_counter()
                 profiler.enable()
                 for i in range(requests):
-                    response = await client.get(path(vins[i % 25]), headers=headers)
+                    response = await client.get(path(vin=vins[i % 25]), headers=headers)
                     if response.status_code != 200:
                         raise SystemExit(f"{read} read answered {response.status_code}")
                 profiler.disable()

@@ -33,7 +33,7 @@ async def test_times_come_back_aware_and_equal(engine: AsyncEngine) -> None:
         assert at is not None and at.tzinfo is UTC
 
 
-async def test_sqlite_text_written_by_hand_is_read_too(engine: AsyncEngine) -> None:
+async def test_text_written_by_hand_is_read_as_the_same_instant(engine: AsyncEngine) -> None:
     # A row written outside fleetlink (a migration, a shell) may hold a time with its own
     # offset or without fractions: it is read as the same instant, in UTC.
     async with engine.begin() as conn:
